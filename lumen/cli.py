@@ -1,0 +1,182 @@
+"""`lumen`: the command line. Parsing, dispatch and the one place errors become exit codes.
+
+Exit codes (spec §2): 0 PASS/WARN/NO_DATA, 2 FAIL only, 1 any error (usage errors included).
+Command modules import their heavy dependencies inside `run`, so `lumen maturity` never pays
+for sigstore.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
+
+from gates.errors import LumenError, UsageError
+from lumen import __version__
+
+# name -> (module, one-line help). Order is the order of `lumen --help`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("lumen.commands.init", "write a commented .github/lumen.yml and starter workflows"),
+    "config": ("lumen.commands.config", "check a config file against the schema"),
+    "maturity": ("lumen.commands.maturity", "maturity gate over loop events (spec §3)"),
+    "roi": ("lumen.commands.roi", "ROI gate and DORA figures over deploy events (spec §4)"),
+    "slo": ("lumen.commands.slo", "SLO error-rate and burn-rate gate (spec §5)"),
+    "integrated": ("lumen.commands.integrated", "integrated maturity + ROI/SLO gate (spec §5)"),
+    "resonance": ("lumen.commands.resonance", "resonance gate over a metrics snapshot (spec §7)"),
+    "policy": ("lumen.commands.policy", "metric, Rego and schema policy gate (spec §6)"),
+    "approval": ("lumen.commands.approval", "quorum of allowlisted approving reviews (spec §6b)"),
+    "record": ("lumen.commands.record", "append a deploy event to a JSONL log"),
+    "sample": ("lumen.commands.sample", "loop sampler: compute signals and push them (spec §7)"),
+    "sbom": ("lumen.commands.sbom", "CycloneDX 1.6 SBOM from environments, locks, artifacts"),
+    "sign": ("lumen.commands.sign", "Sigstore keyless signing of files"),
+    "attest": ("lumen.commands.attest", "Sigstore-signed DSSE in-toto attestations"),
+    "verify": ("lumen.commands.verify", "verify Sigstore bundles against an identity policy"),
+    "notes": ("lumen.commands.notes", "release notes from merged PRs (and publishing)"),
+    "flipback": ("lumen.commands.flipback", "plan or execute a return to the last known-good"),
+    "notify": ("lumen.commands.notify", "Slack, Discord or signed webhook notification"),
+    "comment": ("lumen.commands.comment", "sticky PR comment, label and check run"),
+    "classify": ("lumen.commands.classify", "failure class of a failed step's log"),
+    "ledger": ("lumen.commands.ledger", "append to or verify the hash-chained decision ledger"),
+}
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors; the spec reserves 2 for FAIL, so raise instead."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="lumen",
+        description="Lumen CI: decide whether a change or release is ready, ship it with "
+        "evidence, and flip back when the evidence says so.",
+        epilog="Exit codes: 0 PASS/WARN/NO_DATA, 2 FAIL, 1 error.",
+    )
+    parser.add_argument("--version", action="version", version=f"lumen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(
+            name,
+            help=help_text,
+            description=(module.__doc__ or help_text).strip().splitlines()[0],
+        )
+        module.add_arguments(command)
+        command.set_defaults(func=module.run, _parser=command)
+    return parser
+
+
+def subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+            return action.choices[name]  # type: ignore[no-any-return]
+    raise UsageError(f"unknown command {name!r}; expected one of {', '.join(COMMANDS)}")
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_name(action: argparse.Action) -> str:
+    """`--min-overall` -> `INPUT_MIN_OVERALL`: the name an action passes an input under."""
+    longest = max(action.option_strings, key=len) if action.option_strings else action.dest
+    return "INPUT_" + longest.lstrip("-").replace("-", "_").upper()
+
+
+def argv_from_inputs(command: argparse.ArgumentParser, environ: Mapping[str, str]) -> list[str]:
+    """Turn `INPUT_*` variables into arguments of `command`, one flag per non-empty input.
+
+    Multi-valued inputs take one value per line. Positionals come last, after `--`.
+    """
+    flags: list[str] = []
+    positionals: list[str] = []
+    for action in command._actions:
+        if isinstance(action, argparse._HelpAction | argparse._VersionAction):
+            continue
+        raw = environ.get(env_name(action), "")
+        if not raw.strip():
+            continue
+        if not action.option_strings:
+            positionals.extend(line.strip() for line in raw.splitlines() if line.strip())
+            continue
+        flag = max(action.option_strings, key=len)
+        if isinstance(action, argparse._StoreTrueAction | argparse._StoreFalseAction):
+            if _truthy(raw):
+                flags.append(flag)
+            continue
+        multi = isinstance(action, argparse._AppendAction) or action.nargs in ("*", "+")
+        values = (
+            [line.strip() for line in raw.splitlines() if line.strip()] if multi else [raw.strip()]
+        )
+        if isinstance(action, argparse._AppendAction):
+            for value in values:
+                flags += [flag, value]
+        else:
+            flags += [flag, *values]
+    return flags + (["--", *positionals] if positionals else [])
+
+
+def _report_error(message: str) -> None:
+    print(f"lumen: error: {message}", file=sys.stderr, flush=True)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from lumen.actions_runtime import annotate
+
+        annotate("error", message, title="lumen")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; never lets a traceback reach the user unless LUMEN_DEBUG=1."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        parser = build_parser()
+        if not arguments:
+            parser.print_help(sys.stderr)
+            raise UsageError("a command is required")
+        if arguments[0] == "--inputs-from-env":
+            # Used by the composite actions: `lumen --inputs-from-env maturity` reads INPUT_*.
+            if len(arguments) < 2:
+                raise UsageError("--inputs-from-env needs a command")
+            name = arguments[1]
+            arguments = [
+                name,
+                *argv_from_inputs(subparser(parser, name), os.environ),
+                *arguments[2:],
+            ]
+        args = parser.parse_args(arguments)
+        return int(args.func(args))
+    except LumenError as exc:
+        _report_error(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        _report_error("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:
+        if os.environ.get("LUMEN_DEBUG"):
+            raise
+        _report_error(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug in lumen; rerun with LUMEN_DEBUG=1 for a traceback and report it)"
+        )
+        return 1
+
+
+def run_from_env() -> int:  # pragma: no cover - thin wrapper used by actions
+    return main(["--inputs-from-env", *sys.argv[1:]])
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
+
+
+def not_implemented(args: Any) -> int:
+    raise LumenError(
+        f"`lumen {args.command}` is not implemented yet",
+        hint="it is tracked by its own issue; see the README's status table",
+    )

@@ -1,0 +1,57 @@
+"""Options every command shares (spec §11) and the small helpers around them."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from gates.result import OnNoData
+from gates.timeutil import parse_timestamp, utcnow
+from lumen.config import Config, load_config
+
+
+def add_common(parser: argparse.ArgumentParser, *, gate: bool = True) -> None:
+    """`--config --env --service --json --now --quiet`, and for gates also
+    `--junit --on-no-data --ledger`."""
+    group = parser.add_argument_group("common options")
+    group.add_argument(
+        "--config", metavar="PATH", help="config file (default: .github/lumen.yml when present)"
+    )
+    group.add_argument(
+        "--env",
+        metavar="ENV",
+        help="environment for thresholds: dev, stage, prod (production/staging work too)",
+    )
+    group.add_argument("--service", metavar="NAME", help="service for env×service thresholds")
+    group.add_argument("--json", metavar="PATH", help="write the result JSON to PATH")
+    group.add_argument("--now", metavar="TS", help="pin 'now' (RFC 3339) for reproducible windows")
+    group.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    if gate:
+        group.add_argument(
+            "--junit", metavar="PATH", help="write a JUnit XML report (one test per check)"
+        )
+        group.add_argument(
+            "--on-no-data",
+            choices=[m.value for m in OnNoData],
+            help="verdict when there is no data (default: pass, reported as NO_DATA)",
+        )
+        group.add_argument("--ledger", metavar="PATH", help="append the decision to this ledger")
+
+
+def config_of(args: argparse.Namespace) -> Config:
+    """The validated config for this run (cached on the namespace)."""
+    cached = getattr(args, "_config", None)
+    if cached is None:
+        cached = load_config(getattr(args, "config", None))
+        args._config = cached
+    return cached
+
+
+def now_of(args: argparse.Namespace) -> datetime:
+    value = getattr(args, "now", None)
+    return parse_timestamp(value, field="--now") if value else utcnow()
+
+
+def env_service(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    config = config_of(args)
+    return config.env(getattr(args, "env", None)), config.service(getattr(args, "service", None))

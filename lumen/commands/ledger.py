@@ -1,0 +1,63 @@
+"""Append to or verify the hash-chained decision ledger (spec §9)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from gates.errors import InputError
+from lumen import ledger
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action", choices=["append", "verify"], help="append an entry or verify the chain"
+    )
+    parser.add_argument("path", metavar="PATH", help="ledger JSONL file")
+    parser.add_argument("--entry", metavar="JSON", help="the entry to append (a JSON object)")
+    parser.add_argument(
+        "--head",
+        metavar="HASH",
+        help="expected head (SHA-256 of the last line, the `ledger_head` of the last "
+        "result JSON): catches a cut-off tail",
+    )
+    parser.add_argument("--json", metavar="PATH", help="write the verification report as JSON")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.action == "append":
+        if not args.entry:
+            raise InputError("`lumen ledger append` needs --entry JSON", field="--entry")
+        try:
+            entry = json.loads(args.entry)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"not valid JSON ({exc.msg})", field="--entry", expected="a JSON object"
+            ) from None
+        if not isinstance(entry, dict):
+            raise InputError("must be a JSON object", field="--entry", expected='{"type": ...}')
+        head = ledger.append(args.path, entry)
+        if not args.quiet:
+            print(head)
+        return 0
+    report = ledger.verify(args.path, head=args.head)
+    if args.json:
+        from lumen.fileio import write_json
+
+        write_json(
+            args.json,
+            {
+                "ok": report.ok,
+                "entries": report.entries,
+                "head": report.head,
+                "problem": report.problem,
+                "line": report.line,
+            },
+        )
+    if report.ok:
+        if not args.quiet:
+            print(f"{args.path}: OK, {report.entries} entries, head {report.head}")
+        return 0
+    where = f":{report.line}" if report.line else ""
+    raise InputError(f"ledger verification failed at {args.path}{where}: {report.problem}")

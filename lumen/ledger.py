@@ -1,0 +1,190 @@
+"""The decision ledger (spec §9): a hash-chained JSONL file.
+
+Each line is the canonical JSON of one entry (sorted keys, no spaces). An entry carries
+`prev`, the SHA-256 of the previous line's bytes (64 zeros for the first), and `hash`, the
+SHA-256 of its own canonical JSON without `hash`. Editing, inserting, deleting or reordering
+lines breaks the chain; cutting off the tail is only visible against an expected head
+(`ledger_head` in the last result JSON): the SHA-256 of the last line's bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gates.errors import InputError
+from gates.result import GateResult
+from gates.timeutil import format_timestamp, utcnow
+from lumen.fileio import locked
+
+GENESIS = "0" * 64
+
+
+def canonical(entry: Mapping[str, Any]) -> bytes:
+    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _last_line(handle: Any) -> bytes | None:
+    """The last non-empty line of an open binary file, read backwards from the end."""
+    handle.seek(0, os.SEEK_END)
+    end = handle.tell()
+    if end == 0:
+        return None
+    block = 4096
+    buffer = b""
+    position = end
+    while position > 0:
+        step = min(block, position)
+        position -= step
+        handle.seek(position)
+        buffer = handle.read(step) + buffer
+        stripped = buffer.rstrip(b"\n")
+        if b"\n" in stripped:
+            return stripped.rsplit(b"\n", 1)[1]
+    stripped = buffer.rstrip(b"\n")
+    return stripped or None
+
+
+def append(path: str | os.PathLike[str], entry: Mapping[str, Any]) -> str:
+    """Append `entry` under an exclusive lock; returns the new head (SHA-256 of the new line)."""
+    if "prev" in entry or "hash" in entry:
+        raise InputError("a ledger entry must not set 'prev' or 'hash' itself", field="entry")
+    with locked(path) as handle:
+        last = _last_line(handle)
+        if last is None:
+            prev, seq = GENESIS, 1
+        else:
+            try:
+                seq = int(json.loads(last).get("seq", 0)) + 1
+            except (ValueError, AttributeError):
+                raise InputError(
+                    "the last line is not a ledger entry; run `lumen ledger verify`", file=str(path)
+                ) from None
+            prev = sha256(last)
+        body = dict(entry)
+        body.setdefault("ts", format_timestamp(utcnow()))
+        body["seq"] = seq
+        body["prev"] = prev
+        body["hash"] = sha256(canonical(body))
+        line = canonical(body)
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() > 0:
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) != b"\n":
+                raise InputError(
+                    "the ledger's last line is incomplete (a torn write); "
+                    "run `lumen ledger verify`",
+                    file=str(path),
+                )
+            handle.seek(0, os.SEEK_END)
+        handle.write(line + b"\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return sha256(line)
+
+
+def append_result(path: str | os.PathLike[str], result: GateResult) -> str:
+    """Record a gate decision; the returned head goes into the result's `ledger_head`."""
+    document = result.to_dict()
+    document.pop("ledger_head", None)
+    document.pop("status", None)
+    inputs = document.get("inputs") or {}
+    entry = {
+        "type": "gate",
+        "gate": result.gate,
+        "verdict": result.verdict.value,
+        "env": inputs.get("env"),
+        "service": inputs.get("service"),
+        "result": document,
+    }
+    return append(path, entry)
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    entries: int
+    head: str | None
+    problem: str | None = None
+    line: int | None = None
+
+
+def iter_entries(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, entry) for each entry, without verifying the chain."""
+    with open(path, "rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            line = raw.rstrip(b"\n")
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                raise InputError("not valid JSON", file=str(path), line=lineno) from None
+            yield lineno, entry
+
+
+def verify(path: str | os.PathLike[str], *, head: str | None = None) -> VerifyReport:
+    """Check the whole chain; report the first bad line. `head` also catches a cut-off tail."""
+    prev = GENESIS
+    count = 0
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below
+    except FileNotFoundError:
+        raise InputError("ledger not found", file=str(path)) from None
+    with handle:
+        data = handle.read()
+    if data and not data.endswith(b"\n"):
+        lineno = data.count(b"\n") + 1
+        return VerifyReport(False, count, None, "last line is incomplete (no newline)", lineno)
+    for lineno, raw in enumerate(data.split(b"\n")[:-1] if data else [], start=1):
+        if not raw:
+            return VerifyReport(False, count, prev, "empty line inside the ledger", lineno)
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            return VerifyReport(False, count, prev, "not valid JSON", lineno)
+        if not isinstance(entry, dict):
+            return VerifyReport(False, count, prev, "entry is not a JSON object", lineno)
+        if canonical(entry) != raw:
+            return VerifyReport(
+                False, count, prev, "entry is not in canonical form (edited)", lineno
+            )
+        if entry.get("prev") != prev:
+            return VerifyReport(
+                False,
+                count,
+                prev,
+                "'prev' does not match the previous line (inserted, deleted or reordered)",
+                lineno,
+            )
+        claimed = entry.get("hash")
+        body = {k: v for k, v in entry.items() if k != "hash"}
+        if claimed != sha256(canonical(body)):
+            return VerifyReport(
+                False, count, prev, "'hash' does not match the entry (edited)", lineno
+            )
+        if entry.get("seq") != count + 1:
+            return VerifyReport(
+                False, count, prev, f"'seq' is {entry.get('seq')}, expected {count + 1}", lineno
+            )
+        prev = sha256(raw)
+        count += 1
+    current_head = prev if count else None
+    if head is not None and head != current_head:
+        return VerifyReport(
+            False,
+            count,
+            current_head,
+            f"head is {current_head or 'empty'}, expected {head} "
+            "(entries cut off or added at the end)",
+            None,
+        )
+    return VerifyReport(True, count, current_head)

@@ -1,0 +1,173 @@
+"""The edge where a GateResult meets people and machines: the stdout table, `--json`,
+`--junit`, and in Actions the step outputs, job summary and annotations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from typing import Any, TextIO
+from xml.etree import ElementTree as ET
+
+from gates.result import Check, GateResult, Verdict
+from lumen import actions_runtime as gha
+from lumen.fileio import atomic_write, write_json
+
+_ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⚪"}
+
+
+def fmt_value(value: Any) -> str:
+    """Values rounded to 3 decimals for people (spec §3); comparisons never see this."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def render_table(result: GateResult) -> str:
+    """The human table printed to stdout."""
+    rows = [("CHECK", "VALUE", "CMP", "THRESHOLD", "VERDICT", "REASON")]
+    for check in result.checks:
+        rows.append(
+            (
+                check.name + (" (key)" if check.key else ""),
+                fmt_value(check.value),
+                check.comparator,
+                fmt_value(check.threshold),
+                check.verdict.value,
+                check.reason,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = [f"lumen {result.gate}: {result.verdict.value}"]
+    if result.window:
+        lines[0] += f"  (window {result.window})"
+    for row in rows:
+        cells = [row[i].ljust(widths[i]) for i in range(5)] + [row[5]]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(result: GateResult, *, title: str | None = None) -> str:
+    """The job-summary (and PR comment) table."""
+    icon = _ICONS[result.verdict.value]
+    head = title or f"Lumen {result.gate} gate"
+    lines = [
+        f"### {icon} {head}: **{result.verdict.value}**",
+        "",
+        "| Check | Value | Threshold | Verdict | Reason |",
+        "|---|---:|---|---|---|",
+    ]
+    for check in result.checks:
+        name = check.name + (" 🔑" if check.key else "")
+        threshold = f"{check.comparator} {fmt_value(check.threshold)}"
+        if check.baseline is not None:
+            threshold += f" (baseline {fmt_value(check.baseline)})"
+        lines.append(
+            f"| {md_escape(name)} | {fmt_value(check.value)} | {md_escape(threshold)} | "
+            f"{_ICONS[check.verdict.value]} {check.verdict.value} | {md_escape(check.reason)} |"
+        )
+    if result.window:
+        lines += ["", f"Window: `{result.window}` · generated {result.generated_at}"]
+    return "\n".join(lines) + "\n"
+
+
+def md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def junit_xml(result: GateResult) -> str:
+    """One JUnit test case per check; FAIL is a failure, NO_DATA a skip, WARN passes."""
+    suite = ET.Element(
+        "testsuite",
+        name=f"lumen.{result.gate}",
+        tests=str(len(result.checks)),
+        failures=str(sum(c.verdict is Verdict.FAIL for c in result.checks)),
+        skipped=str(sum(c.verdict is Verdict.NO_DATA for c in result.checks)),
+        timestamp=result.generated_at,
+    )
+    for check in result.checks:
+        case = ET.SubElement(suite, "testcase", classname=f"lumen.{result.gate}", name=check.name)
+        if check.verdict is Verdict.FAIL:
+            ET.SubElement(case, "failure", message=check.reason).text = check.reason
+        elif check.verdict is Verdict.NO_DATA:
+            ET.SubElement(case, "skipped", message=check.reason)
+        elif check.verdict is Verdict.WARN:
+            ET.SubElement(case, "system-out").text = f"WARN: {check.reason}"
+    suites = ET.Element("testsuites")
+    suites.append(suite)
+    ET.indent(suites)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
+
+
+def emit(
+    result: GateResult,
+    args: argparse.Namespace,
+    *,
+    outputs: Mapping[str, Any] | None = None,
+    stream: TextIO | None = None,
+) -> int:
+    """Print, write and publish a gate result; return the exit code (2 only for FAIL).
+
+    The ledger is written first so the JSON can carry `ledger_head`.
+    """
+    out = stream or sys.stdout
+    ledger_path = getattr(args, "ledger", None)
+    if ledger_path:
+        from lumen.ledger import append_result
+
+        result.ledger_head = append_result(ledger_path, result)
+    document = result.to_dict()
+    if not getattr(args, "quiet", False):
+        out.write(render_table(result))
+        out.flush()
+    json_path = getattr(args, "json", None)
+    if json_path:
+        write_json(json_path, document)
+    junit_path = getattr(args, "junit", None)
+    if junit_path:
+        atomic_write(junit_path, junit_xml(result))
+    if gha.in_actions():
+        publish_to_actions(result, json_path=json_path, outputs=outputs)
+    return result.exit_code
+
+
+def publish_to_actions(
+    result: GateResult,
+    *,
+    json_path: str | None = None,
+    outputs: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    stream: TextIO | None = None,
+) -> None:
+    """Step outputs, job summary and one annotation per failing or warning check."""
+    gha.set_output("verdict", result.verdict.value, environ)
+    if json_path:
+        gha.set_output("json", json_path, environ)
+    for name, value in (outputs or {}).items():
+        gha.set_output(name, "" if value is None else value, environ)
+    gha.add_summary(render_markdown(result), environ)
+    for check in result.checks:
+        annotation = _annotation_for(check)
+        if annotation:
+            gha.annotate(
+                annotation,
+                check.reason,
+                title=f"lumen {result.gate}: {check.name}",
+                file=check.extra.get("file"),
+                line=check.extra.get("line"),
+                stream=stream,
+            )
+
+
+def _annotation_for(check: Check) -> str | None:
+    if check.verdict is Verdict.FAIL:
+        return "error"
+    if check.verdict is Verdict.WARN:
+        return "warning"
+    return None
