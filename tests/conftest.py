@@ -1,0 +1,6 @@
+"""Suite-wide pytest configuration. Fixture plugins live in tests/harness/."""
+
+from __future__ import annotations
+
+# Each harness module registers its fixtures here (one line each).
+pytest_plugins: list[str] = []
