@@ -1,19 +1,41 @@
-"""Name the failure class of a failed step from its log."""
+"""Name the failure class of a failed step from its log (spec §9)."""
 
 from __future__ import annotations
 
 import argparse
 
-from lumen.cli import not_implemented
-from lumen.commands.common import add_common
+from gates.failure_class import RETRY_DELAYS_S, classify
+from lumen import actions_runtime as gha
+from lumen.fileio import display_name, open_text, write_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "log", nargs="?", default="-", metavar="LOGFILE", help="log file or - (stdin)"
+        "log", nargs="?", default="-", metavar="LOGFILE", help="log file, or - for stdin (default)"
     )
-    add_common(parser, gate=False)
+    parser.add_argument("--json", metavar="PATH", help="write the classification as JSON")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_implemented(args)
+    with open_text(args.log) as handle:
+        text = handle.read()
+    result = classify(text)
+    document = {
+        "class": result.failure_class,
+        "retryable": result.retryable,
+        "retry_delays_s": list(RETRY_DELAYS_S) if result.retryable else [],
+        "matched": result.matched,
+        "line": result.line,
+        "hint": result.hint,
+        "log": display_name(args.log),
+    }
+    if args.json:
+        write_json(args.json, document)
+    if not args.quiet:
+        retry = " (retryable)" if result.retryable else ""
+        print(f"{result.failure_class}{retry}: {result.hint}")
+    if gha.in_actions():
+        gha.set_output("class", result.failure_class)
+        gha.set_output("retryable", "true" if result.retryable else "false")
+    return 0
