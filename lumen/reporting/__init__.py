@@ -1,0 +1,1 @@
+"""Reporting surfaces: notification cards, webhooks, PR comments, incident issues."""
