@@ -3,4 +3,8 @@
 from __future__ import annotations
 
 # Each harness module registers its fixtures here (one line each).
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "harness.prometheus",
+    "harness.sigstore",
+    "harness.webhook_receiver",
+]
