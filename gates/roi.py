@@ -1,0 +1,453 @@
+"""ROI gate and DORA figures over deployment events (spec §4).
+
+Pure functions over plain data: the readers in `lumen.sources.deploys` turn JSONL lines, GitHub
+deployments or Prometheus samples into `DeployEvent`s (or straight into `DeployCounts` when the
+source only has rates), and everything here is arithmetic on those.
+
+Definitions (the product's contract):
+- deploys = `action: deploy` events in the window (success or failure);
+- success_rate = successful deploys / deploys;
+- rollback_rate = min(1, (rollback + flipback events) / deploys);
+- fewer than `min-deploys` deploys is NO_DATA, never a verdict;
+- `statistic: wilson` judges the 95% Wilson score interval instead of the point estimate:
+  PASS when the whole interval is on the good side of the threshold, FAIL when it is entirely on
+  the bad side, WARN ("inconclusive") when it straddles it.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from gates.result import Check, OnNoData, Verdict
+
+ACTIONS = ("deploy", "rollback", "flipback")
+RESULTS = ("success", "failure")
+Z95 = 1.96  # two-sided 95%
+
+
+@dataclass(frozen=True, slots=True)
+class DeployEvent:
+    """One deployment outcome. `commit_ts` (when the commit was made) enables lead time."""
+
+    ts: datetime
+    env: str
+    service: str
+    action: str
+    version: str
+    result: str
+    author: str | None = None
+    commit: str | None = None
+    commit_ts: datetime | None = None
+    id: str | None = None
+    duration_s: float | None = None
+    notes: str | None = None
+    digest: str | None = None
+    bundle: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result == "success"
+
+
+@dataclass
+class DeployCounts:
+    """The counts the rates need; sources that only know rates fill them in directly."""
+
+    deploys: int = 0
+    successes: int = 0
+    rollbacks: int = 0
+
+    def add(self, event: DeployEvent) -> None:
+        if event.action == "deploy":
+            self.deploys += 1
+            if event.result == "success":
+                self.successes += 1
+        else:
+            self.rollbacks += 1
+
+    @property
+    def success_rate(self) -> float | None:
+        return self.successes / self.deploys if self.deploys else None
+
+    @property
+    def rollback_rate(self) -> float | None:
+        return min(1.0, self.rollbacks / self.deploys) if self.deploys else None
+
+
+def in_window(ts: datetime, start: datetime, end: datetime) -> bool:
+    """Windows are half-open (start, end]: an event exactly at `now` counts, one at the start
+    belongs to the previous window."""
+    return start < ts <= end
+
+
+def count(
+    events: Iterable[DeployEvent],
+    *,
+    start: datetime,
+    end: datetime,
+    env: str | None = None,
+    service: str | None = None,
+) -> DeployCounts:
+    """Counts over the events in (start, end], optionally for one env and/or service."""
+    counts = DeployCounts()
+    for event in events:
+        if not start < event.ts <= end:
+            continue
+        if env is not None and event.env != env:
+            continue
+        if service is not None and event.service != service:
+            continue
+        counts.add(event)
+    return counts
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (Wilson 1927).
+
+    Unlike the normal approximation it stays inside [0, 1] and is honest at 0/n and n/n, which
+    is exactly where small deploy counts live.
+    """
+    if n <= 0:
+        raise ValueError("n must be positive")
+    if not 0 <= successes <= n:
+        raise ValueError("successes must be within [0, n]")
+    p = successes / n
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def wilson_verdict(
+    successes: int, n: int, comparator: str, threshold: float, z: float = Z95
+) -> tuple[Verdict, tuple[float, float]]:
+    """Three-way decision from the interval: PASS when it lies entirely on the good side,
+    FAIL when entirely on the bad side, WARN otherwise. `comparator` is `>=` (a minimum, the
+    good side is above) or `<=` (a maximum)."""
+    low, high = wilson_interval(successes, n, z)
+    if comparator == ">=":
+        if low >= threshold:
+            return Verdict.PASS, (low, high)
+        if high < threshold:
+            return Verdict.FAIL, (low, high)
+        return Verdict.WARN, (low, high)
+    if comparator == "<=":
+        if high <= threshold:
+            return Verdict.PASS, (low, high)
+        if low > threshold:
+            return Verdict.FAIL, (low, high)
+        return Verdict.WARN, (low, high)
+    raise ValueError(f"wilson needs >= or <=, not {comparator!r}")
+
+
+@dataclass(frozen=True)
+class RoiSettings:
+    """Resolved `roi:` settings for one scope (flags > env×service > env > default)."""
+
+    min_success_rate: float = 0.80
+    max_rollback_rate: float = 0.20
+    min_deploys: int = 5
+    statistic: str = "plain"
+    on_no_data: OnNoData = OnNoData.PASS
+    key: bool = False
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> RoiSettings:
+        return cls(
+            min_success_rate=float(data.get("min-success-rate", 0.80)),
+            max_rollback_rate=float(data.get("max-rollback-rate", 0.20)),
+            min_deploys=int(data.get("min-deploys", 5)),
+            statistic=str(data.get("statistic", "plain")),
+            on_no_data=OnNoData(data.get("on-no-data", "pass")),
+            key=bool(data.get("key", False)),
+        )
+
+
+def roi_checks(counts: DeployCounts, settings: RoiSettings, *, suffix: str = "") -> list[Check]:
+    """The two ROI checks (success_rate, rollback_rate) for one scope.
+
+    `suffix` names the scope in a matrix (`@prod/api`), so every check name stays unique.
+    """
+    names = ("success_rate" + suffix, "rollback_rate" + suffix)
+    specs = (
+        (names[0], counts.success_rate, ">=", settings.min_success_rate, counts.successes),
+        (
+            names[1],
+            counts.rollback_rate,
+            "<=",
+            settings.max_rollback_rate,
+            min(counts.rollbacks, counts.deploys),
+        ),
+    )
+    extra_base = {"objective": names[0].split("@")[0]}
+    checks: list[Check] = []
+    if counts.deploys < max(1, settings.min_deploys):
+        verdict = settings.on_no_data.verdict()
+        for name, value, comparator, threshold, _ in specs:
+            checks.append(
+                Check(
+                    name,
+                    value,
+                    comparator,
+                    threshold,
+                    verdict,
+                    f"{counts.deploys} deploys in the window, fewer than min-deploys "
+                    f"{settings.min_deploys} (on-no-data: {settings.on_no_data.value})",
+                    key=settings.key,
+                    extra={**extra_base, "objective": name.split("@")[0], "n": counts.deploys},
+                )
+            )
+        return checks
+    for name, value, comparator, threshold, hits in specs:
+        assert value is not None  # deploys > 0 here
+        extra: dict[str, Any] = {"objective": name.split("@")[0], "n": counts.deploys}
+        what = f"{name.split('@')[0]} {value:.3f} ({hits}/{counts.deploys})"
+        if settings.statistic == "wilson":
+            verdict, (low, high) = wilson_verdict(hits, counts.deploys, comparator, threshold)
+            extra["interval"] = [round(low, 6), round(high, 6)]
+            interval = f"95% interval [{low:.3f}, {high:.3f}]"
+            if verdict is Verdict.PASS:
+                reason = f"{what}: {interval} entirely {comparator} {threshold:g}"
+            elif verdict is Verdict.FAIL:
+                reason = f"{what}: {interval} entirely outside {comparator} {threshold:g}"
+            else:
+                reason = (
+                    f"{what}: {interval} straddles {threshold:g}; inconclusive, more deploys needed"
+                )
+        else:
+            ok = value >= threshold if comparator == ">=" else value <= threshold
+            verdict = Verdict.PASS if ok else Verdict.FAIL
+            reason = (
+                f"{what} {comparator} {threshold:g}"
+                if ok
+                else (f"{what} is not {comparator} {threshold:g}")
+            )
+        checks.append(
+            Check(
+                name, value, comparator, threshold, verdict, reason, key=settings.key, extra=extra
+            )
+        )
+    return checks
+
+
+# --- DORA and the streaming tally ----------------------------------------------------------
+
+# Event codes in the compact per-stream arrays.
+DEPLOY_OK, DEPLOY_FAIL, ROLLBACK_OK, ROLLBACK_FAIL = 0, 1, 2, 3
+
+
+def event_code(action: str, ok: bool) -> int:
+    if action == "deploy":
+        return DEPLOY_OK if ok else DEPLOY_FAIL
+    return ROLLBACK_OK if ok else ROLLBACK_FAIL
+
+
+@dataclass(frozen=True)
+class Dora:
+    """The four DORA figures over one window. None where the data cannot say."""
+
+    deployment_frequency: float | None  # successful deploys per day
+    change_failure_rate: float | None  # failed changes / deploys
+    time_to_restore_s: float | None  # median, failure -> next success in the same env/service
+    restores: int
+    lead_time_s: float | None  # median, commit -> successful deploy
+    lead_time_samples: int
+
+    @property
+    def deploys_per_week(self) -> float | None:
+        return None if self.deployment_frequency is None else self.deployment_frequency * 7
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deployment_frequency": _r(self.deployment_frequency),
+            "deploys_per_week": _r(self.deploys_per_week),
+            "change_failure_rate": _r(self.change_failure_rate),
+            "time_to_restore_s": _r(self.time_to_restore_s),
+            "restores": self.restores,
+            "lead_time_s": _r(self.lead_time_s),
+            "lead_time_samples": self.lead_time_samples,
+        }
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+class _Stream:
+    """One env/service's events in compact arrays (1M events cost ~17 MB, not ~400 MB)."""
+
+    __slots__ = ("codes", "leads", "ordered", "ts")
+
+    def __init__(self) -> None:
+        self.leads = array("d")
+        self.ts = array("d")
+        self.codes = array("b")
+        self.ordered = True
+
+    def add(self, ts: float, code: int) -> None:
+        if self.ts and ts < self.ts[-1]:
+            self.ordered = False
+        self.ts.append(ts)
+        self.codes.append(code)
+
+    def in_order(self) -> tuple[Sequence[float], Sequence[int]]:
+        if self.ordered:
+            return self.ts, self.codes
+        # Stable: events with equal timestamps keep their file order.
+        order = sorted(range(len(self.ts)), key=self.ts.__getitem__)
+        return [self.ts[i] for i in order], [self.codes[i] for i in order]
+
+
+class RoiTally:
+    """Everything the ROI gate and DORA need from the events of one window, in one pass.
+
+    Streaming and order-independent for the counts; DORA sorts each env/service stream only
+    when its events arrived out of order. Timestamps are epoch seconds (UTC).
+    """
+
+    def __init__(self, start: datetime, end: datetime) -> None:
+        self.start = start
+        self.end = end
+        self._start_s = start.timestamp()
+        self._end_s = end.timestamp()
+        self.by_scope: dict[tuple[str, str], DeployCounts] = {}
+        self.streams: dict[tuple[str, str], _Stream] = {}
+        self.seen_ids: set[str] = set()
+        self.duplicates = 0
+        self.outside = 0
+
+    def add(
+        self,
+        ts: float,
+        env: str,
+        service: str,
+        action: str,
+        ok: bool,
+        *,
+        commit_ts: float | None = None,
+        event_id: str | None = None,
+    ) -> bool:
+        """Count one event; False when it is outside the window or a duplicate `id`."""
+        if not self._start_s < ts <= self._end_s:
+            self.outside += 1
+            return False
+        if event_id is not None:
+            if event_id in self.seen_ids:
+                self.duplicates += 1
+                return False
+            self.seen_ids.add(event_id)
+        scope = (env, service)
+        counts = self.by_scope.get(scope)
+        if counts is None:
+            counts = self.by_scope[scope] = DeployCounts()
+            self.streams[scope] = _Stream()
+        if action == "deploy":
+            counts.deploys += 1
+            if ok:
+                counts.successes += 1
+                if commit_ts is not None and commit_ts <= ts:
+                    self.streams[scope].leads.append(ts - commit_ts)
+        else:
+            counts.rollbacks += 1
+        self.streams[scope].add(ts, event_code(action, ok))
+        return True
+
+    def add_event(self, event: DeployEvent) -> bool:
+        return self.add(
+            event.ts.timestamp(),
+            event.env,
+            event.service,
+            event.action,
+            event.ok,
+            commit_ts=None if event.commit_ts is None else event.commit_ts.timestamp(),
+            event_id=event.id,
+        )
+
+    def counts(self, env: str | None = None, service: str | None = None) -> DeployCounts:
+        total = DeployCounts()
+        for (scope_env, scope_service), counts in self.by_scope.items():
+            if env is not None and scope_env != env:
+                continue
+            if service is not None and scope_service != service:
+                continue
+            total.deploys += counts.deploys
+            total.successes += counts.successes
+            total.rollbacks += counts.rollbacks
+        return total
+
+    def scopes(self) -> list[tuple[str, str]]:
+        """Every (env, service) pair present, sorted: the rows of the matrix."""
+        return sorted(self.by_scope)
+
+    def dora(self, env: str | None = None, service: str | None = None) -> Dora:
+        """DORA figures over the window, for all events or one env and/or service.
+
+        - deployment frequency: successful deploys per day of the window;
+        - change failure rate: deploys that failed, or that the next event of the same
+          env/service rolled back, over all deploys;
+        - time to restore: in each env/service stream, from the first failure (a failed
+          deploy, or a rollback: the deploy before it was bad) to the next successful event
+          (a successful rollback restores by itself); the median over all restores;
+        - lead time: commit time to successful deploy, median over deploys whose commit time
+          is known.
+        """
+        days = (self.end - self.start) / timedelta(days=1)
+        counts = self.counts(env, service)
+        failed_changes = 0
+        restores: list[float] = []
+        leads: list[float] = []
+        for (scope_env, scope_service), stream in self.streams.items():
+            if env is not None and scope_env != env:
+                continue
+            if service is not None and scope_service != service:
+                continue
+            ts, codes = stream.in_order()
+            failed, restored = _stream_dora(ts, codes)
+            failed_changes += failed
+            restores.extend(restored)
+            leads.extend(stream.leads)
+        return Dora(
+            deployment_frequency=counts.successes / days if days > 0 else None,
+            change_failure_rate=failed_changes / counts.deploys if counts.deploys else None,
+            time_to_restore_s=statistics.median(restores) if restores else None,
+            restores=len(restores),
+            lead_time_s=statistics.median(leads) if leads else None,
+            lead_time_samples=len(leads),
+        )
+
+
+def _stream_dora(ts: Sequence[float], codes: Sequence[int]) -> tuple[int, list[float]]:
+    """(failed changes, restore durations) of one time-ordered env/service stream."""
+    failed = 0
+    restores: list[float] = []
+    down_since: float | None = None
+    last = len(codes) - 1
+    for index, code in enumerate(codes):
+        if code in (DEPLOY_OK, DEPLOY_FAIL):
+            rolled_back = index < last and codes[index + 1] in (ROLLBACK_OK, ROLLBACK_FAIL)
+            if code == DEPLOY_FAIL or rolled_back:
+                failed += 1
+        if code != DEPLOY_OK and down_since is None:
+            # A rollback says the deploy before it was bad: the outage started then.
+            if code in (ROLLBACK_OK, ROLLBACK_FAIL) and index > 0:
+                down_since = ts[index - 1]
+            else:
+                down_since = ts[index]
+        if code in (DEPLOY_OK, ROLLBACK_OK) and down_since is not None:
+            restores.append(ts[index] - down_since)
+            down_since = None
+    return failed, restores
+
+
+def tally_events(events: Iterable[DeployEvent], *, start: datetime, end: datetime) -> RoiTally:
+    tally = RoiTally(start, end)
+    for event in events:
+        tally.add_event(event)
+    return tally
