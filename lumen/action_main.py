@@ -1,0 +1,280 @@
+"""What a composite action runs once its virtual environment is ready (`scripts/run-action.sh`).
+
+    python -m lumen.action_main COMMAND       # a per-job action: flags from INPUT_* variables
+    python -m lumen.action_main --umbrella    # the root action: INPUT_COMMAND + INPUT_ARGS
+
+Around the `lumen` command itself it does the few things every action needs and the CLI should
+not do on a developer's machine:
+
+- masks secret-looking inputs (tokens, webhook URLs and secrets) before anything is printed;
+- gives gates a result JSON path under RUNNER_TEMP when the user set none, so the `json`
+  output and the values read from it always exist;
+- publishes the result's values as step outputs (`success_rate` -> `success-rate`, nested
+  `maturity.overall` -> `overall`) unless the command wrote that output itself;
+- with `LUMEN_RETRY=true` (the action input `retry`), retries an errored run whose failure class
+  (`lumen classify` of its stderr) is `network` or `external_api`, at most twice, after 5 s and
+  30 s (spec §9); a FAIL verdict (exit 2) and every other class are never retried.
+
+Arguments never pass through a shell: each INPUT_* value becomes exactly one argv element.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from lumen import actions_runtime as gha
+
+# Commands whose result is a gate JSON (verdict + checks) worth an automatic `json` output.
+GATE_COMMANDS = frozenset(
+    {"maturity", "roi", "slo", "integrated", "resonance", "policy", "approval"}
+)
+# Keys of every result document that are not gate-specific values.
+STANDARD_KEYS = frozenset(
+    {"schema_version", "gate", "verdict", "status", "checks", "inputs", "window", "generated_at"}
+)
+SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|WEBHOOK|SLACK|DISCORD|API_KEY|AUTH")
+RETRY_CLASSES = frozenset({"network", "external_api"})
+DEFAULT_DELAYS = (5.0, 30.0)
+# `python -m lumen.cli` would import lumen.cli twice (as __main__ and by the commands).
+_LUMEN = "import sys; from lumen.cli import main; sys.exit(main())"
+
+
+def mask_secrets(environ: Mapping[str, str], stream: IO[str] | None = None) -> list[str]:
+    """`::add-mask::` every non-empty input whose name looks secret; returns the names."""
+    masked = []
+    for name in sorted(environ):
+        if (name.startswith("INPUT_") or name.startswith("LUMEN_")) and SECRET_NAME.search(
+            name[6:]
+        ):
+            value = environ[name]
+            if value.strip():
+                gha.mask(value, stream=stream)
+                masked.append(name)
+    return masked
+
+
+def umbrella_argv(environ: Mapping[str, str]) -> list[str]:
+    """`command` plus `args`, one argument per line, exactly as written (no shell, no globbing)."""
+    command = environ.get("INPUT_COMMAND", "").strip()
+    if not command:
+        raise SystemExit("lumen action: the `command` input is required")
+    args = [line.strip() for line in environ.get("INPUT_ARGS", "").splitlines()]
+    return [*command.split(), *(arg for arg in args if arg)]
+
+
+def json_path_in(argv: Sequence[str]) -> str | None:
+    for index, arg in enumerate(argv):
+        if arg == "--json" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--json="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def written_outputs(path: str | None) -> set[str]:
+    """Names already in a GITHUB_OUTPUT file (both `k=v` and `k<<DELIM` forms)."""
+    if not path or not os.path.exists(path):
+        return set()
+    names: set[str] = set()
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
+            name, delimiter = line.split("<<", 1)
+            names.add(name)
+            index += 1
+            while index < len(lines) and lines[index] != delimiter:
+                index += 1
+        elif "=" in line:
+            names.add(line.split("=", 1)[0])
+        index += 1
+    return names
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    return None
+
+
+def result_outputs(document: Mapping[str, Any]) -> dict[str, str]:
+    """Gate-specific values of a result JSON as kebab-case outputs.
+
+    Top-level scalars first; then scalar leaves of nested objects one level down under their
+    own name (`maturity.overall` -> `overall`) when no top-level value has that name.
+    """
+    outputs: dict[str, str] = {}
+    nested: dict[str, str] = {}
+    for key, value in document.items():
+        if key in STANDARD_KEYS:
+            continue
+        text = _scalar(value)
+        if text is not None:
+            outputs[key.replace("_", "-")] = text
+        elif isinstance(value, Mapping):
+            for leaf, inner in value.items():
+                inner_text = _scalar(inner)
+                if inner_text is not None:
+                    nested.setdefault(leaf.replace("_", "-"), inner_text)
+    for name, text in nested.items():
+        outputs.setdefault(name, text)
+    return outputs
+
+
+def fallback_outputs(command: str, environ: Mapping[str, str]) -> dict[str, str]:
+    """Outputs that follow from the inputs alone, for commands whose results are files."""
+    lines = [v.strip() for v in environ.get("INPUT_FILES", "").splitlines() if v.strip()]
+    if command == "sbom" and environ.get("INPUT_OUTPUT", "").strip():
+        return {"path": environ["INPUT_OUTPUT"].strip()}
+    if command == "sign" and lines:
+        return {"bundles": "\n".join(f"{f}.sigstore.json" for f in lines)}
+    if command == "notes" and environ.get("INPUT_OUTPUT", "").strip():
+        return {"body": environ["INPUT_OUTPUT"].strip()}
+    return {}
+
+
+def publish(command: str | None, json_path: str | None, environ: Mapping[str, str]) -> None:
+    output_file = environ.get("GITHUB_OUTPUT")
+    if not output_file:
+        return
+    already = written_outputs(output_file)
+    values: dict[str, str] = {}
+    if json_path and os.path.exists(json_path):
+        values["json"] = json_path
+        try:
+            document = json.loads(Path(json_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            document = None
+        if isinstance(document, dict):
+            verdict = document.get("verdict") or document.get("status")
+            if isinstance(verdict, str):
+                values["verdict"] = verdict
+            values.update(result_outputs(document))
+    if command:
+        for name, value in fallback_outputs(command, environ).items():
+            values.setdefault(name, value)
+    for name, value in values.items():
+        if name not in already:
+            gha.set_output(name, value, environ)
+
+
+def _tee(source: IO[bytes], sink: IO[str], buffer: list[str]) -> None:
+    for raw in iter(source.readline, b""):
+        text = raw.decode("utf-8", "replace")
+        buffer.append(text)
+        sink.write(text)
+        sink.flush()
+
+
+def run_lumen(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str]:
+    """Run `lumen ARGV` in a child interpreter; stderr is shown live and kept for classify."""
+    sys.stdout.flush()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _LUMEN, *argv], env=dict(environ), stderr=subprocess.PIPE
+    )
+    assert child.stderr is not None
+    kept: list[str] = []
+    reader = threading.Thread(target=_tee, args=(child.stderr, sys.stderr, kept), daemon=True)
+    reader.start()
+    code = child.wait()
+    reader.join()
+    return code, "".join(kept)
+
+
+def failure_class(log: str, environ: Mapping[str, str]) -> str:
+    """The class `lumen classify` gives a log ("unknown" when it cannot say)."""
+    with tempfile.TemporaryDirectory(prefix="lumen-classify-") as tmp:
+        log_path = Path(tmp) / "step.log"
+        log_path.write_text(log, encoding="utf-8")
+        result_path = Path(tmp) / "class.json"
+        env = {k: v for k, v in environ.items() if k != "GITHUB_OUTPUT"}
+        done = subprocess.run(
+            [sys.executable, "-c", _LUMEN, "classify", str(log_path)]
+            + ["--json", str(result_path), "--quiet"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        document: Any = None
+        if result_path.exists():
+            try:
+                document = json.loads(result_path.read_text(encoding="utf-8"))
+            except ValueError:
+                document = None
+        if isinstance(document, dict):
+            for place in (document, document.get("values") or {}):
+                for key in ("class", "failure_class", "failure-class"):
+                    if isinstance(place, dict) and isinstance(place.get(key), str):
+                        return str(place[key])
+        words = done.stdout.split()
+        return words[0] if done.returncode == 0 and words else "unknown"
+
+
+def retry_delays(environ: Mapping[str, str]) -> tuple[float, ...]:
+    if environ.get("LUMEN_RETRY", "").strip().lower() not in {"1", "true", "yes", "on"}:
+        return ()
+    custom = environ.get("LUMEN_RETRY_DELAYS", "").strip()  # tests shorten the waits
+    if custom:
+        return tuple(float(part) for part in custom.split(",") if part.strip())[:2]
+    return DEFAULT_DELAYS
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    env = dict(os.environ if environ is None else environ)
+    if not arguments:
+        print("usage: python -m lumen.action_main COMMAND | --umbrella", file=sys.stderr)
+        return 1
+    mask_secrets(env)
+    command: str | None
+    if arguments[0] == "--umbrella":
+        lumen_argv = umbrella_argv(env)
+        command = lumen_argv[0]
+        json_path = json_path_in(lumen_argv)
+    else:
+        command = arguments[0]
+        if command in GATE_COMMANDS and not env.get("INPUT_JSON", "").strip():
+            base = env.get("RUNNER_TEMP") or tempfile.gettempdir()
+            Path(base).mkdir(parents=True, exist_ok=True)
+            env["INPUT_JSON"] = tempfile.mkdtemp(prefix=f"lumen-{command}-", dir=base)
+            env["INPUT_JSON"] += "/result.json"
+        json_path = env.get("INPUT_JSON", "").strip() or None
+        lumen_argv = ["--inputs-from-env", command, *arguments[1:]]
+    delays = retry_delays(env)
+    attempt = 0
+    while True:
+        code, log = run_lumen(lumen_argv, env)
+        if code != 1 or attempt >= len(delays):
+            break
+        kind = failure_class(log, env)
+        if kind not in RETRY_CLASSES:
+            print(f"lumen action: failure class {kind}; not retried", file=sys.stderr)
+            break
+        print(
+            f"lumen action: failure class {kind}; retry {attempt + 1} of {len(delays)} "
+            f"in {delays[attempt]:g}s",
+            file=sys.stderr,
+            flush=True,
+        )
+        time.sleep(delays[attempt])
+        attempt += 1
+    publish(command, json_path, env)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
