@@ -202,8 +202,7 @@ def failure_class(log: str, environ: Mapping[str, str]) -> str:
         result_path = Path(tmp) / "class.json"
         env = {k: v for k, v in environ.items() if k != "GITHUB_OUTPUT"}
         done = subprocess.run(
-            [sys.executable, "-c", _LUMEN, "classify", str(log_path)]
-            + ["--json", str(result_path), "--quiet"],
+            [sys.executable, "-c", _LUMEN, "classify", str(log_path), "--json", str(result_path)],
             env=env,
             capture_output=True,
             text=True,

@@ -17,6 +17,7 @@ import os
 import platform
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +53,7 @@ def lumen_version(root: Path = ROOT) -> str:
 
 def venv_path_and_key(environ: dict[str, str] | None = None) -> tuple[str, str]:
     env = dict(os.environ if environ is None else environ)
-    temp = env.get("RUNNER_TEMP") or env.get("TMPDIR") or "/tmp"
+    temp = env.get("RUNNER_TEMP") or tempfile.gettempdir()
     os_name = (env.get("RUNNER_OS") or platform.system()).lower()
     arch = (env.get("RUNNER_ARCH") or platform.machine()).lower()
     python = ".".join(str(part) for part in sys.version_info[:3])
