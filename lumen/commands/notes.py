@@ -3,19 +3,184 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
-from lumen.cli import not_implemented
-from lumen.commands.common import add_common
+from gates.errors import InputError, UsageError
+from lumen import actions_runtime as gha
+from lumen.commands.common import config_of
+from lumen.fileio import atomic_write, read_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--prs-json", metavar="PATH", help="JSON list of PRs (offline)")
-    parser.add_argument("--github", metavar="OWNER/REPO", help="read PRs from GitHub")
-    parser.add_argument("--previous-tag", metavar="T", help="previous release tag")
-    parser.add_argument("--tag", metavar="T", help="the new tag")
-    parser.add_argument("--output", metavar="PATH", help="where to write the notes")
-    add_common(parser, gate=False)
+    source = parser.add_argument_group("where the pull requests come from (one of)")
+    source.add_argument(
+        "--prs-json",
+        metavar="PATH",
+        help="JSON list of PR objects as GitHub's REST API returns them (offline)",
+    )
+    source.add_argument(
+        "--github",
+        metavar="OWNER/REPO",
+        help="read merged PRs from GitHub (GITHUB_TOKEN, GITHUB_API_URL)",
+    )
+    parser.add_argument(
+        "--previous-tag",
+        metavar="T",
+        help="previous release tag (default with --github: the latest release)",
+    )
+    parser.add_argument(
+        "--tag", metavar="T", help="the new tag (default: resolved from the changes)"
+    )
+    parser.add_argument("--target", metavar="REF", help="commit or branch the release is cut from")
+    parser.add_argument("--output", metavar="PATH", help="where to write the notes (Markdown)")
+    parser.add_argument(
+        "--template", metavar="FILE", help="template file (overrides notes.template)"
+    )
+    parser.add_argument(
+        "--snapshot",
+        action="append",
+        metavar="RESULT_JSON",
+        help="gate result JSON for the snapshot table (repeatable)",
+    )
+    parser.add_argument(
+        "--asset",
+        action="append",
+        metavar="FILE",
+        help="file attached to the release; FILE.sigstore.json is its bundle",
+    )
+    parser.add_argument("--sbom", metavar="NEW_SBOM", help="this release's SBOM")
+    parser.add_argument(
+        "--previous-sbom",
+        metavar="OLD_SBOM",
+        help="the previous release's SBOM: the notes list dependency changes",
+    )
+    parser.add_argument(
+        "--repository",
+        metavar="OWNER/REPO",
+        help="for links and verify commands (default: --github or GITHUB_REPOSITORY)",
+    )
+    parser.add_argument(
+        "--workflow", metavar="NAME", help="signing workflow name for the verify commands"
+    )
+    parser.add_argument(
+        "--publish",
+        choices=["draft", "prerelease", "release"],
+        help="create or update the GitHub Release for the tag with the assets",
+    )
+    parser.add_argument("--config", metavar="PATH", help="config file (default: .github/lumen.yml)")
+    parser.add_argument("--json", metavar="PATH", help="write version, bump, sections as JSON")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _prs_from_json(path: str) -> list[dict[str, Any]]:
+    data = read_json(path)
+    if not isinstance(data, list):
+        raise InputError("expected a JSON list of pull requests", file=path)
+    for index, item in enumerate(data):
+        if not isinstance(item, dict) or not isinstance(item.get("number"), int):
+            raise InputError(
+                f"item {index} is not a pull request object with a 'number'",
+                file=path,
+                field=f"[{index}]",
+            )
+    return data
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_implemented(args)
+    from release import notes as rn
+
+    if bool(args.prs_json) == bool(args.github):
+        raise UsageError("give exactly one of --prs-json PATH or --github OWNER/REPO")
+    config = config_of(args)
+    notes_config = rn.NotesConfig.from_mapping(config.get("notes") or {})
+    if args.template:
+        try:
+            notes_config = rn.NotesConfig(
+                **{**notes_config.__dict__, "template": Path(args.template).read_text("utf-8")}
+            )
+        except OSError:
+            raise InputError("template not found", file=args.template) from None
+    ctx = gha.GitHubContext.from_env()
+    repository = args.repository or args.github or ctx.repository
+    previous_tag = args.previous_tag
+    if args.prs_json:
+        raw_prs = _prs_from_json(args.prs_json)
+    else:
+        from lumen.adapters.github_releases import fetch_merged_prs
+
+        previous_tag, raw_prs = fetch_merged_prs(
+            args.github, previous_tag=previous_tag, target=args.target or ctx.sha
+        )
+    prs = [rn.PullRequest.from_github(item) for item in raw_prs]
+    snapshot = None
+    if args.snapshot:
+        snapshot = rn.snapshot_table([read_json(path) for path in args.snapshot])
+    sbom_diff = None
+    if args.previous_sbom and args.sbom:
+        from release.sbom_diff import diff_files_markdown
+
+        sbom_diff = diff_files_markdown(args.previous_sbom, args.sbom)
+    assets = []
+    for path in args.asset or []:
+        bundle = f"{path}.sigstore.json"
+        assets.append(
+            rn.Asset(Path(path).name, Path(bundle).name if Path(bundle).exists() else None)
+        )
+    try:
+        notes = rn.build_notes(
+            prs,
+            notes_config,
+            previous_tag=previous_tag,
+            tag=args.tag,
+            repository=repository,
+            server_url=ctx.server_url,
+            assets=assets,
+            snapshot=snapshot,
+            sbom_diff=sbom_diff,
+            workflow=args.workflow,
+        )
+    except ValueError as exc:
+        raise InputError(str(exc), field="--previous-tag") from None
+    if args.output:
+        atomic_write(args.output, notes.body)
+    elif not args.quiet:
+        print(notes.body, end="")
+    release_url = None
+    if args.publish:
+        from lumen.adapters.github_releases import publish_release
+
+        release_url = publish_release(
+            repository,
+            tag=notes.version,
+            body=notes.body,
+            mode=args.publish,
+            target=args.target or ctx.sha,
+            assets=[*(args.asset or []), *_bundles(args.asset)],
+        )
+    document = {
+        "version": notes.version,
+        "bump": notes.bump,
+        "previous_tag": previous_tag,
+        "sections": {title: list(numbers) for title, numbers in notes.sections},
+        "contributors": list(notes.contributors.humans),
+        "first_time_contributors": list(notes.contributors.first_time),
+        "bots": list(notes.contributors.bots),
+        "body": args.output,
+        "release_url": release_url,
+    }
+    if args.json:
+        from lumen.fileio import write_json
+
+        write_json(args.json, document)
+    if args.output and not args.quiet:
+        print(f"{notes.version} ({notes.bump}): wrote {args.output}")
+    if gha.in_actions():
+        gha.set_output("version", notes.version)
+        gha.set_output("body", args.output or "")
+        gha.set_output("release-url", release_url or "")
+    return 0
+
+
+def _bundles(assets: list[str] | None) -> list[str]:
+    return [f"{a}.sigstore.json" for a in assets or [] if Path(f"{a}.sigstore.json").exists()]
