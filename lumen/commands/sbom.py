@@ -1,26 +1,421 @@
-"""CycloneDX 1.6 SBOM from a Python environment, lock files and artifacts (spec §8)."""
+"""CycloneDX 1.6 SBOM from a Python environment, lock files and artifacts (spec §8).
+
+`lumen sbom [--environment [PYTHON]] [--requirements FILE…] [--artifact FILE…] --output PATH`
+writes a schema-validated SBOM and reports NTIA minimum-elements coverage and the licence gate;
+`lumen sbom diff OLD NEW` lists what changed between two SBOMs.
+
+Speed matters (it runs in every release job): the environment's interpreter starts walking its
+site-packages first, and the cyclonedx imports happen while it does. Nothing here imports
+sigstore.
+"""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
 
-from lumen.cli import not_implemented
-from lumen.commands.common import add_common
+from gates.errors import InputError, LumenError, UsageError
+from lumen.commands.common import add_common, config_of, env_service, now_of
+
+NTIA_MISSING = ("pass", "warn", "fail")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "subcommand",
+        nargs="?",
+        choices=["diff"],
+        metavar="diff",
+        help="`lumen sbom diff OLD NEW`: components added, removed, bumped; new licences",
+    )
+    parser.add_argument("files", nargs="*", metavar="SBOM", help="diff: the OLD and NEW SBOMs")
     parser.add_argument(
         "--environment",
         nargs="?",
         const="",
         metavar="PYTHON",
-        help="inventory a Python environment",
+        help="inventory a Python environment: its interpreter (default: the current one)",
     )
-    parser.add_argument("--requirements", action="append", metavar="FILE", help="requirements file")
-    parser.add_argument("--artifact", action="append", metavar="FILE", help="release artifact")
+    parser.add_argument(
+        "--requirements",
+        action="extend",
+        nargs="+",
+        metavar="FILE",
+        help="requirements file (with --hash values) or lock file: poetry.lock, uv.lock, "
+        "pylock.toml (recognised by name)",
+    )
+    parser.add_argument(
+        "--artifact",
+        action="extend",
+        nargs="+",
+        metavar="FILE",
+        help="release artifact: a file component with SHA-256 and SHA-512",
+    )
     parser.add_argument("--output", metavar="PATH", help="where to write the SBOM")
-    add_common(parser, gate=False)
+    parser.add_argument(
+        "--format", choices=["json", "xml"], help="output format (default: json; xml by .xml)"
+    )
+    parser.add_argument(
+        "--pyproject",
+        metavar="PATH",
+        help="project metadata for the root component (default: ./pyproject.toml when present)",
+    )
+    parser.add_argument(
+        "--reproducible",
+        action="store_true",
+        default=None,
+        help="no timestamp and no serial number: equal inputs give byte-identical output",
+    )
+    parser.add_argument(
+        "--deny-license",
+        action="extend",
+        nargs="+",
+        metavar="SPDX",
+        help="SPDX ids that fail the gate (exit 2); comma-separated lists work too",
+    )
+    parser.add_argument(
+        "--allow-license",
+        action="extend",
+        nargs="+",
+        metavar="SPDX",
+        help="only these SPDX ids pass; other ids fail, licences known only by name warn",
+    )
+    parser.add_argument(
+        "--ntia-missing",
+        choices=NTIA_MISSING,
+        help="verdict of an NTIA minimum element some component lacks (default: warn)",
+    )
+    add_common(parser, gate=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_implemented(args)
+    if args.subcommand == "diff":
+        return _diff(args)
+    if args.files:
+        raise UsageError(
+            f"unexpected argument {args.files[0]!r}",
+            expected="`lumen sbom --output PATH [sources]` or `lumen sbom diff OLD NEW`",
+        )
+    return _generate(args)
+
+
+# --- generate ------------------------------------------------------------------------------
+
+
+def _list(value: Any) -> list[str]:
+    """Flag or config list; `MIT,GPL-3.0-only` and one-per-line both split."""
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    return [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+
+
+def _generate(args: argparse.Namespace) -> int:
+    requirements = list(args.requirements or [])
+    artifacts = list(args.artifact or [])
+    use_env = args.environment is not None or not (requirements or artifacts)
+    pending = None
+    if use_env:
+        from lumen.adapters import python_env
+
+        # Started first: the target interpreter works while we import and read files.
+        pending = python_env.start(args.environment or None)
+    try:
+        return _generate_with(args, requirements, artifacts, pending)
+    finally:
+        if pending is not None and pending.process.poll() is None:
+            pending.process.kill()
+            pending.process.wait()
+
+
+def _generate_with(
+    args: argparse.Namespace, requirements: list[str], artifacts: list[str], pending: Any
+) -> int:
+    from gates.result import GateResult, decide
+    from gates.timeutil import format_timestamp
+    from lumen.report import emit
+    from release import lockfiles, sbom
+    from release.environment import components_from_report
+
+    config = config_of(args)
+    env, service = env_service(args)
+    settings = config.resolve(
+        "sbom",
+        {
+            "output": args.output,
+            "format": args.format,
+            "pyproject": args.pyproject,
+            "reproducible": args.reproducible,
+            "deny-license": args.deny_license,
+            "allow-license": args.allow_license,
+            "ntia-missing": args.ntia_missing,
+        },
+        env=env,
+        service=service,
+    )
+    output = settings.get("output")
+    if not output:
+        raise UsageError("--output PATH is required", expected="where to write the SBOM")
+    fmt = settings.get("format") or ("xml" if str(output).lower().endswith(".xml") else "json")
+    reproducible = bool(settings.get("reproducible"))
+    deny = _list(settings.get("deny-license"))
+    allow = _list(settings.get("allow-license"))
+    ntia_missing = str(settings.get("ntia-missing") or "warn")
+    if ntia_missing not in NTIA_MISSING:
+        raise UsageError(f"ntia-missing: {ntia_missing!r}", expected=" | ".join(NTIA_MISSING))
+
+    root, root_requires = _root(settings.get("pyproject"))
+    collected: list[sbom.Component] = []
+    for path in _with_includes(requirements):
+        parsed = lockfiles.parse(lockfiles.kind_of(path), _read(path), path)
+        collected.extend(parsed.components)
+        root = root or parsed.root
+    for path in artifacts:
+        collected.append(_artifact(path))
+    inputs: dict[str, Any] = {"requirements": requirements, "artifacts": artifacts}
+    if pending is not None:
+        report = pending.result()
+        inputs["environment"] = report.get("executable") or pending.python
+        env_components = components_from_report(report, root_requires=root_requires)
+        collected = [*env_components, *collected]
+    if root is not None:
+        inputs["pyproject"] = root.sources[0] if root.sources else None
+        root_key = sbom.normalize_name(root.name)
+        # The project itself is the root (metadata.component), not one of its own components.
+        collected = [
+            c for c in collected if c.kind == "file" or sbom.normalize_name(c.name) != root_key
+        ]
+    inventory = sbom.Inventory(components=sbom.merge(collected), root=root)
+
+    from lumen import __version__
+
+    now = now_of(args)
+    bom = sbom.build_bom(
+        inventory,
+        tool_version=__version__,
+        timestamp=None if reproducible else now,
+        serial_number=None if reproducible else _serial(),
+    )
+    text, document = _serialize_and_validate(bom, fmt)
+    from lumen.fileio import atomic_write
+
+    atomic_write(output, text)
+
+    checks = _checks(document, fmt, deny, allow, ntia_missing)
+    from release.ntia import coverage
+
+    result = GateResult(
+        gate="sbom",
+        verdict=decide(checks),
+        checks=checks,
+        inputs=inputs,
+        generated_at=format_timestamp(now),
+        values={
+            "sbom": str(output),
+            "format": fmt,
+            "components": len(document.get("components") or ()),
+            "ntia": [c.to_dict() for c in coverage(document)],
+        },
+    )
+    return emit(
+        result, args, outputs={"sbom": str(output), "components": result.values["components"]}
+    )
+
+
+def _serial() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def _checks(
+    document: dict[str, Any], fmt: str, deny: list[str], allow: list[str], ntia_missing: str
+) -> list[Any]:
+    from gates.result import Check, Verdict
+    from release.license_gate import evaluate, licence_checks
+    from release.ntia import coverage, ntia_checks
+
+    checks = [
+        Check(
+            "cyclonedx-1.6",
+            True,
+            "==",
+            True,
+            Verdict.PASS,
+            f"valid against the official CycloneDX 1.6 {fmt.upper()} schema",
+        )
+    ]
+    verdict = {"pass": Verdict.PASS, "warn": Verdict.WARN, "fail": Verdict.FAIL}[ntia_missing]
+    checks += ntia_checks(coverage(document), missing=verdict)
+    if deny or allow:
+        checks += licence_checks(evaluate(document, deny=deny, allow=allow), deny=deny, allow=allow)
+    return checks
+
+
+def _serialize_and_validate(bom: Any, fmt: str) -> tuple[str, dict[str, Any]]:
+    """Serialize at the edge; validate BEFORE anything is written (spec §8)."""
+    import json
+
+    from cyclonedx.output.json import JsonV1Dot6
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    json_text = JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json_text)
+    if error is not None:
+        raise LumenError(_validation_message(error, "JSON"))
+    document = json.loads(json_text)
+    if fmt == "json":
+        return json_text, document
+    from cyclonedx.output.xml import XmlV1Dot6
+    from cyclonedx.validation.xml import XmlValidator
+
+    xml_text = XmlV1Dot6(bom).output_as_string(indent=2) + "\n"
+    xml_error = XmlValidator(SchemaVersion.V1_6).validate_str(xml_text)
+    if xml_error is not None:
+        raise LumenError(_validation_message(xml_error, "XML"))
+    return xml_text, document
+
+
+def _validation_message(error: Any, fmt: str) -> str:
+    data = getattr(error, "data", error)
+    message = getattr(data, "message", None) or str(data)
+    where = getattr(data, "json_path", None) or getattr(data, "path", None)
+    text = f"generated SBOM is not valid CycloneDX 1.6 {fmt}: {message}"
+    if where:
+        text += f" (at {where})"
+    return text + "; nothing was written"
+
+
+def _root(pyproject: str | None) -> tuple[Any, list[tuple[str, tuple[str, ...]]]]:
+    """Root component and its (name, extras) requirements from pyproject.toml, if any."""
+    import tomllib
+
+    from release.sbom import requirement_extras, requirement_name, root_from_pyproject
+
+    path = pyproject or ("pyproject.toml" if Path("pyproject.toml").is_file() else None)
+    if path is None:
+        return None, []
+    text = _read(path)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(f"not valid TOML ({exc})", file=path, line=line) from None
+    root = root_from_pyproject(document)
+    if root is not None:
+        from dataclasses import replace
+
+        root = replace(root, sources=(path,))
+    deps = (document.get("project") or {}).get("dependencies") or []
+    requires = [
+        (name, requirement_extras(dep))
+        for dep in deps
+        if isinstance(dep, str) and (name := requirement_name(dep))
+    ]
+    return root, requires
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", file=path) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", file=path) from None
+
+
+def _with_includes(paths: list[str]) -> list[str]:
+    """Requirement files in order, each followed by the files its `-r` lines include (once)."""
+    from release.lockfiles import kind_of, parse_requirements
+
+    ordered: list[str] = []
+    seen: set[str] = set()
+
+    def visit(path: str) -> None:
+        key = os.path.normpath(path)
+        if key in seen:
+            return
+        seen.add(key)
+        ordered.append(path)
+        if kind_of(path) == "requirements":
+            for include in parse_requirements(_read(path), path).includes:
+                visit(os.path.join(os.path.dirname(path), include))
+
+    for path in paths:
+        visit(path)
+    return ordered
+
+
+def _artifact(path: str) -> Any:
+    from release.sbom import artifact_component
+
+    sha256 = hashlib.sha256()
+    sha512 = hashlib.sha512()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                sha256.update(chunk)
+                sha512.update(chunk)
+    except FileNotFoundError:
+        raise InputError("artifact not found", file=path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", field="--artifact", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read artifact: {exc.strerror}", file=path) from None
+    return artifact_component(
+        os.path.basename(path), sha256.hexdigest(), sha512.hexdigest(), source=path
+    )
+
+
+# --- diff ----------------------------------------------------------------------------------
+
+
+def _load_sbom(path: str) -> dict[str, Any]:
+    from lumen.fileio import read_json
+
+    document = read_json(path)
+    if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
+        raise InputError(
+            "not a CycloneDX JSON document",
+            file=path,
+            field="bomFormat",
+            expected='"CycloneDX" (JSON SBOM)',
+        )
+    if not isinstance(document.get("components", []), list):
+        raise InputError("must be an array", file=path, field="components")
+    return document
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from release.sbom_diff import diff, render_markdown, render_text
+
+    if len(args.files) != 2:
+        raise UsageError(
+            f"`lumen sbom diff` takes two SBOMs, got {len(args.files)}",
+            expected="lumen sbom diff OLD.cdx.json NEW.cdx.json",
+        )
+    old_path, new_path = args.files
+    change = diff(_load_sbom(old_path), _load_sbom(new_path))
+    if not args.quiet:
+        sys.stdout.write(render_text(change))
+    if args.json:
+        from lumen.fileio import write_json
+
+        write_json(args.json, {"old": old_path, "new": new_path, **change.to_dict()})
+    from lumen import actions_runtime as gha
+
+    if gha.in_actions():
+        markdown = render_markdown(change) or "No dependency changes.\n"
+        gha.add_summary("### SBOM changes\n\n" + markdown)
+        if args.json:
+            gha.set_output("json", args.json)
+    return 0
