@@ -1,0 +1,178 @@
+"""The one way Lumen talks to GitHub: a PyGithub client and a GraphQL call, both configured
+from the runner's variables (`GITHUB_API_URL`, `GITHUB_GRAPHQL_URL`, `GITHUB_TOKEN`), with
+bounded retries for rate limits and 5xx, and errors that say what to fix.
+
+Every GitHub-facing adapter (deployments, activity, comments, check runs, releases, reviews)
+gets its client here; nothing else constructs `github.Github`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from gates.errors import SourceError, UsageError
+from lumen.actions_runtime import GitHubContext
+
+# Bound on how long one call may wait for a primary or secondary rate limit to reset.
+DEFAULT_MAX_RATE_LIMIT_WAIT_S = 120.0
+
+# What a 403 usually means for each kind of write, to name the missing permission.
+PERMISSION_HINTS = {
+    "comment": "pull-requests: write (or issues: write)",
+    "label": "issues: write (or pull-requests: write)",
+    "check": "checks: write",
+    "status": "statuses: write",
+    "deployment": "deployments: write",
+    "release": "contents: write",
+    "issue": "issues: write",
+    "team": "read:org (a token that can read the organisation's teams)",
+}
+
+
+def _float_env(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        raise UsageError(f"{name} must be a number of seconds") from None
+
+
+def token_of(ctx: GitHubContext, token: str | None = None) -> str:
+    value = token or ctx.token
+    if not value:
+        raise UsageError(
+            "no GitHub token: set GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: "
+            "${{ github.token }}` or the action's `github-token` input)"
+        )
+    return value
+
+
+def client(ctx: GitHubContext | None = None, *, token: str | None = None) -> Any:
+    """A PyGithub client for this run's API URL and token."""
+    from github import Auth, Github, GithubRetry
+
+    ctx = ctx or GitHubContext.from_env()
+    retry = GithubRetry(
+        total=int(_float_env("LUMEN_GITHUB_RETRIES", 4)),
+        backoff_factor=_float_env("LUMEN_GITHUB_BACKOFF", 1.0),
+        secondary_rate_wait=_float_env("LUMEN_GITHUB_SECONDARY_WAIT", 60.0),
+        max_rate_limit_wait=_float_env("LUMEN_GITHUB_MAX_WAIT", DEFAULT_MAX_RATE_LIMIT_WAIT_S),
+    )
+    return Github(
+        base_url=ctx.api_url.rstrip("/"),
+        auth=Auth.Token(token_of(ctx, token)),
+        retry=retry,
+        timeout=int(_float_env("LUMEN_GITHUB_TIMEOUT", 30)),
+        per_page=100,
+        # GitHub asks integrators to space writes to avoid secondary rate limits.
+        seconds_between_requests=_float_env("LUMEN_GITHUB_READ_INTERVAL", 0.0) or None,
+        seconds_between_writes=_float_env("LUMEN_GITHUB_WRITE_INTERVAL", 1.0) or None,
+        user_agent="lumen-ci",
+    )
+
+
+def explain(exc: Exception, what: str, *, kind: str | None = None) -> SourceError:
+    """A SourceError for a failed GitHub call, naming the fix (token, permission, rate limit)."""
+    from github import GithubException, RateLimitExceededException
+
+    if isinstance(exc, RateLimitExceededException):
+        return SourceError(
+            f"GitHub rate limit while trying to {what}; waited as long as allowed "
+            "(LUMEN_GITHUB_MAX_WAIT) — try again later"
+        )
+    if isinstance(exc, GithubException):
+        status = exc.status
+        message = ""
+        if isinstance(exc.data, Mapping):
+            message = str(exc.data.get("message") or "")
+        if status == 401:
+            return SourceError(
+                f"GitHub rejected the token (401) while trying to {what}: "
+                "GITHUB_TOKEN is missing, expired or invalid"
+            )
+        if status == 403:
+            need = PERMISSION_HINTS.get(kind or "", "a permission this token does not have")
+            return SourceError(
+                f"GitHub refused to {what} (403 {message or 'Forbidden'}): the token needs {need}"
+            )
+        if status == 404:
+            return SourceError(
+                f"GitHub found nothing to {what} (404): the repository, number or "
+                "ref does not exist, or the token cannot see it"
+            )
+        if status == 422:
+            return SourceError(f"GitHub rejected the request to {what} (422 {message})")
+        return SourceError(f"GitHub failed to {what} (HTTP {status} {message})".rstrip())
+    import requests
+
+    if isinstance(exc, requests.RequestException):
+        return SourceError(f"cannot reach GitHub to {what}: {type(exc).__name__}")
+    raise exc
+
+
+@contextlib.contextmanager
+def github_errors(what: str, *, kind: str | None = None) -> Iterator[None]:
+    """Turn PyGithub and requests errors inside the block into one clear SourceError."""
+    import requests
+    from github import GithubException
+
+    try:
+        yield
+    except (GithubException, requests.RequestException) as exc:
+        raise explain(exc, what, kind=kind) from None
+
+
+def is_forbidden(exc: BaseException) -> bool:
+    """True for a 403 that is a permission problem (e.g. a fork's read-only token)."""
+    from github import GithubException, RateLimitExceededException
+
+    return (
+        isinstance(exc, GithubException)
+        and exc.status == 403
+        and not isinstance(exc, RateLimitExceededException)
+    )
+
+
+def graphql(
+    query: str,
+    variables: Mapping[str, Any] | None = None,
+    *,
+    ctx: GitHubContext | None = None,
+    token: str | None = None,
+    what: str = "run a GraphQL query",
+) -> dict[str, Any]:
+    """POST one GraphQL query; GraphQL `errors` become a SourceError."""
+    import requests
+
+    ctx = ctx or GitHubContext.from_env()
+    try:
+        response = requests.post(
+            ctx.graphql_url,
+            json={"query": query, "variables": dict(variables or {})},
+            headers={"Authorization": f"bearer {token_of(ctx, token)}", "User-Agent": "lumen-ci"},
+            timeout=_float_env("LUMEN_GITHUB_TIMEOUT", 30),
+        )
+    except requests.RequestException as exc:
+        raise SourceError(f"cannot reach GitHub GraphQL to {what}: {type(exc).__name__}") from None
+    if response.status_code == 401:
+        raise SourceError(f"GitHub rejected the token (401) while trying to {what}")
+    if response.status_code >= 400:
+        raise SourceError(f"GitHub GraphQL failed to {what} (HTTP {response.status_code})")
+    try:
+        payload = response.json()
+    except ValueError:
+        raise SourceError(f"GitHub GraphQL answered non-JSON while trying to {what}") from None
+    if payload.get("errors"):
+        first = payload["errors"][0].get("message", "unknown error")
+        raise SourceError(f"GitHub GraphQL refused to {what}: {first}")
+    data: dict[str, Any] = payload.get("data") or {}
+    return data
+
+
+def split_repo(owner_repo: str | None) -> tuple[str, str]:
+    if not owner_repo or owner_repo.count("/") != 1 or "" in owner_repo.split("/"):
+        raise UsageError(f"expected OWNER/REPO, got {owner_repo!r}")
+    owner, name = owner_repo.split("/")
+    return owner, name
