@@ -1,0 +1,155 @@
+"""GitHub side of release notes: merged PRs in a tag range (GraphQL search, 100 a page) and
+publishing the release with its assets, idempotently."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from gates.errors import InputError, SourceError, UsageError
+from lumen.adapters.github import client, github_errors, graphql, split_repo
+
+MERGED_PRS_QUERY = """
+query($q: String!, $after: String) {
+  search(type: ISSUE, query: $q, first: 100, after: $after) {
+    issueCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      ... on PullRequest {
+        number
+        title
+        url
+        body
+        mergedAt
+        authorAssociation
+        author { login __typename }
+        labels(first: 50) { nodes { name } }
+        mergeCommit { oid }
+      }
+    }
+  }
+}
+"""
+
+# GitHub's search returns at most 1,000 results for one query.
+SEARCH_LIMIT = 1000
+
+
+def _iso(moment: Any) -> str:
+    return str(moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def fetch_merged_prs(
+    owner_repo: str, *, previous_tag: str | None, target: str | None
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """(previous tag, PRs merged after it and up to the target), as REST-shaped dicts.
+
+    The previous tag defaults to the latest release. The range is by merge time, between the
+    previous tag's commit and the target commit (as release-drafter does).
+    """
+    from github import GithubException
+
+    split_repo(owner_repo)
+    gh = client()
+    with github_errors(f"read {owner_repo}"):
+        repo = gh.get_repo(owner_repo)
+        if previous_tag is None:
+            try:
+                previous_tag = repo.get_latest_release().tag_name
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise
+                previous_tag = None
+        since = None
+        if previous_tag:
+            since = repo.get_commit(previous_tag).commit.committer.date
+        until = repo.get_commit(target).commit.committer.date if target else None
+    query = f"repo:{owner_repo} is:pr is:merged"
+    if since is not None:
+        query += f" merged:>{_iso(since)}"
+    if until is not None:
+        query += f" merged:<={_iso(until)}"
+    prs: list[dict[str, Any]] = []
+    after = None
+    while True:
+        data = graphql(
+            MERGED_PRS_QUERY,
+            {"q": query, "after": after},
+            what=f"list merged pull requests of {owner_repo}",
+        )
+        search = data.get("search") or {}
+        if int(search.get("issueCount") or 0) > SEARCH_LIMIT:
+            raise SourceError(
+                f"more than {SEARCH_LIMIT} PRs merged since {previous_tag}: GitHub search cannot "
+                "list them all; cut the range with --previous-tag"
+            )
+        for node in search.get("nodes") or []:
+            if node and "number" in node:
+                prs.append(_rest_shape(node))
+        page = search.get("pageInfo") or {}
+        if not page.get("hasNextPage"):
+            break
+        after = page.get("endCursor")
+    return previous_tag, prs
+
+
+def _rest_shape(node: dict[str, Any]) -> dict[str, Any]:
+    author = node.get("author") or {}
+    return {
+        "number": node["number"],
+        "title": node.get("title") or "",
+        "html_url": node.get("url") or "",
+        "body": node.get("body") or "",
+        "merged_at": node.get("mergedAt"),
+        "author_association": node.get("authorAssociation") or "",
+        "user": {
+            "login": author.get("login") or "ghost",
+            "type": "Bot" if author.get("__typename") == "Bot" else "User",
+        },
+        "labels": [{"name": n["name"]} for n in (node.get("labels") or {}).get("nodes") or []],
+    }
+
+
+def publish_release(
+    owner_repo: str | None,
+    *,
+    tag: str,
+    body: str,
+    mode: str,
+    target: str | None,
+    assets: list[str],
+) -> str:
+    """Create or update the release for `tag` and replace its assets; returns its html_url.
+
+    Re-running replaces the body and every asset of the same name: it never duplicates.
+    Draft releases are invisible to "get release by tag", so the release is found by listing.
+    """
+    if not owner_repo:
+        raise UsageError("--publish needs --repository (or GITHUB_REPOSITORY)")
+    for path in assets:
+        if not Path(path).is_file():
+            raise InputError("asset not found", file=path)
+    draft = mode == "draft"
+    prerelease = mode == "prerelease"
+    gh = client()
+    with github_errors(f"publish the release {tag} of {owner_repo}", kind="release"):
+        repo = gh.get_repo(owner_repo)
+        release = next((r for r in repo.get_releases() if r.tag_name == tag), None)
+        if release is None:
+            kwargs: dict[str, Any] = {"draft": draft, "prerelease": prerelease}
+            if target:
+                kwargs["target_commitish"] = target
+            release = repo.create_git_release(tag, tag, body, **kwargs)
+        else:
+            release = release.update_release(tag, body, draft=draft, prerelease=prerelease)
+        existing = {asset.name: asset for asset in release.get_assets()}
+        for path in assets:
+            name = Path(path).name
+            if name in existing:
+                existing[name].delete_asset()
+            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            if name.endswith(".sigstore.json") or name.endswith(".json"):
+                content_type = "application/json"
+            release.upload_asset(path, name=name, content_type=content_type)
+        return str(release.html_url)
