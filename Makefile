@@ -7,6 +7,6 @@ demo:
 test:
 	bash scripts/bootstrap.sh test
 
+# `make bench CASES="cli maturity"` re-times a subset; other rows of bench/RESULTS.md stay.
 bench:
-	bash scripts/bootstrap.sh test --co -q >/dev/null 2>&1 || true
-	.venv/bin/python bench/run.py
+	bash scripts/bootstrap.sh bench $(CASES)

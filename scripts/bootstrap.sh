@@ -2,6 +2,7 @@
 # Sets up everything Lumen CI needs on a fresh Debian/Ubuntu machine, then runs one job.
 #   scripts/bootstrap.sh demo   -> the integrated gate on the bundled examples (make demo)
 #   scripts/bootstrap.sh test   -> lint, types, workflow lint and the whole test suite (make test)
+#   scripts/bootstrap.sh bench [CASES...] -> bench/run.py, results in bench/RESULTS.md (make bench)
 # Idempotent: every step checks before it installs. Python deps go into .venv (or $LUMEN_VENV).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -78,6 +79,13 @@ case "$job" in
     # pytest exits 5 when it collected nothing: that is a failure here, never a green run.
     exit "$rc"
     ;;
+  bench)
+    # Cases may time the product against the real servers, so those are set up too.
+    apt_install prometheus prometheus-pushgateway
+    python_env test,bench
+    export PATH="$venv/bin:$PATH"
+    exec "$venv/bin/python" bench/run.py "${@:2}"
+    ;;
   *)
-    say "usage: scripts/bootstrap.sh demo|test"; exit 1 ;;
+    say "usage: scripts/bootstrap.sh demo|test|bench"; exit 1 ;;
 esac
