@@ -62,6 +62,11 @@ class DeployCounts:
     deploys: int = 0
     successes: int = 0
     rollbacks: int = 0
+    # Rate-only sources (Prometheus gauges) set the rates themselves; `deploys_known` is False
+    # when the source has no deploy count either, so min-deploys cannot be applied.
+    given_success_rate: float | None = None
+    given_rollback_rate: float | None = None
+    deploys_known: bool = True
 
     def add(self, event: DeployEvent) -> None:
         if event.action == "deploy":
@@ -71,12 +76,31 @@ class DeployCounts:
         else:
             self.rollbacks += 1
 
+    @classmethod
+    def from_rates(
+        cls, success_rate: float | None, rollback_rate: float | None, deploys: float | None
+    ) -> DeployCounts:
+        """Counts as far as a rate-only source can tell them."""
+        n = 0 if deploys is None else round(deploys)
+        return cls(
+            deploys=n,
+            successes=0 if success_rate is None else round(success_rate * n),
+            rollbacks=0 if rollback_rate is None else round(rollback_rate * n),
+            given_success_rate=success_rate,
+            given_rollback_rate=None if rollback_rate is None else min(1.0, rollback_rate),
+            deploys_known=deploys is not None,
+        )
+
     @property
     def success_rate(self) -> float | None:
+        if self.given_success_rate is not None or not self.deploys_known:
+            return self.given_success_rate
         return self.successes / self.deploys if self.deploys else None
 
     @property
     def rollback_rate(self) -> float | None:
+        if self.given_rollback_rate is not None or not self.deploys_known:
+            return self.given_rollback_rate
         return min(1.0, self.rollbacks / self.deploys) if self.deploys else None
 
 
@@ -188,7 +212,10 @@ def roi_checks(counts: DeployCounts, settings: RoiSettings, *, suffix: str = "")
     )
     extra_base = {"objective": names[0].split("@")[0]}
     checks: list[Check] = []
-    if counts.deploys < max(1, settings.min_deploys):
+    enough = counts.deploys >= max(1, settings.min_deploys)
+    if not counts.deploys_known:
+        enough = counts.success_rate is not None or counts.rollback_rate is not None
+    if not enough:
         verdict = settings.on_no_data.verdict()
         for name, value, comparator, threshold, _ in specs:
             checks.append(
@@ -206,10 +233,28 @@ def roi_checks(counts: DeployCounts, settings: RoiSettings, *, suffix: str = "")
             )
         return checks
     for name, value, comparator, threshold, hits in specs:
-        assert value is not None  # deploys > 0 here
         extra: dict[str, Any] = {"objective": name.split("@")[0], "n": counts.deploys}
-        what = f"{name.split('@')[0]} {value:.3f} ({hits}/{counts.deploys})"
-        if settings.statistic == "wilson":
+        if value is None:
+            checks.append(
+                Check(
+                    name,
+                    None,
+                    comparator,
+                    threshold,
+                    settings.on_no_data.verdict(),
+                    f"the source has no {name.split('@')[0]} "
+                    f"(on-no-data: {settings.on_no_data.value})",
+                    key=settings.key,
+                    extra=extra,
+                )
+            )
+            continue
+        if counts.deploys_known:
+            what = f"{name.split('@')[0]} {value:.3f} ({hits}/{counts.deploys})"
+        else:
+            what = f"{name.split('@')[0]} {value:.3f} (deploy count unknown)"
+            extra.pop("n")
+        if settings.statistic == "wilson" and counts.deploys_known:
             verdict, (low, high) = wilson_verdict(hits, counts.deploys, comparator, threshold)
             extra["interval"] = [round(low, 6), round(high, 6)]
             interval = f"95% interval [{low:.3f}, {high:.3f}]"

@@ -184,7 +184,8 @@ def criteria_check(
 ) -> Check:
     """PASS when every pass criterion holds, WARN when every warning criterion holds instead,
     else FAIL. A relative criterion without a baseline (first runs) cannot judge: NO_DATA."""
-    label = " and ".join(c.text for c in criteria)
+    # One criterion reads as a plain comparator; several are shown as written.
+    label = criteria[0].comparator if len(criteria) == 1 else " and ".join(c.text for c in criteria)
     extra: dict[str, Any] = {"objective": name, "criteria": [c.text for c in criteria]}
     if value is None:
         return Check(name, None, label, None, no_data, f"no value for {name}", key=key, extra=extra)

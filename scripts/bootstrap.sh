@@ -61,6 +61,7 @@ case "$job" in
     "$venv/bin/lumen" --version
     exec "$venv/bin/lumen" integrated --config examples/.github/lumen.yml \
       --events examples/events.jsonl --deploys examples/deploys.jsonl \
+      --slo examples/slo-samples.json \
       --now 2026-11-20T18:00:00Z --json examples/out/integrated.json
     ;;
   test)
