@@ -1,0 +1,355 @@
+"""Connecting to Prometheus (and Mimir, Cortex, Thanos) the same way from every command.
+
+Spec §6: every Prometheus-backed command takes basic auth, a bearer token, extra headers (e.g.
+`X-Scope-OrgID` for tenants), a CA bundle and TLS verify off. `add_connection_arguments` gives a
+command those flags under shared names; `PrometheusConnection.from_args` reads them back;
+`connection.query(...)` runs an instant query through prometheus-api-client and turns every
+failure into a `SourceError` naming the URL and the query.
+
+prometheus-api-client (and through it requests) is imported lazily, inside the methods.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gates.errors import SourceError, UsageError
+from gates.timeutil import parse_duration
+
+DEFAULT_TIMEOUT = 10.0
+# Environment fallbacks keep secrets out of the process list and out of workflow logs.
+TOKEN_ENV = "LUMEN_PROMETHEUS_BEARER_TOKEN"
+BASIC_AUTH_ENV = "LUMEN_PROMETHEUS_BASIC_AUTH"
+
+
+def add_connection_arguments(
+    parser: argparse.ArgumentParser, *, url_flag: bool = True, required: bool = False
+) -> None:
+    """The shared Prometheus flags: `--prometheus URL` plus the connection options."""
+    group = parser.add_argument_group("Prometheus connection")
+    if url_flag:
+        group.add_argument(
+            "--prometheus", metavar="URL", required=required, help="Prometheus base URL"
+        )
+    group.add_argument(
+        "--prometheus-bearer-token",
+        metavar="TOKEN",
+        help=f"bearer token (default: ${TOKEN_ENV})",
+    )
+    group.add_argument(
+        "--prometheus-basic-auth",
+        metavar="USER:PASSWORD",
+        help=f"HTTP basic auth (default: ${BASIC_AUTH_ENV})",
+    )
+    group.add_argument(
+        "--prometheus-header",
+        action="append",
+        metavar="'NAME: VALUE'",
+        help="extra request header, repeatable (e.g. 'X-Scope-OrgID: team-a')",
+    )
+    group.add_argument(
+        "--prometheus-ca-bundle", metavar="PATH", help="CA bundle to verify the server with"
+    )
+    group.add_argument(
+        "--prometheus-insecure",
+        action="store_true",
+        help="do not verify the server's TLS certificate",
+    )
+    group.add_argument(
+        "--prometheus-timeout",
+        metavar="DURATION",
+        help=f"timeout of each query (default {DEFAULT_TIMEOUT:g}s)",
+    )
+
+
+def add_prometheus_arguments(parser: argparse.ArgumentParser) -> None:
+    """Alias of `add_connection_arguments(parser)` (the name the policy gate uses)."""
+    add_connection_arguments(parser)
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise UsageError(
+            f"invalid header {text!r}",
+            field="--prometheus-header",
+            expected="'NAME: VALUE', e.g. 'X-Scope-OrgID: team-a'",
+        )
+    return name.strip(), value.strip()
+
+
+@dataclass(frozen=True)
+class PrometheusConnection:
+    """Where and how to reach a Prometheus-compatible query API."""
+
+    url: str
+    bearer_token: str | None = None
+    basic_auth: tuple[str, str] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    ca_bundle: str | None = None
+    verify: bool = True
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = 2
+
+    @classmethod
+    def from_args(
+        cls,
+        args: argparse.Namespace,
+        section: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> PrometheusConnection:
+        """Like `resolve`, but a missing URL is a usage error; secrets are masked in Actions."""
+        connection = cls.resolve(args, section, environ)
+        if connection is None:
+            raise UsageError("--prometheus URL is required for this source")
+        connection.mask_secrets()
+        return connection
+
+    @classmethod
+    def resolve(
+        cls,
+        args: argparse.Namespace,
+        section: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> PrometheusConnection | None:
+        """Flags over the config's `prometheus:` section; None when no URL is known.
+
+        The config never holds secrets: `bearer-token-env` / `basic-auth-env` name the
+        variables that do (defaults LUMEN_PROMETHEUS_BEARER_TOKEN / _BASIC_AUTH).
+        """
+        env = os.environ if environ is None else environ
+        section = section or {}
+        url = getattr(args, "prometheus", None) or section.get("url")
+        if not url:
+            return None
+        token_env = section.get("bearer-token-env") or TOKEN_ENV
+        basic_env = section.get("basic-auth-env") or BASIC_AUTH_ENV
+        token = getattr(args, "prometheus_bearer_token", None) or env.get(token_env) or None
+        basic = getattr(args, "prometheus_basic_auth", None) or env.get(basic_env) or None
+        auth = None
+        if basic:
+            user, sep, password = basic.partition(":")
+            if not sep:
+                raise UsageError(
+                    "invalid basic auth", field="--prometheus-basic-auth", expected="USER:PASSWORD"
+                )
+            auth = (user, password)
+        headers = {str(k): str(v) for k, v in (section.get("headers") or {}).items()}
+        headers.update(parse_header(h) for h in getattr(args, "prometheus_header", None) or [])
+        timeout_text = getattr(args, "prometheus_timeout", None) or section.get("timeout")
+        timeout = (
+            parse_duration(str(timeout_text), field="--prometheus-timeout").total_seconds()
+            if timeout_text
+            else DEFAULT_TIMEOUT
+        )
+        insecure = bool(getattr(args, "prometheus_insecure", False) or section.get("insecure"))
+        retries = section.get("retries")
+        return cls(
+            url=str(url).rstrip("/"),
+            bearer_token=token,
+            basic_auth=auth,
+            headers=headers,
+            ca_bundle=getattr(args, "prometheus_ca_bundle", None) or section.get("ca-bundle"),
+            verify=not insecure,
+            timeout=timeout,
+            retries=2 if retries is None else int(retries),
+        )
+
+    def secrets(self) -> list[str]:
+        """Values to mask in logs."""
+        out = []
+        if self.bearer_token:
+            out.append(self.bearer_token)
+        if self.basic_auth and self.basic_auth[1]:
+            out.append(self.basic_auth[1])
+        return out
+
+    def session(self) -> Any:
+        """A requests.Session with auth, headers and TLS settings applied."""
+        import requests
+
+        session = requests.Session()
+        session.verify = self.ca_bundle if (self.verify and self.ca_bundle) else self.verify
+        session.headers.update(self.request_headers())
+        if self.basic_auth:
+            session.auth = self.basic_auth
+        return session
+
+    def mask_secrets(self) -> None:
+        """In Actions, keep the token and password out of the log."""
+        from lumen import actions_runtime as gha
+
+        if not gha.in_actions():
+            return
+        for secret in self.secrets():
+            gha.mask(secret)
+
+    def request_headers(self) -> dict[str, str]:
+        headers = dict(self.headers)
+        if self.bearer_token:
+            headers["Authorization"] = f"Bearer {self.bearer_token}"
+        return headers
+
+    def client(self) -> Any:
+        """A `prometheus_api_client.PrometheusConnect` configured with every option."""
+        import requests
+        from prometheus_api_client.prometheus_connect import PrometheusConnect
+        from urllib3.util.retry import Retry
+
+        session = requests.Session()
+        session.verify = self.ca_bundle if (self.verify and self.ca_bundle) else self.verify
+        retry = Retry(
+            total=self.retries,
+            backoff_factor=0.2,
+            status_forcelist=[429, 502, 503, 504],
+            allowed_methods=["GET", "POST"],
+        )
+        return PrometheusConnect(
+            url=self.url,
+            headers=self.request_headers(),
+            auth=self.basic_auth,
+            session=session,
+            retry=retry,
+            timeout=self.timeout,
+        )
+
+    def query(self, promql: str, *, at: datetime | None = None) -> list[dict[str, Any]]:
+        """Instant query: the `result` vector. Any failure is a SourceError naming URL and query."""
+        import requests
+        from prometheus_api_client.exceptions import PrometheusApiClientException
+
+        params: dict[str, Any] = {}
+        if at is not None:
+            params["time"] = f"{at.timestamp():.3f}"
+        try:
+            with self.client() as client:
+                result = client.custom_query(promql, params=params)
+        except PrometheusApiClientException as exc:
+            raise SourceError(
+                f"Prometheus refused query {promql!r}: {_short(str(exc))}", file=self.url
+            ) from None
+        except requests.exceptions.SSLError as exc:
+            raise SourceError(
+                f"TLS error talking to Prometheus: {_short(str(exc))}",
+                file=self.url,
+                hint="pass --prometheus-ca-bundle PATH, or --prometheus-insecure to skip checks",
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise SourceError(
+                f"Prometheus unreachable: {type(exc).__name__}: {_short(str(exc))}", file=self.url
+            ) from None
+        except ValueError as exc:  # a proxy answering HTML instead of JSON
+            raise SourceError(
+                f"Prometheus answered something that is not its API: {exc}", file=self.url
+            ) from None
+        return list(result or [])
+
+    def query_value(
+        self, promql: str, *, at: datetime | None = None, reduce: str = "single"
+    ) -> float | None:
+        """One number from an instant query: None when no series; `reduce` combines several
+        (`single` refuses more than one, `mean`, `min`, `max`). NaN counts as no data."""
+        values = sample_values(self.query(promql, at=at))
+        if not values:
+            return None
+        if reduce == "single":
+            if len(values) > 1:
+                raise SourceError(
+                    f"query {promql!r} returned {len(values)} series, expected one",
+                    file=self.url,
+                    hint="narrow it with label matchers or aggregate it (avg, sum)",
+                )
+            return values[0]
+        if reduce == "mean":
+            return math.fsum(values) / len(values)
+        if reduce == "min":
+            return min(values)
+        if reduce == "max":
+            return max(values)
+        raise ValueError(f"unknown reduce {reduce!r}")
+
+
+def sample_values(result: Sequence[Mapping[str, Any]]) -> list[float]:
+    """The finite sample values of an instant-vector result."""
+    values = []
+    for series in result:
+        try:
+            value = float(series["value"][1])
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+        if not math.isnan(value):
+            values.append(value)
+    return values
+
+
+def _short(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# The names the policy gate uses.
+PrometheusOptions = PrometheusConnection
+
+
+class PrometheusClient:
+    """Raw instant queries that keep the result type (vector, scalar, matrix), for callers that
+    judge any PromQL expression (the policy gate); maturity uses `PrometheusConnection.query`."""
+
+    def __init__(self, options: PrometheusConnection) -> None:
+        self.options = options
+        self._session = options.session()
+
+    @property
+    def url(self) -> str:
+        return self.options.url
+
+    def query(
+        self, promql: str, *, timeout: float | None = None, at: datetime | None = None
+    ) -> tuple[str, Any]:
+        """(resultType, result) of an instant query; every failure is a SourceError."""
+        import requests
+
+        limit = self.options.timeout if timeout is None else timeout
+        # Ask Prometheus to give up on its side too, so a slow query cannot pile up there.
+        params: dict[str, Any] = {"query": promql, "timeout": f"{max(limit, 0.001):.3f}s"}
+        if at is not None:
+            params["time"] = f"{at.timestamp():.3f}"
+        try:
+            response = self._session.get(
+                f"{self.options.url}/api/v1/query", params=params, timeout=limit
+            )
+        except requests.exceptions.SSLError as exc:
+            raise SourceError(
+                f"TLS error talking to Prometheus: {_short(str(exc))}",
+                file=self.options.url,
+                hint="pass --prometheus-ca-bundle PATH, or --prometheus-insecure to skip checks",
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise SourceError(
+                f"Prometheus unreachable: {type(exc).__name__}: {_short(str(exc))}",
+                file=self.options.url,
+            ) from None
+        try:
+            body = response.json()
+        except ValueError:
+            raise SourceError(
+                f"HTTP {response.status_code} without a Prometheus API answer for {promql!r}",
+                file=self.options.url,
+            ) from None
+        if response.status_code != 200 or body.get("status") != "success":
+            raise SourceError(
+                f"query {promql!r} failed: HTTP {response.status_code} "
+                f"{body.get('errorType', '')}: {_short(str(body.get('error', '')))}",
+                file=self.options.url,
+            )
+        data = body.get("data") or {}
+        return str(data.get("resultType", "")), data.get("result")
+
+    def close(self) -> None:
+        self._session.close()
