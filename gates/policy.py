@@ -123,6 +123,7 @@ class MetricRule:
     failure_limit: int = 0
     inconclusive_limit: int = 0
     consecutive_error_limit: int = DEFAULT_CONSECUTIVE_ERROR_LIMIT
+    timeout: float | None = None
     pack: str = ""
     file: str | None = None
     line: int | None = None
@@ -410,7 +411,7 @@ def judge_documents(
                 verdict = Verdict.FAIL if fail_on_warn else Verdict.WARN
             else:
                 verdict = Verdict.FAIL
-            where = file if not finding.document else f"{file}#{finding.document + 1}"
+            where = file if finding.line is None else f"{file}:{finding.line}"
             extra: dict[str, Any] = {
                 "kind": "document",
                 "file": file,

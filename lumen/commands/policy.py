@@ -1,27 +1,263 @@
-"""Policy gate: PromQL rule packs, Rego document policies and schema rules (spec §6)."""
+"""Policy gate: PromQL rule packs, Rego document policies and schema rules (spec §6).
+
+    lumen policy --pack canary --prometheus URL [--env prod] [--var selector='job="api"']
+    lumen policy --rego policy/ [--namespace NS] FILE...
+    lumen policy --schema loop-event=events.jsonl
+
+All three kinds can run in one call and share one result (table, --json, --junit, --sarif).
+Settings resolve flag > env×service > env > `policy:` in the config; the Prometheus
+connection comes from flags or the config's `prometheus:` section.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
-from lumen.cli import not_implemented
-from lumen.commands.common import add_common
+from gates.errors import ConfigError, SourceError, UsageError
+from gates.result import Check, GateResult, OnNoData, decide
+from gates.timeutil import format_timestamp
+from lumen.adapters.prometheus import add_connection_arguments
+from lumen.commands.common import add_common, config_of, env_service, now_of
+
+DEFAULT_MAX_ERRORS = 10
+DEFAULT_PARALLEL = 8
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--pack", action="append", metavar="PATH", help="metric rule pack YAML (repeatable)"
+    metrics = parser.add_argument_group("metric rules (PromQL packs)")
+    metrics.add_argument(
+        "--pack",
+        action="append",
+        metavar="PATH",
+        help="metric rule pack: a YAML file or a shipped pack name"
+        " (canary, rmb, slo-burn, pipeline, m-score); repeatable",
     )
-    parser.add_argument("--prometheus", metavar="URL", help="Prometheus base URL")
-    parser.add_argument(
-        "--rego", action="append", metavar="DIR", help="Rego policy folder (repeatable)"
+    metrics.add_argument(
+        "--var",
+        action="append",
+        metavar="NAME=VALUE",
+        help="value for a ${NAME} placeholder in the packs' queries (repeatable)",
     )
-    parser.add_argument(
+    metrics.add_argument(
+        "--parallel",
+        type=int,
+        metavar="N",
+        help=f"queries in flight at once (default {DEFAULT_PARALLEL})",
+    )
+    add_connection_arguments(parser)
+    documents = parser.add_argument_group("document rules (Rego, conftest conventions)")
+    documents.add_argument(
+        "--rego",
+        action="append",
+        metavar="DIR",
+        help="Rego policy folder or file, or `kubernetes` for the shipped pack (repeatable;"
+        " default ./policy when FILEs are given)",
+    )
+    documents.add_argument(
         "--namespace", action="append", metavar="NS", help="Rego package (default main)"
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="documents to check")
+    documents.add_argument(
+        "--all-namespaces", action="store_true", default=None, help="every package of the policies"
+    )
+    documents.add_argument(
+        "--data", action="append", metavar="PATH", help="JSON/YAML file loaded as Rego `data`"
+    )
+    documents.add_argument(
+        "--fail-on-warn", action="store_true", default=None, help="warn findings FAIL the gate"
+    )
+    schemas = parser.add_argument_group("schema rules")
+    schemas.add_argument(
+        "--schema",
+        action="append",
+        metavar="SCHEMA=FILE",
+        help="validate FILE (YAML, JSON or JSONL; a folder: every such file in it) against"
+        " a shipped schema (loop-event, deploy-event, lumen-config, ...) or a schema file",
+    )
+    schemas.add_argument(
+        "--max-errors",
+        type=int,
+        metavar="N",
+        help=f"schema errors kept per file (default {DEFAULT_MAX_ERRORS})",
+    )
+    parser.add_argument(
+        "--sarif", metavar="PATH", help="write document findings as SARIF 2.1.0 (code scanning)"
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="documents to check with Rego")
     add_common(parser, gate=True)
 
 
+def _flags(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "pack": args.pack,
+        "var": args.var,
+        "parallel": args.parallel,
+        "rego": args.rego,
+        "namespace": args.namespace,
+        "all-namespaces": args.all_namespaces,
+        "data": args.data,
+        "fail-on-warn": args.fail_on_warn,
+        "schema": args.schema,
+        "max-errors": args.max_errors,
+        "on-no-data": args.on_no_data,
+    }
+
+
+def _rego_folders(values: list[str]) -> list[str]:
+    from lumen.resources import policy_path
+
+    out = []
+    for value in values:
+        shipped = policy_path("rego", value)
+        if not Path(value).exists() and "/" not in value and shipped.is_dir():
+            out.append(str(shipped))
+        else:
+            out.append(value)
+    return out
+
+
+def run_metrics(
+    args: argparse.Namespace, settings: dict[str, Any], env: str | None
+) -> tuple[list[Check], dict[str, Any]]:
+    from dataclasses import replace
+
+    from lumen.adapters import metric_packs
+    from lumen.adapters.policy_metrics import evaluate
+    from lumen.adapters.prometheus import PrometheusConnection
+
+    variables = metric_packs.parse_vars(settings.get("var"))
+    rules = []
+    for pack in settings["pack"]:
+        rules.extend(metric_packs.load_pack(pack, env=env, variables=variables))
+    if settings.get("on-no-data"):
+        # --on-no-data (or `policy: on-no-data:`) is the user's choice for this run and
+        # overrides what each rule of the packs says.
+        rules = [replace(r, on_no_data=OnNoData(settings["on-no-data"])) for r in rules]
+    if not getattr(args, "prometheus", None):
+        raise UsageError("metric rules need Prometheus: pass --prometheus URL")
+    connection = PrometheusConnection.from_args(args)
+    outcomes = evaluate(
+        connection, rules, parallel=int(settings.get("parallel") or DEFAULT_PARALLEL)
+    )
+    failed = [o for o in outcomes if o.error is not None]
+    if failed:
+        first = failed[0]
+        more = f" ({len(failed) - 1} more rule(s) failed the same way)" if len(failed) > 1 else ""
+        raise SourceError(
+            f"rule {first.error}{more}",
+            file=first.rule.file,
+            line=first.rule.line,
+            hint="set `on-error: warn` or `pass` on the rule to judge without it",
+        )
+    checks = [c for o in outcomes for c in o.checks]
+    inputs = {"packs": list(settings["pack"]), "prometheus": connection.url, "rules": len(rules)}
+    return checks, inputs
+
+
+def run_documents(
+    settings: dict[str, Any], files: list[str]
+) -> tuple[list[Check], dict[str, Any], int]:
+    from gates.policy import judge_documents
+    from lumen.adapters.documents import iter_parsed, parse
+    from lumen.adapters.rego import RegoPolicies, findings_for, load_modules
+
+    folders = _rego_folders(list(settings.get("rego") or []))
+    if not folders:
+        if not Path("policy").is_dir():
+            raise UsageError(
+                "Rego needs policies: pass --rego DIR (conftest's default ./policy is missing)"
+            )
+        folders = ["policy"]
+    data = []
+    for path in settings.get("data") or []:
+        for parsed in iter_parsed([path]):
+            for _, document in parsed.documents:
+                if not isinstance(document, dict):
+                    raise ConfigError("Rego data must be a mapping", file=parsed.file)
+                data.append(document)
+    policies = RegoPolicies(
+        load_modules(folders),
+        namespaces=settings.get("namespace"),
+        all_namespaces=bool(settings.get("all-namespaces")),
+        data=data,
+    )
+    seen: list[tuple[str, int]] = []
+    findings = []
+    documents = 0
+    from lumen.adapters.documents import expand
+
+    for path in expand(files):
+        parsed = parse(path)
+        documents += len(parsed.documents)
+        seen.append((parsed.file, len(parsed.documents)))
+        findings.extend(findings_for(policies, parsed.file, parsed.documents))
+    checks = judge_documents(seen, findings, fail_on_warn=bool(settings.get("fail-on-warn")))
+    inputs = {
+        "rego": folders,
+        "namespaces": list(policies.rules),
+        "files": [f for f, _ in seen],
+        "engine": "regopy (rego-cpp)",
+    }
+    return checks, inputs, documents
+
+
 def run(args: argparse.Namespace) -> int:
-    return not_implemented(args)
+    from gates.policy import summarize
+    from lumen.report import emit
+
+    env, service = env_service(args)
+    settings = config_of(args).resolve("policy", _flags(args), env=env, service=service)
+    now = now_of(args)
+    checks: list[Check] = []
+    inputs: dict[str, Any] = {}
+    packs = settings.get("pack") or []
+    schemas = settings.get("schema") or []
+    files = list(args.files or [])
+    if not (packs or files or schemas):
+        raise UsageError(
+            "nothing to check: give --pack (metric rules), FILEs with --rego (documents)"
+            " or --schema SCHEMA=FILE"
+        )
+    if packs:
+        metric_checks, metric_inputs = run_metrics(args, settings, env)
+        checks += metric_checks
+        inputs["metrics"] = metric_inputs
+    if files:
+        document_checks, document_inputs, _ = run_documents(settings, files)
+        checks += document_checks
+        inputs["documents"] = document_inputs
+    elif settings.get("rego") and args.rego:
+        raise UsageError("--rego needs FILEs to check")
+    if schemas:
+        from lumen.adapters.schema_rules import split_rule, validate_files
+
+        limit = int(settings.get("max-errors") or DEFAULT_MAX_ERRORS)
+        pairs = [split_rule(value) for value in schemas]
+        for schema, target in pairs:
+            checks += validate_files(schema, [target], limit=limit)
+        inputs["schemas"] = [f"{s}={f}" for s, f in pairs]
+    result = GateResult(
+        gate="policy",
+        verdict=decide(checks),
+        checks=checks,
+        inputs=inputs,
+        window=None,
+        generated_at=format_timestamp(now),
+        values={"env": env, **summarize(checks)},
+    )
+    if args.sarif:
+        from lumen import __version__
+        from lumen.adapters.sarif import sarif_document
+        from lumen.fileio import write_json
+
+        write_json(args.sarif, sarif_document(checks, version=__version__))
+    return emit(
+        result,
+        args,
+        outputs={
+            "failed": result.values["failed"],
+            "warned": result.values["warned"],
+            "sarif": args.sarif or "",
+        },
+    )
