@@ -10,6 +10,7 @@ same value over the last N passing runs. Absolute criteria (`< 600`) need no bas
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
@@ -79,7 +80,7 @@ def weighted_score(
 ) -> ScoreResult:
     """The composite. `score_warn` (optional) turns scores in [score_min, score_warn) into WARN."""
     scored = [o for o in objectives if o.verdict.score is not None and o.weight > 0]
-    total_weight = sum(o.weight for o in scored)
+    total_weight = math.fsum(o.weight for o in scored)
     contributions = []
     for objective in objectives:
         s = objective.verdict.score
@@ -102,7 +103,9 @@ def weighted_score(
             f"; key objective failed: {', '.join(key_failures)}" if key_failures else ""
         )
         return ScoreResult(None, verdict, score_min, contributions, key_failures, reason)
-    score = 100 * sum(o.weight * (o.verdict.score or 0.0) for o in scored) / total_weight
+    earned = math.fsum(o.weight * (o.verdict.score or 0.0) for o in scored)
+    # All passing is exactly 100, not 100 plus a rounding error.
+    score = 100.0 if earned == total_weight else min(100.0, 100 * earned / total_weight)
     if key_failures:
         verdict = Verdict.FAIL
         reason = f"score {score:.1f}, but key objective failed: {', '.join(key_failures)}"
