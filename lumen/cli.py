@@ -50,7 +50,9 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
-def build_parser() -> ArgumentParser:
+def build_parser(only: str | None = None) -> ArgumentParser:
+    """The `lumen` parser; with `only`, just that command's module is imported (fast start, and
+    one command's import problem cannot break another)."""
     parser = ArgumentParser(
         prog="lumen",
         description="Lumen CI: decide whether a change or release is ready, ship it with "
@@ -60,6 +62,8 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lumen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for name, (module_name, help_text) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module = importlib.import_module(module_name)
         command = sub.add_parser(
             name,
@@ -133,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; never lets a traceback reach the user unless LUMEN_DEBUG=1."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
+        wanted = arguments[1:2] if arguments[:1] == ["--inputs-from-env"] else arguments[:1]
+        parser = build_parser(wanted[0] if wanted and wanted[0] in COMMANDS else None)
         if not arguments:
             parser.print_help(sys.stderr)
             raise UsageError("a command is required")
