@@ -4,6 +4,8 @@ from __future__ import annotations
 
 # Each harness module registers its fixtures here (one line each).
 pytest_plugins: list[str] = [
+    "harness.actions",
+    "harness.github",
     "harness.prometheus",
     "harness.sigstore",
     "harness.webhook_receiver",
