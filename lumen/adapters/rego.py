@@ -76,12 +76,17 @@ def load_modules(folders: Sequence[str]) -> list[Module]:
     return modules
 
 
-def _sexp_strings(text: str, pattern: re.Pattern[str]) -> list[str]:
+def _sexp_strings(text: str, pattern: re.Pattern[str]) -> list[tuple[str, str]]:
+    """(string, what follows it) for each length-prefixed string after `pattern`."""
     out = []
     for match in pattern.finditer(text):
         length = int(match.group(1))
-        out.append(text[match.end() : match.end() + length])
+        start = match.end()
+        out.append((text[start : start + length], text[start + length :]))
     return out
+
+
+_OFFSET = re.compile(r"\|(\d+)\|(\d+)")
 
 
 def _line_of(source: str, offset: int) -> tuple[int, int]:
@@ -94,15 +99,14 @@ def _line_of(source: str, offset: int) -> tuple[int, int]:
 def policy_error(text: str, modules: Sequence[Module]) -> ConfigError:
     """A ConfigError naming the policy file and line of the first error regopy reported."""
     by_path = {m.path: m for m in modules}
-    messages = _sexp_strings(text, _ERROR_MSG)
+    messages = [m for m, _ in _sexp_strings(text, _ERROR_MSG)]
     message = messages[0] if messages else text.strip().splitlines()[0] if text.strip() else "?"
     extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
-    for located in _sexp_strings(text, _ERROR_AT):
-        path, _, rest = located.partition("|")
+    for path, rest in _sexp_strings(text, _ERROR_AT):
         module = by_path.get(path)
-        offset = rest.split("|")[0]
-        if module is not None and offset.isdigit():
-            line, column = _line_of(module.source, int(offset))
+        offset = _OFFSET.match(rest)
+        if module is not None and offset:
+            line, column = _line_of(module.source, int(offset.group(1)))
             return ConfigError(
                 f"Rego error at column {column}: {message}{extra}", file=path, line=line
             )
