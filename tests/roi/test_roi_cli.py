@@ -89,6 +89,7 @@ def test_ledger_relative_baseline_and_adaptive(tmp_path: Path) -> None:
     code, doc = run_json(
         [*INTEGRATED, "--mode", "pre", "--adaptive", "--ledger", str(path)], tmp_path
     )
+    assert code == 0
     assert doc["adaptive"]["action"] == "raise"
     assert doc["qa"]["min_overall"] == pytest.approx(0.66)
     changes = [e for _, e in ledger.iter_entries(path) if e.get("type") == "thresholds"]
