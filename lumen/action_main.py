@@ -53,9 +53,8 @@ def mask_secrets(environ: Mapping[str, str], stream: IO[str] | None = None) -> l
     """`::add-mask::` every non-empty input whose name looks secret; returns the names."""
     masked = []
     for name in sorted(environ):
-        if (name.startswith("INPUT_") or name.startswith("LUMEN_")) and SECRET_NAME.search(
-            name[6:]
-        ):
+        prefixed = name.startswith(("INPUT_", "LUMEN_")) and SECRET_NAME.search(name[6:])
+        if prefixed or name == "GITHUB_TOKEN":
             value = environ[name]
             if value.strip():
                 gha.mask(value, stream=stream)

@@ -327,7 +327,7 @@ def render(
     ]
     for input_id, _var, default, text in inputs:
         out += [
-            f"  {input_id}:",
+            f"  {quote(input_id)}:",
             f"    description: {quote(text)}",
             f"    required: {'true' if input_id == 'command' else 'false'}",
             f"    default: {quote(default) if default else chr(34) * 2}",

@@ -5,9 +5,9 @@ stdlib only, because the venv does not exist yet). Writes `path=` and `key=` to 
 (or prints them outside Actions).
 
 The key is the action's own version: the lumen version, a hash of the sources that get
-installed (lumen/, gates/, release/, policy/, pyproject.toml), the exact Python version, the
-OS/architecture, and a hash of the interpreter and venv paths. A venv hard-codes those paths in
-its scripts and pyvenv.cfg, so a cached venv is only ever restored where it will work.
+installed (lumen/, gates/, release/, policy/, workflows/, pyproject.toml), the exact Python
+version, the OS/architecture, and a hash of the interpreter and venv paths. A venv hard-codes
+those paths in its scripts and pyvenv.cfg, so a cached venv is only ever restored where it works.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("lumen", "gates", "release", "policy", "pyproject.toml")
+SOURCES = ("lumen", "gates", "release", "policy", "workflows", "pyproject.toml")
 
 
 def source_digest(root: Path = ROOT) -> str:
@@ -46,7 +46,8 @@ def source_digest(root: Path = ROOT) -> str:
 
 
 def lumen_version(root: Path = ROOT) -> str:
-    text = (root / "lumen" / "__init__.py").read_text(encoding="utf-8")
+    init = root / "lumen" / "__init__.py"
+    text = init.read_text(encoding="utf-8") if init.exists() else ""
     match = re.search(r"""__version__\s*=\s*["']([^"']+)["']""", text)
     return match.group(1) if match else "0"
 
