@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the cyclonedx model is imported lazily: `lumen sbom diff` never needs it
     from cyclonedx.model.bom import Bom
+    from cyclonedx.model.dependency import Dependency
     from cyclonedx.model.license import License
 
 TOOL_NAME = "lumen-ci"
@@ -347,20 +348,32 @@ def build_bom(
     else:
         bom.serial_number = UUID(serial_number)
 
+    # Dependency objects are made directly: `Bom.register_dependency` searches the graph
+    # linearly for every call, which is quadratic in the number of components.
+    graph: list[Dependency] = []
     required: set[str] = set()
     for comp in packages:
         targets = _targets(comp, by_name)
         required.update(normalize_name(t.name) for t in targets)
-        bom.register_dependency(cdx[comp.key], [cdx[t.key] for t in targets])
+        graph.append(_dependency(cdx[comp.key], [cdx[t.key] for t in targets]))
     for comp in inventory.components:
         if comp.kind == "file":
-            bom.register_dependency(cdx[comp.key], [])
+            graph.append(_dependency(cdx[comp.key], []))
     if root_cdx is not None and inventory.root is not None:
         direct = _targets(inventory.root, by_name)
         if not direct:
             direct = [c for c in packages if normalize_name(c.name) not in required]
-        bom.register_dependency(root_cdx, [cdx[t.key] for t in direct])
+        graph.append(_dependency(root_cdx, [cdx[t.key] for t in direct]))
+    bom.dependencies = graph
     return bom
+
+
+def _dependency(target: Any, depends_on: Sequence[Any]) -> Dependency:
+    from cyclonedx.model.dependency import Dependency
+
+    return Dependency(
+        ref=target.bom_ref, dependencies=[Dependency(ref=d.bom_ref) for d in depends_on]
+    )
 
 
 def _targets(comp: Component, by_name: Mapping[str, Component]) -> list[Component]:
@@ -406,7 +419,11 @@ def _to_cdx(comp: Component) -> Any:
     if comp.purl and comp.kind != "file":
         purl = PackageURL(type=PURL_TYPE, name=comp.name, version=comp.version)
     properties = [Property(name=k, value=v) for k, v in comp.properties]
-    properties += [Property(name="lumen:source", value=s) for s in comp.sources]
+    # Where a component was read from, when that is a file (lock, requirements, pyproject); an
+    # environment's components all come from the one environment named in the report.
+    properties += [
+        Property(name="lumen:source", value=s) for s in comp.sources if s != "environment"
+    ]
     return CdxComponent(
         name=comp.name,
         version=comp.version,

@@ -18,79 +18,178 @@ from typing import Any
 
 from gates.errors import SourceError, UsageError
 
-# Runs inside the target interpreter (Python 3.8+ stdlib). Markers are evaluated there, against
-# that interpreter's platform, with `packaging` when the environment has it (or pip's vendored
-# copy, which nearly every venv has); without either, a requirement guarded only by `extra ==`
-# markers is treated as optional and every other one as live.
+# Runs inside the target interpreter (Python 3.8+, stdlib only). It reads `*.dist-info/METADATA`
+# (and legacy `*.egg-info`) headers straight off `sys.path` instead of importing
+# importlib.metadata and packaging: that halves its start-up, and the target need not have
+# packaging. Markers are evaluated here, against the target's own platform, by a small
+# evaluator of the PEP 508 marker grammar (versions compared as release tuples); a marker it
+# cannot read keeps its requirement (an edge too many is safer than one missing).
 SCRIPT = r"""
-import json, re, sys
-from importlib import metadata as md
-try:
-    from packaging.requirements import Requirement
-except Exception:
-    try:
-        from pip._vendor.packaging.requirements import Requirement
-    except Exception:
-        Requirement = None
+import json, os, re, sys
 norm = lambda s: re.sub(r"[-_.]+", "-", s).lower()
-name_re = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
-extra_re = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
-def parse(text, provided):
-    if Requirement is not None:
-        try:
-            req = Requirement(text)
-            out = {"name": req.name, "extras": sorted(norm(e) for e in req.extras)}
-            if req.marker is not None:
-                out["base"] = bool(req.marker.evaluate({"extra": ""}))
-                if not out["base"]:
-                    out["extras_when"] = [e for e in provided if req.marker.evaluate({"extra": e})]
-            return out
-        except Exception:
-            pass
-    m = name_re.match(text)
-    if not m:
-        return None
+try:
+    u = os.uname(); system, machine, release, pversion = u.sysname, u.machine, u.release, u.version
+except AttributeError:
+    import platform
+    system, machine, release, pversion = (platform.system(), platform.machine(),
+                                           platform.release(), platform.version())
+impl = sys.implementation
+iv = impl.version
+ENV = {
+    "python_version": "%d.%d" % sys.version_info[:2],
+    "python_full_version": sys.version.split()[0],
+    "os_name": os.name, "sys_platform": sys.platform, "platform_system": system,
+    "platform_machine": machine, "platform_release": release, "platform_version": pversion,
+    "platform_python_implementation": {"cpython": "CPython", "pypy": "PyPy"}.get(impl.name,
+                                                                                 impl.name),
+    "implementation_name": impl.name,
+    "implementation_version": "%d.%d.%d" % (iv.major, iv.minor, iv.micro),
+}
+TOKEN = re.compile(r"\s*(\(|\)|===|==|!=|~=|<=|>=|<|>|not\s+in\b|in\b|and\b|or\b"
+                   r"|'[^']*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_.]*)")
+def vtuple(v):
+    out = []
+    for part in v.split("."):
+        m = re.match(r"\d+", part)
+        if not m:
+            break
+        out.append(int(m.group()))
+    return tuple(out)
+def cmp(op, left, right):
+    if op == "in": return left in right
+    if op == "not in": return left not in right
+    if op in ("==", "!=") and "*" in right:
+        hit = vtuple(left)[:len(vtuple(right.rstrip(".*")))] == vtuple(right.rstrip(".*"))
+        return hit if op == "==" else not hit
+    if op == "===": return left == right
+    a, b = vtuple(left), vtuple(right)
+    if not a or not b or op in ("==", "!=") and not re.fullmatch(r"[\d.]+", left + right):
+        a, b = left, right
+    if op == "~=":
+        b2 = vtuple(right)
+        return len(b2) > 1 and a >= b2 and a[:len(b2) - 1] == b2[:-1]
+    return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+def evaluate(marker, extra):
+    toks, pos = [], 0
+    marker = marker.strip()
+    while pos < len(marker):
+        m = TOKEN.match(marker, pos)
+        if not m: raise ValueError(marker)
+        toks.append(m.group(1)); pos = m.end()
+        while pos < len(marker) and marker[pos].isspace(): pos += 1
+    toks.append(None)
+    i = [0]
+    def peek(): return toks[i[0]]
+    def take(): i[0] += 1; return toks[i[0] - 1]
+    def value():
+        t = take()
+        if t is None: raise ValueError(marker)
+        if t[0] in "'\"": return t[1:-1]
+        if t == "extra": return extra
+        if t in ENV: return ENV[t]
+        raise ValueError(t)
+    def atom():
+        if peek() == "(":
+            take(); r = disj()
+            if take() != ")": raise ValueError(marker)
+            return r
+        left = value(); op = re.sub(r"\s+", " ", take() or ""); right = value()
+        if op not in ("in", "not in", "===", "==", "!=", "~=", "<=", ">=", "<", ">"):
+            raise ValueError(op)
+        if "extra" in (toks[i[0] - 3], toks[i[0] - 1]):
+            return norm(left) == norm(right) if op == "==" else norm(left) != norm(right)
+        return cmp(op, left, right)
+    def conj():
+        r = atom()
+        while peek() == "and": take(); r = atom() and r
+        return r
+    def disj():
+        r = conj()
+        while peek() == "or": take(); r = conj() or r
+        return r
+    r = disj()
+    if peek() is not None: raise ValueError(marker)
+    return r
+REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+def parse_req(text, provided):
+    m = REQ.match(text)
+    if not m: return None
     extras = [norm(e) for e in (m.group(2) or "").split(",") if e.strip()]
-    out = {"name": m.group(1), "extras": extras}
+    out = {"name": m.group(1), "extras": sorted(extras)}
     marker = text.split(";", 1)[1] if ";" in text else ""
-    when = [norm(e) for e in extra_re.findall(marker)]
-    if when:
-        out["base"] = False
-        out["extras_when"] = when
+    if marker.strip():
+        try:
+            out["base"] = bool(evaluate(marker, ""))
+            if not out["base"]:
+                out["extras_when"] = [e for e in provided if evaluate(marker, e)]
+        except Exception:
+            out["marker_unreadable"] = marker.strip()
     return out
-seen = set()
-packages = []
-for dist in md.distributions():
-    meta = dist.metadata
-    name = meta["Name"] if meta is not None else None
-    if not name or norm(name) in seen:
-        continue
-    seen.add(norm(name))
-    provided = [norm(e) for e in (meta.get_all("Provides-Extra") or [])]
-    requires = [r for r in (parse(t, provided) for t in (meta.get_all("Requires-Dist") or [])) if r]
-    local = False
+def headers(text):
+    fields = {}; key = None
+    for line in text.splitlines():
+        if not line.strip(): break
+        if line[0] in " \t" and key:
+            fields[key][-1] += "\n" + line.strip(); continue
+        key, _, val = line.partition(":")
+        key = key.strip().lower(); fields.setdefault(key, []).append(val.strip())
+    return fields
+def read(path):
     try:
-        direct = dist.read_text("direct_url.json")
+        with open(path, encoding="utf-8", errors="replace") as f: return f.read()
+    except OSError:
+        return None
+def egg_requires(text):
+    out, section = [], ""
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"): continue
+        if line.startswith("["):
+            section = line[1:-1]; continue
+        extra, _, marker = section.partition(":")
+        conds = (["extra == '%s'" % extra] if extra else []) + (["(%s)" % marker] if marker else [])
+        out.append(line + ("; " + " and ".join(conds) if conds else ""))
+    return out
+seen = set(); packages = []
+for entry in sys.path:
+    entry = entry or "."
+    if not os.path.isdir(entry): continue
+    try: names = sorted(os.listdir(entry))
+    except OSError: continue
+    for base in names:
+        full = os.path.join(entry, base)
+        if base.endswith(".dist-info"):
+            meta, req_text = read(os.path.join(full, "METADATA")), None
+        elif base.endswith(".egg-info"):
+            if os.path.isdir(full):
+                meta = read(os.path.join(full, "PKG-INFO"))
+                req_text = read(os.path.join(full, "requires.txt"))
+            else:
+                meta, req_text = read(full), None
+        else:
+            continue
+        if not meta: continue
+        h = headers(meta)
+        one = lambda k: (h.get(k) or [None])[0]
+        name = one("name")
+        if not name or norm(name) in seen: continue
+        seen.add(norm(name))
+        provided = [norm(e) for e in h.get("provides-extra", [])]
+        reqs = h.get("requires-dist", []) if req_text is None else egg_requires(req_text)
+        local = False
+        direct = read(os.path.join(full, "direct_url.json")) if os.path.isdir(full) else None
         if direct:
-            local = "dir_info" in json.loads(direct)
-    except Exception:
-        pass
-    packages.append({
-        "name": name,
-        "version": meta["Version"],
-        "summary": meta["Summary"],
-        "license_expression": meta["License-Expression"],
-        "license": meta["License"],
-        "classifiers": [
-            c for c in (meta.get_all("Classifier") or []) if c.startswith("License ::")
-        ],
-        "author": meta["Author"],
-        "author_email": meta["Author-email"],
-        "maintainer": meta["Maintainer"],
-        "maintainer_email": meta["Maintainer-email"],
-        "requires": requires,
-        "local": local,
-    })
+            try: local = "dir_info" in json.loads(direct)
+            except ValueError: pass
+        packages.append({
+            "name": name, "version": one("version"), "summary": one("summary"),
+            "license_expression": one("license-expression"), "license": one("license"),
+            "classifiers": [c for c in h.get("classifier", []) if c.startswith("License ::")],
+            "author": one("author"), "author_email": one("author-email"),
+            "maintainer": one("maintainer"), "maintainer_email": one("maintainer-email"),
+            "requires": [r for r in (parse_req(t, provided) for t in reqs) if r],
+            "local": local,
+        })
 json.dump({"python": sys.version.split()[0], "executable": sys.executable,
            "prefix": sys.prefix, "packages": packages}, sys.stdout)
 """

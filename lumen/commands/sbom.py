@@ -15,6 +15,7 @@ import argparse
 import hashlib
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +116,8 @@ def _list(value: Any) -> list[str]:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from lumen.adapters.cdx_validator import WarmValidator
+
     requirements = list(args.requirements or [])
     artifacts = list(args.artifact or [])
     use_env = args.environment is not None or not (requirements or artifacts)
@@ -124,16 +127,22 @@ def _generate(args: argparse.Namespace) -> int:
 
         # Started first: the target interpreter works while we import and read files.
         pending = python_env.start(args.environment or None)
+    validator = WarmValidator()
     try:
-        return _generate_with(args, requirements, artifacts, pending)
+        return _generate_with(args, requirements, artifacts, pending, validator)
     finally:
+        validator.close()
         if pending is not None and pending.process.poll() is None:
             pending.process.kill()
             pending.process.wait()
 
 
 def _generate_with(
-    args: argparse.Namespace, requirements: list[str], artifacts: list[str], pending: Any
+    args: argparse.Namespace,
+    requirements: list[str],
+    artifacts: list[str],
+    pending: Any,
+    validator: Any,
 ) -> int:
     from gates.result import GateResult, decide
     from gates.timeutil import format_timestamp
@@ -177,6 +186,11 @@ def _generate_with(
     for path in artifacts:
         collected.append(_artifact(path))
     inputs: dict[str, Any] = {"requirements": requirements, "artifacts": artifacts}
+    # Import the model while the environment's interpreter may still be reading metadata.
+    import cyclonedx.contrib.license.factories
+    import cyclonedx.model.bom
+    import cyclonedx.output.json  # noqa: F401
+
     if pending is not None:
         report = pending.result()
         inputs["environment"] = report.get("executable") or pending.python
@@ -185,10 +199,18 @@ def _generate_with(
     if root is not None:
         inputs["pyproject"] = root.sources[0] if root.sources else None
         root_key = sbom.normalize_name(root.name)
-        # The project itself is the root (metadata.component), not one of its own components.
-        collected = [
-            c for c in collected if c.kind == "file" or sbom.normalize_name(c.name) != root_key
+        # The project itself is the root (metadata.component), not one of its own components;
+        # an installed copy still tells us what a dynamic `version` resolved to.
+        itself = [
+            c for c in collected if c.kind != "file" and sbom.normalize_name(c.name) == root_key
         ]
+        if itself:
+            root = replace(
+                root,
+                version=root.version or itself[0].version,
+                licenses=root.licenses or itself[0].licenses,
+            )
+        collected = [c for c in collected if c not in itself]
     inventory = sbom.Inventory(components=sbom.merge(collected), root=root)
 
     from lumen import __version__
@@ -200,7 +222,7 @@ def _generate_with(
         timestamp=None if reproducible else now,
         serial_number=None if reproducible else _serial(),
     )
-    text, document = _serialize_and_validate(bom, fmt)
+    text, document = _serialize_and_validate(bom, fmt, validator)
     from lumen.fileio import atomic_write
 
     atomic_write(output, text)
@@ -256,36 +278,34 @@ def _checks(
     return checks
 
 
-def _serialize_and_validate(bom: Any, fmt: str) -> tuple[str, dict[str, Any]]:
+def _serialize_and_validate(bom: Any, fmt: str, validator: Any) -> tuple[str, dict[str, Any]]:
     """Serialize at the edge; validate BEFORE anything is written (spec §8)."""
     import json
 
     from cyclonedx.output.json import JsonV1Dot6
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
 
     json_text = JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
-    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json_text)
-    if error is not None:
-        raise LumenError(_validation_message(error, "JSON"))
+    verdict = validator.check(json_text)
+    if not verdict.valid:
+        raise LumenError(_validation_message(verdict.message, verdict.path, "JSON"))
     document = json.loads(json_text)
     if fmt == "json":
         return json_text, document
     from cyclonedx.output.xml import XmlV1Dot6
+    from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.xml import XmlValidator
 
     xml_text = XmlV1Dot6(bom).output_as_string(indent=2) + "\n"
     xml_error = XmlValidator(SchemaVersion.V1_6).validate_str(xml_text)
     if xml_error is not None:
-        raise LumenError(_validation_message(xml_error, "XML"))
+        data = xml_error.data
+        message = getattr(data, "message", None) or str(data)
+        raise LumenError(_validation_message(message, f"line {getattr(data, 'line', '?')}", "XML"))
     return xml_text, document
 
 
-def _validation_message(error: Any, fmt: str) -> str:
-    data = getattr(error, "data", error)
-    message = getattr(data, "message", None) or str(data)
-    where = getattr(data, "json_path", None) or getattr(data, "path", None)
-    text = f"generated SBOM is not valid CycloneDX 1.6 {fmt}: {message}"
+def _validation_message(message: str | None, where: str | None, fmt: str) -> str:
+    text = f"generated SBOM is not valid CycloneDX 1.6 {fmt}: {message or 'invalid'}"
     if where:
         text += f" (at {where})"
     return text + "; nothing was written"
@@ -308,8 +328,6 @@ def _root(pyproject: str | None) -> tuple[Any, list[tuple[str, tuple[str, ...]]]
         raise InputError(f"not valid TOML ({exc})", file=path, line=line) from None
     root = root_from_pyproject(document)
     if root is not None:
-        from dataclasses import replace
-
         root = replace(root, sources=(path,))
     deps = (document.get("project") or {}).get("dependencies") or []
     requires = [
