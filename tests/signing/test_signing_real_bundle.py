@@ -201,3 +201,38 @@ def test_without_offline_an_unreachable_tuf_repository_is_a_warning(
     assert code == 0
     assert time.monotonic() - started < 15
     assert "using the trust root shipped with sigstore-python" in capsys.readouterr().err
+
+
+def test_policy_from_the_config_file_per_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "lumen.yml"
+    config.write_text(
+        "verify:\n"
+        f"  repository: {REPOSITORY}\n"
+        "  ref: v0.1.2\n"
+        "  offline: true\n"
+        "environments:\n"
+        "  prod:\n"
+        "    verify:\n"
+        "      workflow: nightly\n"
+    )
+    out = tmp_path / "v.json"
+    argv = ["verify", "--config", str(config), "--bundle", str(BUNDLE), "--json", str(out)]
+    assert main([*argv, str(ARTIFACT)]) == 0
+    # prod pins another workflow: the same bundle now fails on exactly that constraint.
+    assert main([*argv, "--env", "production", str(ARTIFACT)]) == 2
+    assert failed(json.loads(out.read_text())) == {"workflow"}
+    # A flag wins over the config.
+    assert main([*argv, "--env", "prod", "--workflow", "release", str(ARTIFACT)]) == 0
+
+
+def test_unknown_verify_config_key_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "lumen.yml"
+    config.write_text(f"verify:\n  repository: {REPOSITORY}\n  repo: typo\n")
+    code = main(["verify", "--config", str(config), "--bundle", str(BUNDLE), str(ARTIFACT)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "lumen.yml:3" in err and "repo" in err
