@@ -11,9 +11,11 @@ not do on a developer's machine:
   output and the values read from it always exist;
 - publishes the result's values as step outputs (`success_rate` -> `success-rate`, nested
   `maturity.overall` -> `overall`) unless the command wrote that output itself;
+- keeps the run's stderr in a file (output `log`) and, when the run errored (exit 1), names its
+  failure class with `lumen classify` (output `failure-class`), for the nightly incident card;
 - with `LUMEN_RETRY=true` (the action input `retry`), retries an errored run whose failure class
-  (`lumen classify` of its stderr) is `network` or `external_api`, at most twice, after 5 s and
-  30 s (spec §9); a FAIL verdict (exit 2) and every other class are never retried.
+  is `network` or `external_api`, at most twice, after 5 s and 30 s (spec §9); a FAIL verdict
+  (exit 2) and every other class are never retried.
 
 Arguments never pass through a shell: each INPUT_* value becomes exactly one argv element.
 """
@@ -145,12 +147,17 @@ def fallback_outputs(command: str, environ: Mapping[str, str]) -> dict[str, str]
     return {}
 
 
-def publish(command: str | None, json_path: str | None, environ: Mapping[str, str]) -> None:
+def publish(
+    command: str | None,
+    json_path: str | None,
+    environ: Mapping[str, str],
+    extra: Mapping[str, str] | None = None,
+) -> None:
     output_file = environ.get("GITHUB_OUTPUT")
     if not output_file:
         return
     already = written_outputs(output_file)
-    values: dict[str, str] = {}
+    values: dict[str, str] = dict(extra or {})
     if json_path and os.path.exists(json_path):
         values["json"] = json_path
         try:
@@ -254,11 +261,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         lumen_argv = ["--inputs-from-env", command, *arguments[1:]]
     delays = retry_delays(env)
     attempt = 0
+    kind = ""
+    logs: list[str] = []
     while True:
         code, log = run_lumen(lumen_argv, env)
+        logs.append(log)
+        kind = failure_class(log, env) if code == 1 else ""
         if code != 1 or attempt >= len(delays):
             break
-        kind = failure_class(log, env)
         if kind not in RETRY_CLASSES:
             print(f"lumen action: failure class {kind}; not retried", file=sys.stderr)
             break
@@ -270,8 +280,20 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         )
         time.sleep(delays[attempt])
         attempt += 1
-    publish(command, json_path, env)
+    extra = {"log": _keep_log("".join(logs), command or "lumen", env)}
+    if kind:
+        extra["failure-class"] = kind
+    publish(command, json_path, env, extra)
     return code
+
+
+def _keep_log(text: str, command: str, environ: Mapping[str, str]) -> str:
+    """The run's stderr (every attempt) in a file, for `lumen classify` and incident cards."""
+    base = environ.get("RUNNER_TEMP") or tempfile.gettempdir()
+    folder = tempfile.mkdtemp(prefix=f"lumen-{command}-log-", dir=base)
+    path = Path(folder) / "stderr.log"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
 
 
 if __name__ == "__main__":

@@ -216,6 +216,13 @@ COMMON_INPUTS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
+# Outputs every action has (written by lumen.action_main).
+COMMON_OUTPUTS: dict[str, str] = {
+    "log": "path of the command's stderr log (every attempt)",
+    "failure-class": "when the command errored: its failure class from lumen classify "
+    "(network, token_expired, external_api, dependency, build, environment, unknown)",
+}
+
 UMBRELLA = ActionSpec(
     "",
     "Lumen CI",
@@ -333,7 +340,7 @@ def render(
             f"    default: {quote(default) if default else chr(34) * 2}",
         ]
     out.append("outputs:")
-    for output, text in spec.outputs.items():
+    for output, text in {**spec.outputs, **COMMON_OUTPUTS}.items():
         out += [
             f"  {output}:",
             f"    description: {quote(text)}",

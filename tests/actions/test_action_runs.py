@@ -255,3 +255,45 @@ def test_every_action_yml_is_loadable_by_the_harness() -> None:
     root = Path(__file__).resolve().parents[2]
     for path in [root / "action.yml", *root.glob("actions/*/action.yml")]:
         assert yaml.safe_load(path.read_text(encoding="utf-8"))["runs"]["using"] == "composite"
+
+
+def test_network_class_errors_are_retried_twice_then_reported(
+    run_action: Runner, tmp_path: Path
+) -> None:
+    (tmp_path / "workspace").mkdir(exist_ok=True)
+    # The error names the missing file, whose name holds a `network` pattern of `lumen classify`.
+    result = run_action(
+        "roi-gate",
+        {"deploys": "ECONNREFUSED.jsonl", "retry": "true"},
+        env={"LUMEN_RETRY_DELAYS": "0,0"},
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("retry 1 of 2") == 1 and result.stderr.count("retry 2 of 2") == 1
+    assert result.outputs["failure-class"] == "network"
+    log = Path(result.outputs["log"]).read_text(encoding="utf-8")
+    assert log.count("ECONNREFUSED.jsonl") >= 3  # one error line per attempt
+
+
+def test_other_classes_and_fail_verdicts_are_not_retried(run_action: Runner, deploys: Path) -> None:
+    missing = run_action(
+        "roi-gate",
+        {"deploys": "absent.jsonl", "retry": "true"},
+        env={"LUMEN_RETRY_DELAYS": "0,0"},
+    )
+    assert missing.returncode == 1
+    assert "retry 1" not in missing.stderr and "not retried" in missing.stderr
+    assert missing.outputs["failure-class"] not in {"network", "external_api", ""}
+    failed = run_action(
+        "roi-gate",
+        {"deploys": "deploys.jsonl", "now": NOW, "min-success-rate": "0.95", "retry": "true"},
+        env={"LUMEN_RETRY_DELAYS": "0,0"},
+    )
+    assert failed.returncode == 2 and "retry" not in failed.stderr
+    assert failed.outputs["failure-class"] == ""
+
+
+def test_without_retry_input_an_error_runs_once(run_action: Runner, tmp_path: Path) -> None:
+    (tmp_path / "workspace").mkdir(exist_ok=True)
+    result = run_action("roi-gate", {"deploys": "ECONNREFUSED.jsonl"})
+    assert result.returncode == 1 and "retry" not in result.stderr
+    assert result.outputs["failure-class"] == "network"
