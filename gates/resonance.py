@@ -77,7 +77,9 @@ def entropy_of(histogram: Sequence[float]) -> float:
     total = math.fsum(histogram)
     if classes < 2 or total <= 0:
         return 0.0
-    h = -math.fsum((c / total) * math.log(c / total) for c in histogram if c > 0)
+    shares = [c / total for c in histogram]
+    # A count too small to be a share (denormal / large total) underflows to 0: skip it.
+    h = -math.fsum(p * math.log(p) for p in shares if p > 0)
     return clamp01(h / math.log(classes))
 
 

@@ -25,9 +25,7 @@ def _number(value: Any, file: str, field: str, *, minimum: float | None = 0.0) -
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError("expected a finite number", file=file, field=field, expected="a number")
     if minimum is not None and value < minimum:
-        raise InputError(
-            f"expected a number >= {minimum:g}, got {value}", file=file, field=field
-        )
+        raise InputError(f"expected a number >= {minimum:g}, got {value}", file=file, field=field)
     return float(value)
 
 
@@ -54,6 +52,12 @@ def snapshot_of(doc: Any, *, file: str, window: str, prefix: str = "") -> Snapsh
     label = doc.get("window", window)
     if not isinstance(label, str):
         raise InputError("expected a duration string", file=file, field=prefix + "window")
+    if prefix and label != window:
+        raise InputError(
+            f"window {label!r} differs from its key {window!r}",
+            file=file,
+            field=prefix + "window",
+        )
     parse_duration(label, field=prefix + "window")
     deltas = None
     if doc.get("series_deltas") is not None:
@@ -63,8 +67,7 @@ def snapshot_of(doc: Any, *, file: str, window: str, prefix: str = "") -> Snapsh
                 "expected a list of numbers", file=file, field=prefix + "series_deltas"
             )
         deltas = tuple(
-            _number(x, file, f"{prefix}series_deltas[{i}]", minimum=None)
-            for i, x in enumerate(raw)
+            _number(x, file, f"{prefix}series_deltas[{i}]", minimum=None) for i, x in enumerate(raw)
         )
     hist = None
     if doc.get("failure_hist") is not None:
