@@ -499,3 +499,77 @@ def tally_events(events: Iterable[DeployEvent], *, start: datetime, end: datetim
     for event in events:
         tally.add_event(event)
     return tally
+
+
+# --- GitHub deployments -------------------------------------------------------------------
+
+ROLLBACK_TASKS = {"rollback": "rollback", "flipback": "flipback", "deploy:rollback": "rollback"}
+
+
+@dataclass(frozen=True)
+class GitHubDeployment:
+    """What the GitHub source reads of one deployment and its latest status."""
+
+    id: int
+    created_at: datetime
+    env: str
+    service: str
+    task: str
+    sha: str
+    state: str | None  # latest status state, lower case; None when it has none
+    creator: str | None = None
+    commit_ts: datetime | None = None
+    ref: str | None = None
+
+
+# Latest status -> outcome. `inactive` only ever follows `success` (GitHub marks the previous
+# successful deployment inactive); unfinished states have no outcome yet.
+_OUTCOMES = {"success": "success", "inactive": "success", "failure": "failure", "error": "failure"}
+
+
+def classify_deployments(deployments: Iterable[GitHubDeployment]) -> list[DeployEvent]:
+    """Deploy events from GitHub deployments, with rollbacks detected (spec §4).
+
+    A deployment is a rollback (or flipback) when its task says so, or when it deploys a SHA
+    that went to the same env/service earlier *before a different SHA*: the previous deployment
+    there had another SHA. Re-running the same SHA right after it (a retry, e.g. after a failed
+    deploy) is not a rollback. Deployments without a finished status are skipped.
+    """
+    ordered = sorted(deployments, key=lambda d: (d.created_at, d.id))
+    seen: dict[tuple[str, str], set[str]] = {}
+    last: dict[tuple[str, str], str] = {}
+    events: list[DeployEvent] = []
+    for deployment in ordered:
+        scope = (deployment.env, deployment.service)
+        earlier = seen.setdefault(scope, set())
+        previous = last.get(scope)
+        task = deployment.task.lower()
+        if task in ROLLBACK_TASKS:
+            action = ROLLBACK_TASKS[task]
+        elif deployment.sha in earlier and previous is not None and previous != deployment.sha:
+            action = "rollback"
+        else:
+            action = "deploy"
+        earlier.add(deployment.sha)
+        last[scope] = deployment.sha
+        outcome = _OUTCOMES.get((deployment.state or "").lower())
+        if outcome is None:
+            continue
+        events.append(
+            DeployEvent(
+                ts=deployment.created_at,
+                env=deployment.env,
+                service=deployment.service,
+                action=action,
+                version=deployment.ref or deployment.sha[:12],
+                result=outcome,
+                author=deployment.creator,
+                commit=deployment.sha,
+                commit_ts=deployment.commit_ts,
+                id=f"github-deployment-{deployment.id}",
+                notes="detected: redeploy of an earlier SHA"
+                if action == "rollback" and task not in ROLLBACK_TASKS
+                else None,
+            )
+        )
+    return events
