@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from harness.prometheus import Series
+
 from lumen.cli import main
 
 NOW = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
