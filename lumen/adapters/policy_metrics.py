@@ -71,9 +71,21 @@ def _number(text: str) -> float:
 _PROMETHEUS_ERROR = re.compile(r'"error"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
+_UNREACHABLE = re.compile(r"Prometheus unreachable: (\w+)")
+
+
 def clear_message(message: str) -> str:
     """Prometheus's own words for a refused query (`parse error: unclosed left parenthesis`)
     instead of the HTTP body the client library quotes."""
+    unreachable = _UNREACHABLE.search(message)
+    if unreachable:
+        # requests' text (pool, URL with the encoded query, nested causes) says less than this.
+        kind = unreachable.group(1)
+        if "Timeout" in kind:
+            return f"Prometheus unreachable ({kind}: no answer in time)"
+        if "refused" in message or "Failed to establish" in message:
+            return f"Prometheus unreachable ({kind}: connection refused)"
+        return f"Prometheus unreachable ({kind})"
     match = _PROMETHEUS_ERROR.search(message.replace("\\\\", "\\"))
     if not match:
         return message
@@ -87,10 +99,17 @@ def clear_message(message: str) -> str:
 def measure(connection: Connection, rule: MetricRule) -> Measurement:
     if rule.timeout is not None:
         connection = replace(connection, timeout=rule.timeout)  # type: ignore[type-var]
+    started = time.monotonic()
     try:
         return Measurement(samples=samples_of(connection.query(rule.query)))
     except LumenError as exc:
-        return Measurement(error=clear_message(exc.message))
+        message = clear_message(exc.message)
+        # The library's text is cut before its cause when the query is long; the clock is not.
+        if message.startswith("Prometheus unreachable") and (
+            time.monotonic() - started >= connection.timeout * 0.9
+        ):
+            message = f"Prometheus unreachable (no answer within {connection.timeout:g}s)"
+        return Measurement(error=message)
     except ValueError as exc:
         return Measurement(error=str(exc))
 

@@ -145,7 +145,7 @@ def run_metrics(
         first = failed[0]
         more = f" ({len(failed) - 1} more rule(s) failed the same way)" if len(failed) > 1 else ""
         raise SourceError(
-            f"rule {first.error}{more}",
+            f"rule {first.error}{more} [Prometheus {connection.url}]",
             file=first.rule.file,
             line=first.rule.line,
             hint="set `on-error: warn` or `pass` on the rule to judge without it",
