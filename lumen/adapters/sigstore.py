@@ -220,7 +220,7 @@ class SigningSession:
         except _SERVICE_ERRORS as exc:
             raise SourceError(f"signing {path} failed: {exc}") from None
         target = output or bundle_path_for(path)
-        atomic_write(target, bundle.to_json())
+        _write_bundle(target, bundle)
         return target
 
     def sign_statement(self, statement: Mapping[str, Any], output: Path) -> Path:
@@ -233,8 +233,15 @@ class SigningSession:
             raise SourceError(f"signing the {kind} statement failed: {exc}") from None
         except ValueError as exc:  # sigstore's in-toto model rejected the statement
             raise InputError(f"not a valid in-toto statement: {exc}") from None
-        atomic_write(output, bundle.to_json())
+        _write_bundle(output, bundle)
         return output
+
+
+def _write_bundle(target: Path, bundle: Bundle) -> None:
+    try:
+        atomic_write(target, bundle.to_json())
+    except OSError as exc:
+        raise InputError(f"cannot write the bundle: {exc.strerror}", file=str(target)) from None
 
 
 @contextmanager

@@ -8,7 +8,8 @@ instance. GitHub Actions claims in the token become the certificate extensions t
 verification policy reads.
 
 `start_sigstore_instance` is plain Python so the bench can use it too; the `sigstore_instance`
-fixture wraps it for pytest (one server per test session).
+fixture wraps it for pytest (one server per test session). `actions_id_token` plays the GitHub
+Actions runner's OIDC endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`), for ambient-credential tests.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import os
 import selectors
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +187,67 @@ def sigstore_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sigs
     node = require_binary("node")
     with start_sigstore_instance(tmp_path_factory.mktemp("sigstore"), node=node) as instance:
         yield instance
+
+
+@dataclass
+class ActionsTokenEndpoint:
+    """The runner's ID-token endpoint on loopback: hands out `token` to bearer `request_token`."""
+
+    url: str
+    request_token: str
+    token: str
+    requests: list[str] = field(default_factory=list)
+
+    def environ(self) -> dict[str, str]:
+        """What the runner sets for a job with `permissions: id-token: write`."""
+        return {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": self.url,
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": self.request_token,
+        }
+
+
+@contextlib.contextmanager
+def serve_actions_id_token(token: str) -> Iterator[ActionsTokenEndpoint]:
+    endpoint = ActionsTokenEndpoint(url="", request_token="lumen-test-request-token", token=token)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            endpoint.requests.append(self.path)
+            # GitHub answers 401 to anything but its own bearer request token.
+            if self.headers.get("Authorization", "").lower() != f"bearer {endpoint.request_token}":
+                self.send_response(401)
+                self.end_headers()
+                return
+            body = json.dumps({"count": 1, "value": endpoint.token}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    endpoint.url = f"http://127.0.0.1:{server.server_port}/_apis/idtoken?api-version=2.0"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield endpoint
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def actions_id_token(
+    sigstore_instance: SigstoreInstance, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ActionsTokenEndpoint]:
+    """An Actions job with `id-token: write` whose token says it is `GitHubIdentity()`'s run.
+
+    Sets the two runner variables in this process; set `.token` to change the identity.
+    """
+    with serve_actions_id_token(sigstore_instance.github_token()) as endpoint:
+        for name, value in endpoint.environ().items():
+            monkeypatch.setenv(name, value)
+        yield endpoint

@@ -236,3 +236,22 @@ def test_unknown_verify_config_key_is_a_config_error(
     assert code == 1
     err = capsys.readouterr().err
     assert "lumen.yml:3" in err and "repo" in err
+
+
+def test_a_malformed_trust_config_is_an_input_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "trust.json"
+    config.write_text('{"mediaType": "application/vnd.dev.sigstore.clienttrustconfig.v0.1+json"}')
+    code, _ = verify(tmp_path, "--repository", REPOSITORY, "--trust-config", str(config))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "trust.json" in err and "ClientTrustConfig" in err and "Traceback" not in err
+
+
+def test_trust_config_and_staging_are_exclusive(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = verify(tmp_path, "--repository", REPOSITORY, "--trust-config", "x", "--staging")
+    assert code == 1
+    assert "exclusive" in capsys.readouterr().err

@@ -11,17 +11,15 @@ import base64
 import json
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 from harness.sigstore import (
     GITHUB_ISSUER,
     TEST_IDENTITY,
     TEST_ISSUER,
+    ActionsTokenEndpoint,
     GitHubIdentity,
     SigstoreInstance,
 )
@@ -276,42 +274,6 @@ def test_sigstore_cli_agrees_with_lumen(
 # --- ambient credentials in GitHub Actions ---------------------------------------------------
 
 
-class _TokenEndpoint(BaseHTTPRequestHandler):
-    token = ""
-    seen: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        type(self).seen.append(self.path)
-        if self.headers.get("Authorization") != "bearer request-token":
-            self.send_response(401)
-            self.end_headers()
-            return
-        body = json.dumps({"value": type(self).token}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def token_endpoint(sigstore_instance: SigstoreInstance) -> Iterator[str]:
-    """GitHub's ACTIONS_ID_TOKEN_REQUEST_URL, on loopback."""
-    _TokenEndpoint.token = sigstore_instance.github_token(GH)
-    _TokenEndpoint.seen = []
-    server = HTTPServer(("127.0.0.1", 0), _TokenEndpoint)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/token?api-version=2.0"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def _actions_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     output = tmp_path / "github_output"
@@ -324,15 +286,14 @@ def test_ambient_token_in_actions(
     sigstore_instance: SigstoreInstance,
     artifact: Path,
     tmp_path: Path,
-    token_endpoint: str,
+    actions_id_token: ActionsTokenEndpoint,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     output = _actions_env(monkeypatch, tmp_path)
-    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_URL", token_endpoint)
-    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "request-token")
+    actions_id_token.token = sigstore_instance.github_token(GH)
     code = main(["sign", "--trust-config", str(sigstore_instance.trust_config), str(artifact)])
     assert code == 0
-    assert any("audience=sigstore" in path for path in _TokenEndpoint.seen)
+    assert any("audience=sigstore" in path for path in actions_id_token.requests)
     assert f"{artifact}.sigstore.json" in output.read_text()
     monkeypatch.delenv("GITHUB_ACTIONS")
     code, result = verify(
