@@ -156,13 +156,21 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 # --- TOML lock files -----------------------------------------------------------------------
 
 
-def _toml(text: str, file: str) -> dict[str, Any]:
+def load_toml(text: str, file: str) -> dict[str, Any]:
+    """Parse TOML; a syntax error names the file and line (3.11's tomllib puts them only in
+    the message, `(at line 3, column 5)`)."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        message = str(exc).split(" (at line", 1)[0] if line else str(exc)
+        message = str(exc)
+        where = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+        line = int(where.group(1)) if where else None
+        if where:
+            message = f"{message[: where.start()]} at column {where.group(2)}"
         raise InputError(f"not valid TOML ({message})", file=file, line=line) from None
+
+
+_toml = load_toml
 
 
 def _packages(doc: Mapping[str, Any], key: str, file: str, expected: str) -> list[dict[str, Any]]:

@@ -313,19 +313,13 @@ def _validation_message(message: str | None, where: str | None, fmt: str) -> str
 
 def _root(pyproject: str | None) -> tuple[Any, list[tuple[str, tuple[str, ...]]]]:
     """Root component and its (name, extras) requirements from pyproject.toml, if any."""
-    import tomllib
-
+    from release.lockfiles import load_toml
     from release.sbom import requirement_extras, requirement_name, root_from_pyproject
 
     path = pyproject or ("pyproject.toml" if Path("pyproject.toml").is_file() else None)
     if path is None:
         return None, []
-    text = _read(path)
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise InputError(f"not valid TOML ({exc})", file=path, line=line) from None
+    document = load_toml(_read(path), path)
     root = root_from_pyproject(document)
     if root is not None:
         root = replace(root, sources=(path,))
