@@ -1,21 +1,378 @@
-"""Loop sampler: compute every signal and push it to a Pushgateway (spec §7)."""
+"""Loop sampler: compute every signal and push it to a Pushgateway (spec §7).
+
+One run: read the sources (loop events, deploy events or GitHub Deployments, SLO samples or
+Prometheus queries, a resonance snapshot, optionally a live endpoint sampled at `--hz`), compute
+the signals with the gates' own code, append them to the run history, then deliver them: PUT to
+the Pushgateway group `job="lumen_sampler"`, env, service (+ instance); or a node_exporter
+textfile (`--textfile`); or, with neither, the exposition on stdout.
+
+Exit codes: 0 when every source was read and the values were delivered; 1 when a source failed
+or the push failed (`--on-push-error warn` turns the latter into a warning). Gate verdicts are
+measurements here (`lumen_gate_verdict`), not a reason to exit 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+import uuid
+from typing import Any
 
-from lumen.cli import not_implemented
-from lumen.commands.common import add_common
+from lumen.commands.common import add_common, config_of, env_service, now_of
+
+JOB = "lumen_sampler"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--events", metavar="PATH", help="loop events JSONL")
-    parser.add_argument("--deploys", metavar="PATH", help="deploy events JSONL")
-    parser.add_argument("--prometheus", metavar="URL", help="Prometheus base URL")
-    parser.add_argument("--pushgateway", metavar="URL", help="Pushgateway base URL")
-    parser.add_argument("--textfile", metavar="PATH", help="write a node_exporter textfile instead")
+    from lumen.adapters.prometheus import add_connection_arguments
+    from lumen.adapters.pushgateway import add_pushgateway_arguments
+    from lumen.commands.resonance import add_resonance_options
+    from lumen.commands.slo import add_slo_options
+
+    sources = parser.add_argument_group("sources (config `sampler:`)")
+    sources.add_argument("--events", metavar="PATH", help="loop events JSONL: maturity")
+    sources.add_argument("--deploys", metavar="PATH", help="deploy events JSONL: ROI/DORA")
+    sources.add_argument("--github", metavar="OWNER/REPO", help="deploys from GitHub instead")
+    sources.add_argument("--snapshot", metavar="METRICS_JSON", help="resonance snapshot JSON")
+    sources.add_argument("--slo", metavar="PATH", help="SLO samples JSON instead of Prometheus")
+    sources.add_argument("--errors", metavar="PROMQL", help="SLO errors query ($window)")
+    sources.add_argument("--requests", metavar="PROMQL", help="SLO requests query ($window)")
+    sources.add_argument(
+        "--window",
+        action="append",
+        metavar="DURATION",
+        help="maturity window, repeatable (default 24h and 6h)",
+    )
+    add_connection_arguments(parser)
+    add_slo_options(parser)
+    add_resonance_options(parser)
+    add_pushgateway_arguments(parser)
+
+    out = parser.add_argument_group("delivery (config `sampler:`)")
+    out.add_argument(
+        "--textfile", metavar="PATH", help="without a Pushgateway: node_exporter textfile (.prom)"
+    )
+    out.add_argument("--instance", metavar="NAME", help="`instance` label of the grouping key")
+    out.add_argument(
+        "--history", metavar="PATH", help="run history JSONL (.lumen/sampler-history.jsonl)"
+    )
+    out.add_argument("--spool", metavar="DIR", help="spool directory (.lumen/sampler-spool)")
+    out.add_argument(
+        "--spool-max-bytes", type=int, metavar="N", help="spool bound (default 10485760)"
+    )
+    out.add_argument(
+        "--on-push-error",
+        choices=["fail", "warn"],
+        help="exit 1 when the push fails (fail, default) or only warn",
+    )
+
+    hz = parser.add_argument_group("fast loops: sample repeatedly, push mean/p95/stdev")
+    hz.add_argument("--hz", type=float, metavar="X", help="samples a second (at most 100)")
+    hz.add_argument("--duration", metavar="DURATION", help="how long to sample (default 10s)")
+    hz.add_argument("--sample-url", metavar="URL", help="live metrics endpoint (text format)")
+    hz.add_argument(
+        "--sample-metric", action="append", metavar="NAME", help="metric of --sample-url"
+    )
+    hz.add_argument(
+        "--sample-query", action="append", metavar="NAME=PROMQL", help="Prometheus query"
+    )
     add_common(parser, gate=False)
 
 
+def sampler_flags(args: argparse.Namespace) -> dict[str, Any]:
+    keys = (
+        "events deploys snapshot slo window pushgateway textfile instance history spool "
+        "spool-max-bytes on-push-error push-retries push-backoff push-deadline push-timeout "
+        "hz duration sample-url sample-metric sample-query"
+    )
+    return {key: getattr(args, key.replace("-", "_"), None) for key in keys.split()}
+
+
 def run(args: argparse.Namespace) -> int:
-    return not_implemented(args)
+    from gates.errors import UsageError
+    from gates.timeutil import format_timestamp
+    from lumen.sampler import collect as c
+
+    started = time.monotonic()
+    config = config_of(args)
+    env, service = env_service(args)
+    now = now_of(args)
+    settings = config.resolve("sampler", sampler_flags(args), env=env, service=service)
+    grouping = {"env": env or "", "service": service or ""}
+    if settings.get("instance"):
+        grouping["instance"] = str(settings["instance"])
+    out = c.Collected(main=c.Group(dict(grouping)))
+    events, deploys, github = settings.get("events"), settings.get("deploys"), args.github
+    snapshot, slo_samples = settings.get("snapshot"), settings.get("slo")
+    prometheus = args.prometheus or (config.get("prometheus") or {}).get("url")
+    slo_queries = bool(prometheus) and c.slo_configured(config, args, env, service)
+    if not any((events, deploys, github, snapshot, slo_samples, slo_queries, settings.get("hz"))):
+        raise UsageError(
+            "nothing to sample: give --events, --deploys/--github, --snapshot, --slo, "
+            "--prometheus with SLO queries, or --hz with a live source"
+        )
+    windows = c.windows_of(settings)
+    if events:
+        out.guard("maturity", lambda: c.maturity(out, config, str(events), windows, now))
+    if deploys or github:
+        out.guard(
+            "roi",
+            lambda: c.roi(
+                out, config, args, deploys=deploys and str(deploys), github=github, now=now
+            ),
+        )
+    if slo_samples or slo_queries:
+        out.guard(
+            "slo",
+            lambda: c.slo(
+                out,
+                config,
+                args,
+                samples=slo_samples and str(slo_samples),
+                prometheus=prometheus,
+                now=now,
+            ),
+        )
+    if snapshot:
+        out.guard(
+            "resonance",
+            lambda: c.resonance(out, config, args, str(snapshot), format_timestamp(now)),
+        )
+    if events and (deploys or github):
+        out.guard(
+            "integrated",
+            lambda: c.integrated(
+                out,
+                config,
+                args,
+                events=str(events),
+                deploys=deploys and str(deploys),
+                github=github,
+                slo_samples=slo_samples and str(slo_samples),
+                prometheus=prometheus if slo_queries else None,
+                now=now,
+            ),
+        )
+    if settings.get("hz"):
+        out.guard("hz", lambda: c.live(out, config, args, settings))
+
+    for gate, verdict in out.verdicts.items():
+        out.main.add("lumen_gate_verdict", verdict.gauge, gate=gate)
+    return deliver(args, settings, out, now=format_timestamp(now), started=started)
+
+
+def deliver(
+    args: argparse.Namespace,
+    settings: dict[str, Any],
+    out: Any,
+    *,
+    now: str,
+    started: float,
+) -> int:
+    from lumen import actions_runtime as gha
+    from lumen.adapters.pushgateway import PushError, Pushgateway
+    from lumen.fileio import atomic_write, write_json
+    from lumen.sampler import history
+    from lumen.sampler.exposition import Series, check_series, render
+    from lumen.sampler.spool import DEFAULT_MAX_BYTES, Spool, group_id, warn
+
+    run_id = uuid.uuid4().hex
+    history_path = str(settings.get("history") or ".lumen/sampler-history.jsonl")
+    success = not out.errors
+    success_ts: float | None = None
+    if success:
+        # Wall-clock time (not --now): the stale alert compares it with Prometheus's time().
+        success_ts = time.time()
+        out.main.add("lumen_sampler_last_success_timestamp_seconds", success_ts)
+        out.main.add("lumen_sampler_duration_seconds", time.monotonic() - started)
+    else:
+        # A partial run replaces the group too (PUT): keep the previous success time in it so
+        # the staleness alert keeps measuring from the last real success.
+        previous = history.last_success(history_path, out.main.grouping)
+        out.main.add("lumen_sampler_last_success_timestamp_seconds", previous)
+    for group in out.groups:
+        check_series(group.series, reserved=["job", *group.grouping])
+
+    gateway = Pushgateway.resolve(args, settings)
+    deliveries: dict[str, str] = {}
+    push_errors: list[str] = []
+    destination: str
+    if gateway is not None:
+        destination = gateway.url
+        if gha.in_actions():
+            for secret in gateway.secrets():
+                gha.mask(secret)
+        spool = Spool(
+            str(settings.get("spool") or ".lumen/sampler-spool"),
+            int(settings.get("spool-max-bytes") or DEFAULT_MAX_BYTES),
+        )
+        current = {group_id(group.grouping) for group in out.groups}
+        _flush_spool(spool, gateway, current, run_id, history_path)
+        for group in out.groups:
+            body = render(group.series)
+            gid = group_id(group.grouping)
+            try:
+                gateway.put(JOB, group.grouping, body)
+                deliveries[gid] = "pushed"
+            except PushError as exc:
+                push_errors.append(str(exc))
+                warn(f"{exc}; kept in the spool {spool.directory}")
+                deliveries[gid] = "spooled"
+                dropped = spool.add(
+                    run_id=run_id,
+                    ts=now,
+                    grouping=group.grouping,
+                    exposition=body,
+                    series=[s.to_dict() for s in group.series],
+                )
+                for entry in dropped:
+                    history.append(
+                        history_path,
+                        {
+                            "type": "spool",
+                            "action": "dropped",
+                            "run_id": entry.run_id,
+                            "ts": entry.ts,
+                            "grouping": entry.grouping,
+                            "by_run": run_id,
+                        },
+                    )
+    elif settings.get("textfile"):
+        destination = str(settings["textfile"])
+        # One file, no grouping key: each series carries its group's env/service labels.
+        merged = [
+            Series(s.name, s.value, {**{k: v for k, v in g.grouping.items() if v}, **s.labels})
+            for g in out.groups
+            for s in g.series
+        ]
+        text = render(merged)
+        atomic_write(destination, text)
+        deliveries = {group_id(g.grouping): "textfile" for g in out.groups}
+    else:
+        destination = "stdout"
+        for group in out.groups:
+            sys.stdout.write(render(group.series))
+        deliveries = {group_id(g.grouping): "stdout" for g in out.groups}
+
+    status = "spooled" if push_errors else next(iter(deliveries.values()), "none")
+    record: dict[str, Any] = {
+        "type": "run",
+        "run_id": run_id,
+        "ts": now,
+        "sampled_at": time.time(),
+        "env": out.main.grouping.get("env") or None,
+        "service": out.main.grouping.get("service") or None,
+        "instance": out.main.grouping.get("instance"),
+        "status": status,
+        "destination": destination,
+        "errors": out.errors,
+        "push_errors": push_errors,
+        "verdicts": {gate: verdict.value for gate, verdict in out.verdicts.items()},
+        "success_ts": success_ts,
+        "duration_s": time.monotonic() - started,
+        "groups": [
+            {
+                "grouping": group.grouping,
+                "delivery": deliveries.get(group_id(group.grouping)),
+                "series": [s.to_dict() for s in group.series],
+            }
+            for group in out.groups
+        ],
+    }
+    history.append(history_path, record)
+    if getattr(args, "json", None):
+        write_json(
+            args.json,
+            {
+                "schema_version": "1",
+                "command": "sample",
+                **record,
+                "history": history_path,
+                "inputs": out.inputs,
+                "values": out.values,
+            },
+        )
+    if not getattr(args, "quiet", False) and destination != "stdout":
+        print(_summary(record))
+    if gha.in_actions():
+        gha.set_output("status", status)
+        gha.set_output("history", history_path)
+        gha.set_output("series", str(sum(len(g.series) for g in out.groups)))
+        if getattr(args, "json", None):
+            gha.set_output("json", args.json)
+    if out.errors:
+        return 1
+    if push_errors and str(settings.get("on-push-error") or "fail") == "fail":
+        return 1
+    return 0
+
+
+def _flush_spool(
+    spool: Any, gateway: Any, current: set[str], run_id: str, history_path: str
+) -> None:
+    """Deliver what earlier runs could not: for each spooled group, the newest entry is pushed
+    unless this run has values of its own for that group; everything else is superseded."""
+    from lumen.adapters.pushgateway import PushError
+    from lumen.sampler import history
+    from lumen.sampler.spool import warn
+
+    by_group: dict[str, list[Any]] = {}
+    for entry in spool.entries():
+        by_group.setdefault(entry.group, []).append(entry)
+    for gid, entries in by_group.items():
+        newest = entries[-1]
+        superseded = entries if gid in current else entries[:-1]
+        for entry in superseded:
+            history.append(
+                history_path,
+                {
+                    "type": "spool",
+                    "action": "superseded",
+                    "run_id": entry.run_id,
+                    "ts": entry.ts,
+                    "grouping": entry.grouping,
+                    "by_run": run_id,
+                    "series": entry.series,
+                },
+            )
+            spool.remove(entry)
+        if gid in current:
+            continue
+        try:
+            gateway.put(JOB, newest.grouping, newest.exposition)
+        except PushError as exc:
+            warn(f"spooled run {newest.run_id} still not delivered: {exc}")
+            continue
+        history.append(
+            history_path,
+            {
+                "type": "spool",
+                "action": "delivered",
+                "run_id": newest.run_id,
+                "ts": newest.ts,
+                "grouping": newest.grouping,
+                "by_run": run_id,
+            },
+        )
+        spool.remove(newest)
+
+
+def _summary(record: dict[str, Any]) -> str:
+    from lumen.report import fmt_value
+
+    lines = [
+        f"lumen sample: {record['status']} -> {record['destination']}  "
+        f"(run {record['run_id'][:8]}, {record['duration_s']:.2f}s)"
+    ]
+    for gate, verdict in record["verdicts"].items():
+        lines.append(f"  gate {gate}: {verdict}")
+    for group in record["groups"]:
+        key = ",".join(f"{k}={v}" for k, v in group["grouping"].items())
+        lines.append(f"  group {key or '(empty)'}: {len(group['series'])} series")
+        for s in group["series"]:
+            labels = ",".join(f"{k}={v}" for k, v in s["labels"].items())
+            lines.append(f"    {s['name']}{{{labels}}} {fmt_value(s['value'])}")
+    for error in record["errors"]:
+        lines.append(f"  error: {error}")
+    return "\n".join(lines)
