@@ -24,14 +24,16 @@ def _bin(name: str) -> str:
 
 def main() -> int:
     workflows = sorted(
-        str(p) for d in ("workflows", ".github/workflows") for p in (ROOT / d).glob("*.y*ml")
+        str(p)
+        for d in ("workflows", "workflows/starters", ".github/workflows")
+        for p in (ROOT / d).glob("*.y*ml")
     )
     actions = [*sorted(str(p) for p in ROOT.glob("actions/*/action.yml")), str(ROOT / "action.yml")]
     actions = [a for a in actions if Path(a).exists()]
     rc = 0
     if workflows:
         print(f"actionlint: {len(workflows)} workflow files", flush=True)
-        rc |= subprocess.call([_bin("actionlint"), "-color=never", *workflows])
+        rc |= subprocess.call([_bin("actionlint"), "-no-color", *workflows])
     targets = workflows + actions
     if targets:
         print(f"zizmor --offline: {len(targets)} files", flush=True)

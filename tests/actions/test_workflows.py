@@ -1,0 +1,219 @@
+"""The shipped workflows: reusable ones (workflows/ = .github/workflows/), starters, their
+permissions, pins, wiring to the actions' real inputs/outputs, and the security lint."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+REUSABLE = sorted((ROOT / "workflows").glob("*.yml"))
+STARTERS = sorted((ROOT / "workflows" / "starters").glob("*.yml"))
+ALL = [*REUSABLE, *STARTERS]
+OWN = re.compile(r"lumen-ci/lumen-ci/(actions/[\w-]+|\.github/workflows/[\w.-]+\.yml)@v1")
+PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
+
+
+def load(path: Path) -> dict[str, Any]:
+    # PyYAML reads the key `on` as True (YAML 1.1); GitHub reads it as "on".
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def steps_of(workflow: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (job_id, step) for job_id, job in workflow["jobs"].items() for step in job.get("steps", [])
+    ]
+
+
+def action_meta(uses: str) -> dict[str, Any]:
+    name = OWN.fullmatch(uses)
+    assert name, uses
+    return yaml.safe_load((ROOT / name.group(1) / "action.yml").read_text(encoding="utf-8"))
+
+
+def test_reusable_workflows_are_published_under_dot_github() -> None:
+    names = {p.name for p in REUSABLE}
+    assert names == {
+        "pr-gate.yml",
+        "nightly.yml",
+        "release.yml",
+        "gate-and-flipback.yml",
+        "comment.yml",
+    }
+    for path in REUSABLE:
+        copy = ROOT / ".github" / "workflows" / path.name
+        assert copy.read_bytes() == path.read_bytes(), (
+            f"{rel(copy)} differs from {rel(path)}: cp workflows/*.yml .github/workflows/"
+        )
+        assert set(load(path)["on"]) == {"workflow_call"}, rel(path)
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_least_privilege_and_pins(path: Path) -> None:
+    workflow = load(path)
+    assert workflow["permissions"] == {}, "top-level permissions must be {}"
+    assert workflow.get("name")
+    for job_id, job in workflow["jobs"].items():
+        assert "permissions" in job, f"{rel(path)}: job {job_id} has no permissions"
+        for scope, level in (job["permissions"] or {}).items():
+            assert level in {"read", "write"}, (job_id, scope)
+        uses = job.get("uses")
+        if uses:
+            assert OWN.fullmatch(uses), f"{rel(path)}: {uses}"
+    for job_id, step in steps_of(workflow):
+        uses = step.get("uses")
+        if not uses:
+            continue
+        assert OWN.fullmatch(uses) or PINNED.fullmatch(uses), f"{rel(path)} {job_id}: {uses}"
+        if uses.startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_lumen_steps_use_real_inputs_and_outputs(path: Path) -> None:
+    """actionlint cannot see remote actions' metadata; this holds every `with:` key of a Lumen
+    action to its action.yml and every `steps.<id>.outputs.<name>` to its outputs."""
+    workflow = load(path)
+    text = path.read_text(encoding="utf-8")
+    lumen_steps: dict[tuple[str, str], dict[str, Any]] = {}
+    for job_id, step in steps_of(workflow):
+        uses = step.get("uses", "")
+        if not OWN.fullmatch(uses):
+            continue
+        meta = action_meta(uses)
+        unknown = set(step.get("with", {})) - set(meta["inputs"])
+        assert not unknown, f"{rel(path)} {job_id}: {uses} has no input(s) {unknown}"
+        if "id" in step:
+            lumen_steps[(job_id, step["id"])] = meta
+    for job_id, job in workflow["jobs"].items():
+        job_text = yaml.safe_dump(job)
+        for step_id, output in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", job_text):
+            meta = lumen_steps.get((job_id, step_id))
+            if meta is not None:
+                assert output in meta["outputs"], f"{rel(path)} {job_id}: {step_id}.{output}"
+    assert "${{ secrets." not in text or "secrets:" in text
+
+
+def _called(uses: str) -> dict[str, Any]:
+    match = OWN.fullmatch(uses)
+    assert match and match.group(1).startswith(".github/workflows/")
+    return load(ROOT / match.group(1))
+
+
+@pytest.mark.parametrize("path", STARTERS, ids=rel)
+def test_starters_call_reusable_workflows_correctly(path: Path) -> None:
+    """The caller must grant every permission the called jobs ask for (a called workflow can
+    only lower them), and pass only declared inputs and secrets."""
+    workflow = load(path)
+    callers = [job for job in workflow["jobs"].values() if "uses" in job]
+    assert callers, rel(path)
+    for job in callers:
+        called = _called(job["uses"])
+        declared = called["on"]["workflow_call"]
+        assert set(job.get("with", {})) <= set(declared.get("inputs", {}))
+        required = {n for n, s in declared.get("inputs", {}).items() if s.get("required")}
+        assert required <= set(job.get("with", {})), f"{rel(path)}: missing {required}"
+        assert set(job.get("secrets", {})) <= set(declared.get("secrets", {}))
+        granted = job["permissions"]
+        for called_id, called_job in called["jobs"].items():
+            for scope, level in (called_job.get("permissions") or {}).items():
+                have = granted.get(scope)
+                assert have in {"write", level}, f"{rel(path)}: {called_id} needs {scope}: {level}"
+
+
+def test_nightly_runs_at_18_utc_and_by_hand() -> None:
+    on = load(ROOT / "workflows/starters/lumen-nightly.yml")["on"]
+    assert on["schedule"] == [{"cron": "0 18 * * *"}]
+    assert "workflow_dispatch" in on
+    nightly = load(ROOT / "workflows/nightly.yml")
+    uses = [s.get("uses", "") for _, s in steps_of(nightly)]
+    order = [u.split("/actions/")[1].split("@")[0] for u in uses if "lumen-ci/actions/" in u]
+    assert order == ["loop-sampler", "integrated-gate", "notify"]
+    assert any("upload-artifact" in u for u in uses)
+    sampler = next(s for _, s in steps_of(nightly) if "loop-sampler" in s.get("uses", ""))
+    assert sampler["with"]["retry"] == "true"
+
+
+def test_release_publishes_only_when_qa_passed() -> None:
+    starter = load(ROOT / "workflows/starters/lumen-release.yml")
+    inputs = starter["on"]["workflow_dispatch"]["inputs"]
+    assert {"tag", "prerelease"} <= set(inputs) and inputs["prerelease"]["type"] == "boolean"
+    release = load(ROOT / "workflows/release.yml")
+    jobs = release["jobs"]
+    assert list(jobs) == ["qa", "sbom", "sign", "notes", "publish"]
+    assert jobs["qa"]["outputs"]["verdict"] == "${{ steps.qa.outputs.verdict }}"
+    assert "qa" in jobs["publish"]["needs"]
+    assert "needs.qa.outputs.verdict == 'PASS'" in jobs["publish"]["if"]
+    assert jobs["sign"]["permissions"]["id-token"] == "write"
+    assert "id-token" not in jobs["publish"]["permissions"]
+    assert jobs["publish"]["permissions"]["contents"] == "write"
+    assert all(
+        jobs[j]["permissions"].get("contents") == "read" for j in ("qa", "sbom", "sign", "notes")
+    )
+
+
+def test_flipback_inputs_confirmation_and_concurrency() -> None:
+    starter = load(ROOT / "workflows/starters/lumen-flipback.yml")
+    expected = {"env", "service", "min-overall", "platform", "target", "confirm"}
+    assert set(starter["on"]["workflow_dispatch"]["inputs"]) == expected
+    reusable = load(ROOT / "workflows/gate-and-flipback.yml")
+    assert expected <= set(reusable["on"]["workflow_call"]["inputs"])
+    flipback = reusable["jobs"]["flipback"]
+    assert flipback["concurrency"]["cancel-in-progress"] is False
+    assert "inputs.env" in flipback["concurrency"]["group"]
+    assert "inputs.service" in flipback["concurrency"]["group"]
+    execute = next(s for s in flipback["steps"] if s.get("id") == "execute")
+    assert execute["if"] == "inputs.confirm == 'yes'"
+    assert execute["with"]["confirm"] == "yes" and execute["with"]["mode"] == "execute"
+
+
+def test_comments_do_not_overlap_and_fork_path_is_safe() -> None:
+    gate = load(ROOT / "workflows/pr-gate.yml")["jobs"]["comment"]
+    assert gate["concurrency"]["cancel-in-progress"] is True
+    forks = load(ROOT / "workflows/comment.yml")
+    job = forks["jobs"]["comment"]
+    assert "concurrency" in job
+    assert not any("checkout" in s.get("uses", "") for s in job["steps"])
+    starter = load(ROOT / "workflows/starters/lumen-comment.yml")
+    assert starter["on"]["workflow_run"]["workflows"] == [
+        load(ROOT / "workflows/starters/lumen-pr-gate.yml")["name"]
+    ]
+
+
+def test_actionlint_and_zizmor_are_clean() -> None:
+    """scripts/lint_workflows.py (actionlint + zizmor --offline); its report is printed so the
+    findings appear in the test output."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "lint_workflows.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = "\n".join(
+        line for line in (done.stdout + done.stderr).splitlines() if " INFO " not in line
+    )
+    print(report)
+    assert done.returncode == 0, report
+    assert "actionlint:" in report and "zizmor --offline:" in report
+
+
+def test_zizmor_suppressions_carry_reasons() -> None:
+    text = (ROOT / "zizmor.yml").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        entry = line.strip()
+        if entry.startswith("- ") or re.match(r'"[^"]+": ref-pin', entry):
+            assert lines[index - 1].strip().startswith("#"), f"no reason above: {entry}"
