@@ -1132,9 +1132,9 @@ def _in_range(when: Any, spec: str | None) -> bool:
         )
     for op in (">=", "<=", ">", "<"):
         if spec.startswith(op):
-            bound = to_dt(spec[len(op) :])
-            if op in ("<=",):
-                bound = _end_of(spec[len(op) :])
+            # day granularity for a bare date: `>D` is after day D, `<=D` includes all of it
+            text = spec[len(op) :]
+            bound = _end_of(text) if op in ("<=", ">") else to_dt(text)
             assert bound is not None
             return {
                 ">=": when >= bound,

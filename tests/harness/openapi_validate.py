@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from jsonschema import validators
 from jsonschema.exceptions import best_match
 from openapi_schema_validator import (
     OAS30ReadValidator,
@@ -153,7 +154,7 @@ class OpenAPIContract:
 
     @functools.cache  # noqa: B019 - one contract per process, validators live as long as it
     def _validator(self, pointer: str, write: bool) -> Any:
-        cls = OAS30WriteValidator if write else OAS30ReadValidator
+        cls = _WRITE if write else _READ
         return cls(
             {"$ref": BASE_URI + pointer},
             registry=self.registry,
@@ -257,6 +258,19 @@ class OpenAPIContract:
                 return "nobody@example.invalid"
             return ""
         return None
+
+
+def _nullable_enum(validator: Any, enums: Any, instance: Any, schema: dict[str, Any]) -> Any:
+    # GitHub marks fields like `state_reason` `nullable` with an enum that omits null, and sends
+    # null for them. OAS 3.0.3 would reject that; GitHub's intent (and its API) accepts it.
+    if instance is None and schema.get("nullable"):
+        return
+    yield from _enum(validator, enums, instance, schema)
+
+
+_enum = OAS30ReadValidator.VALIDATORS["enum"]
+_READ = validators.extend(OAS30ReadValidator, {"enum": _nullable_enum})
+_WRITE = validators.extend(OAS30WriteValidator, {"enum": _nullable_enum})
 
 
 def _group(name: str) -> str:
