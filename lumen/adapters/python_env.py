@@ -65,6 +65,8 @@ def cmp(op, left, right):
     a, b = vtuple(left), vtuple(right)
     if not a or not b or op in ("==", "!=") and not re.fullmatch(r"[\d.]+", left + right):
         a, b = left, right
+    else:  # 3.11 == 3.11.0: pad releases to one length
+        a, b = a + (0,) * (len(b) - len(a)), b + (0,) * (len(a) - len(b))
     if op == "~=":
         b2 = vtuple(right)
         return len(b2) > 1 and a >= b2 and a[:len(b2) - 1] == b2[:-1]
