@@ -54,6 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="count and report invalid events instead of stopping at the first one",
     )
     parser.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes reading a large events file (default: one per CPU, up to 4, from 32 MiB)",
+    )
+    parser.add_argument(
         "--prom", metavar="PATH", help="write the spectrum as a Prometheus textfile (.prom)"
     )
     parser.add_argument(
@@ -218,6 +224,7 @@ def run(args: argparse.Namespace) -> int:
                 plan,
                 labels=labels,
                 skip_invalid=bool(settings.get("skip-invalid")),
+                jobs=args.jobs,
             )
             inputs["events"] = read.source
             tally = read.tally

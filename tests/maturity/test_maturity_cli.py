@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.binaries import require_binary
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gates.maturity import DEFAULT_SEVERITY_LABELS, MICROS, Window, WindowPlan
-from harness.binaries import require_binary
 from lumen.cli import main
 from lumen.sources import events as events_mod
 from lumen.sources.events import EventReader
@@ -118,7 +118,7 @@ def test_compare_previous_run(tmp_path: Path) -> None:
     events = str(write(tmp_path / "e.jsonl", BALANCED))
     previous = tmp_path / "prev.json"
     previous.write_text(json.dumps({"maturity": {"overall": 1.05, "window": "24h"}}))
-    code, doc = run(["--events", events, "--compare", str(previous)], tmp_path)
+    _code, doc = run(["--events", events, "--compare", str(previous)], tmp_path)
     assert doc is not None
     assert doc["maturity"]["trend"] == pytest.approx(-0.05)
     assert doc["maturity"]["hint"] == "relax"
@@ -175,7 +175,7 @@ def test_severity_labels_from_config(tmp_path: Path) -> None:
     assert main(["maturity", "--events", events, "--now", NOW]) == 1
     config = tmp_path / "lumen.yml"
     config.write_text("maturity:\n  severity-labels: {sev1: 1.0}\n")
-    code, doc = run(["--events", events, "--config", str(config)], tmp_path)
+    _code, doc = run(["--events", events, "--config", str(config)], tmp_path)
     assert doc is not None and doc["maturity"]["feedback"] == 1.0
 
 
@@ -359,3 +359,61 @@ def test_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = _lines(400, random.Random(5))
     small = _read(("\n".join(lines) + "\n").encode(), chunks=50)
     assert small.events == 400
+
+
+# ------------------------------------------------------------------------------ parallel
+
+
+def test_parallel_ranges_give_identical_results_and_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = _lines(3000, random.Random(11))
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    results = {}
+    for jobs in ("1", "3"):
+        out = tmp_path / f"r{jobs}.json"
+        args = [
+            "maturity",
+            "--events",
+            str(path),
+            "--now",
+            "2026-11-21T06:00:00Z",
+            "--window",
+            "6h",
+            "--window",
+            "1d",
+            "--jobs",
+            jobs,
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+        main(args)
+        results[jobs] = json.loads(out.read_text())
+    assert results["1"] == results["3"]
+    assert results["1"]["input"]["events_read"] == 3000
+    # an error deep in the last range is reported with its line in the whole file
+    lines[2900] = json.dumps(ev("2026-11-21T01:00:00Z", "bogus"))
+    lines[2950] = "not json"
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["maturity", "--events", str(path), "--jobs", "3", "--now", NOW]) == 1
+    assert f"{path}:2901: kind:" in capsys.readouterr().err
+    out = tmp_path / "skip.json"
+    main(
+        [
+            "maturity",
+            "--events",
+            str(path),
+            "--jobs",
+            "3",
+            "--skip-invalid",
+            "--now",
+            NOW,
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
+    doc = json.loads(out.read_text())
+    assert [s["line"] for s in doc["input"]["invalid_samples"]] == [2901, 2951]
