@@ -14,6 +14,8 @@ from gates.errors import InputError
 from lumen.fileio import display_name, iter_jsonl, open_text
 
 SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
+# libyaml's loader is ~15x faster on big manifest sets; pure Python where it is missing.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def expand(paths: Sequence[str]) -> list[str]:
@@ -86,13 +88,13 @@ def parse(path: str) -> Parsed:
             raise InputError(f"not valid JSON ({exc.msg})", file=file, line=exc.lineno) from None
         # JSON is (nearly) YAML: the composed node tree gives line numbers for free.
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            node = yaml.compose(text, Loader=_Loader)
         except yaml.YAMLError:
             node = None
         return Parsed(file, [(1, document)], [node])
     # One pass that keeps each document's node (for lines) next to its value; empty
     # documents (a trailing `---`) are dropped, as kubectl does.
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     nodes: list[Any] = []
     documents: list[tuple[int | None, Any]] = []
     try:
