@@ -16,7 +16,7 @@ from gates.errors import InputError, UsageError
 from gates.result import Check, Verdict
 from gates.timeutil import format_timestamp
 from lumen.commands.common import add_common, now_of
-from lumen.commands.sign import add_instance_options, load_instance, settings
+from lumen.commands.sigstore_common import add_instance_options, load_instance, settings
 from lumen.report import emit
 from release import verification as policy_rules
 

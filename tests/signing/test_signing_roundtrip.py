@@ -528,3 +528,47 @@ def test_provenance_outside_actions_names_the_missing_variable(
     argv = ["attest", "--trust-config", str(sigstore_instance.trust_config), "--provenance"]
     assert main([*argv, "--identity-token", sigstore_instance.token(), str(artifact)]) == 1
     assert "GITHUB_REPOSITORY" in capsys.readouterr().err
+
+
+def test_sign_can_attest_with_the_same_certificate(
+    sigstore_instance: SigstoreInstance,
+    artifact: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in RUNNER_ENV.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "sign.json"
+    argv = ["sign", "--quiet", "--trust-config", str(sigstore_instance.trust_config)]
+    argv += ["--identity-token", sigstore_instance.github_token(GH), "--json", str(out)]
+    argv += ["--provenance", "--sbom", str(_sbom(tmp_path)), str(artifact)]
+    assert main(argv) == 0
+    report = json.loads(out.read_text())
+    assert [item["kind"] for item in report["attestations"]] == ["provenance", "sbom"]
+    certificates = {
+        json.loads(Path(bundle).read_text())["verificationMaterial"]["certificate"]["rawBytes"]
+        for bundle in [report["signed"][0]["bundle"]]
+        + [item["bundle"] for item in report["attestations"]]
+    }
+    assert len(certificates) == 1
+    for item in report["attestations"]:
+        code, result = verify(
+            sigstore_instance, tmp_path, "--bundle", item["bundle"], "--repository",
+            GH.repository, "--predicate-type", item["predicate_type"], str(artifact),
+        )  # fmt: skip
+        assert code == 0, result
+
+
+def test_a_bad_predicate_fails_before_anything_is_signed(
+    sigstore_instance: SigstoreInstance,
+    artifact: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    not_a_bom = tmp_path / "spdx.json"
+    not_a_bom.write_text('{"spdxVersion": "SPDX-2.3"}')
+    argv = ["sign", "--trust-config", str(sigstore_instance.trust_config)]
+    argv += ["--identity-token", sigstore_instance.token(), "--sbom", str(not_a_bom)]
+    assert main([*argv, str(artifact)]) == 1
+    assert "CycloneDX" in capsys.readouterr().err
+    assert not Path(f"{artifact}.sigstore.json").exists()
