@@ -110,8 +110,8 @@ def activity_events(
                 break
             if not inside(created):
                 continue
-            statuses = deployment.get_statuses()
-            state = statuses[0].state if statuses.totalCount else None
+            latest = next(iter(deployment.get_statuses()), None)  # newest first
+            state = None if latest is None else latest.state
             severity = DEPLOYMENT_SEVERITY.get(state or "")
             if severity is None or created is None:
                 continue

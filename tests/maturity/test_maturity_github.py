@@ -1,0 +1,95 @@
+"""`lumen maturity --github OWNER/REPO` against the GitHub REST double (PyGithub on the wire)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lumen.cli import main
+from lumen.sources.github_activity import issue_severity
+
+NOW = "2026-11-21T12:00:00Z"
+IN = "2026-11-21T{}:00:00Z"  # inside the 24h window
+OLD = "2026-11-18T10:00:00Z"  # before the previous window too
+
+
+def _seed(github_env: Any) -> None:
+    state = github_env.state
+    repo = "octo-org/app"
+    # deployments -> action: success 0.1, failure 0.75; pending and old ones do not count
+    state.add_deployment("production", repo=repo, created_at=IN.format("01"), state="success")
+    state.add_deployment("staging", repo=repo, created_at=IN.format("02"), state="failure")
+    state.add_deployment("production", repo=repo, created_at=IN.format("03"), state="pending")
+    state.add_deployment("production", repo=repo, created_at=OLD, state="success")
+    # workflow runs -> evidence: success 0.1 (x2), failure 0.75, cancelled 0.5
+    for conclusion, hour in [
+        ("success", "04"),
+        ("success", "05"),
+        ("failure", "06"),
+        ("cancelled", "07"),
+    ]:
+        state.add_workflow_run("CI", repo=repo, conclusion=conclusion, created_at=IN.format(hour))
+    state.add_workflow_run("CI", repo=repo, status="in_progress", created_at=IN.format("08"))
+    state.add_workflow_run("CI", repo=repo, conclusion="failure", created_at=OLD)
+    # a third-party check run on a commit of the window -> evidence 0.75
+    sha = state.add_commit("feature", repo=repo, date=IN.format("09"))
+    state.add_check_run("lint", sha, repo=repo, conclusion="failure", started_at=IN.format("09"))
+    # issues labelled incident/alert -> signal; severity from a severity label, else warning
+    state.add_issue(
+        "db down", repo=repo, labels=["incident", "critical"], created_at=IN.format("10")
+    )
+    state.add_issue("latency", repo=repo, labels=["alert"], created_at=IN.format("11"))
+    state.add_issue("typo", repo=repo, labels=["bug"], created_at=IN.format("10"))
+    state.add_issue("old incident", repo=repo, labels=["incident"], created_at=OLD, state="closed")
+
+
+@pytest.mark.github
+def test_github_activity_known_answer(github_env: Any, tmp_path: Path) -> None:
+    _seed(github_env)
+    out = tmp_path / "r.json"
+    code = main(
+        ["maturity", "--github", "octo-org/app", "--now", NOW, "--json", str(out), "--quiet"]
+    )
+    doc = json.loads(out.read_text())
+    block = doc["maturity"]
+    assert doc["input"]["deployments"] == 2
+    assert doc["input"]["workflow_runs"] == 4
+    assert doc["input"]["check_runs"] == 1
+    assert doc["input"]["issues"] == 2
+    assert block["kinds"] == {"signal": 2, "evidence": 5, "action": 2}
+    # By hand: p = 2/9, 5/9, 2/9 -> H = 2*(2/9)ln(9/2) + (5/9)ln(9/5) = 0.99503, / ln 3 = 0.90572
+    assert block["sense"] == pytest.approx(
+        (2 * (2 / 9) * math.log(9 / 2) + (5 / 9) * math.log(9 / 5)) / math.log(3)
+    )
+    assert block["sense"] == pytest.approx(0.90572, abs=1e-5)
+    # severities 0.1 x3, 0.75 x3, 0.5 x2, 1.0: mean 4.55/9 = 0.50556, E[x^2] = 3.2175/9 = 0.3575,
+    # variance 0.3575 - 0.50556^2 = 0.10191, stdev 0.31924, feedback e^(-0.95772) = 0.38377
+    assert block["severity_stdev"] == pytest.approx(0.31924, abs=1e-5)
+    assert block["feedback"] == pytest.approx(0.38377, abs=1e-5)
+    # release (2/9)/0.30 = 0.74074; overall 0.4*0.90571 + 0.3*0.38377 + 0.3*0.74074 = 0.69964
+    assert block["release"] == pytest.approx(0.74074, abs=1e-5)
+    assert block["overall"] == pytest.approx(0.69964, abs=1e-5)
+    assert block["trend"] is None  # nothing in the previous 24h
+    assert list(doc["loops"]) == ["octo-org/app"]
+    assert code == 2  # feedback 0.38 < 0.50
+    assert github_env.count("POST") == 0  # reading only
+
+
+@pytest.mark.github
+def test_github_errors_are_exit_1(github_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["maturity", "--github", "octo-org/missing", "--now", NOW]) == 1
+    assert "404" in capsys.readouterr().err
+    assert main(["maturity", "--github", "not-a-repo", "--now", NOW]) == 1
+    assert "OWNER/REPO" in capsys.readouterr().err
+
+
+def test_issue_severity_labels() -> None:
+    labels = {"info": 0.1, "warning": 0.5, "high": 0.75, "critical": 1.0}
+    assert issue_severity(["incident", "severity:high"], labels) == 0.75
+    assert issue_severity(["alert", "sev/critical"], labels) == 1.0
+    assert issue_severity(["incident", "Critical"], labels) == 1.0
+    assert issue_severity(["incident"], labels) == 0.5
