@@ -38,8 +38,13 @@ def github_contract() -> object:
 
 
 @pytest.fixture
-def github_double(github_contract: object) -> Iterator[GitHubDouble]:
-    double = GitHubDouble().start()
+def github_double(
+    github_contract: object, request: pytest.FixtureRequest
+) -> Iterator[GitHubDouble]:
+    """Options by indirect parametrization, e.g. GitHub Enterprise Server URLs:
+    `@pytest.mark.parametrize("github_double", [{"ghes": True}], indirect=True)`."""
+    options = getattr(request, "param", None) or {}
+    double = GitHubDouble(**options).start()
     try:
         yield double
     finally:

@@ -146,8 +146,12 @@ def node_id(kind: str, ident: int) -> str:
 
 
 class GitHubDouble:
-    def __init__(self, contract_: OpenAPIContract | None = None) -> None:
+    def __init__(self, contract_: OpenAPIContract | None = None, *, ghes: bool = False) -> None:
+        """`ghes=True` serves the API under `/api/v3`, GraphQL at `/api/graphql` and uploads at
+        `/api/uploads`, as GitHub Enterprise Server does (its runner URLs look like that)."""
         self.contract = contract_ or contract()
+        self.ghes = ghes
+        self.origin = ""
         self.state = State()
         self.tokens: dict[str, TokenPolicy] = {DEFAULT_TOKEN: TokenPolicy()}
         self.token = DEFAULT_TOKEN
@@ -174,7 +178,8 @@ class GitHubDouble:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
         self._server.daemon_threads = True
         port = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self.origin = f"http://127.0.0.1:{port}"
+        self.url = self.origin + ("/api/v3" if self.ghes else "")
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -195,11 +200,11 @@ class GitHubDouble:
 
     @property
     def graphql_url(self) -> str:
-        return f"{self.url}/graphql"
+        return self.origin + ("/api/graphql" if self.ghes else "/graphql")
 
     @property
     def uploads_url(self) -> str:
-        return f"{self.url}/uploads"
+        return self.origin + ("/api/uploads" if self.ghes else "/uploads")
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("add_") and name != "add_token":
@@ -318,29 +323,36 @@ class GitHubDouble:
         self, method: str, raw_path: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         parsed = urllib.parse.urlsplit(raw_path)
-        path = urllib.parse.unquote(parsed.path)
         query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
-        uploads = path.startswith("/uploads/")
-        api_path = path.removeprefix("/uploads") if uploads else path
+        # `rel`: the path relative to the API root (what OpenAPI templates describe), still
+        # percent-encoded; the log keeps it decoded.
+        rel = parsed.path
+        uploads = rel.startswith(_prefix(self.uploads_url) + "/")
+        graphql_path = rel == _prefix(self.graphql_url)
+        if uploads:
+            rel = rel.removeprefix(_prefix(self.uploads_url))
+        elif not graphql_path and self.ghes and not rel.startswith("/_download/"):
+            # on GHES the REST API lives under /api/v3 only; anything else is not an operation
+            rel = rel.removeprefix("/api/v3") if rel.startswith("/api/v3/") else "/-" + rel
+        path = urllib.parse.unquote(rel)
         record = RequestRecord(method, path, query, None)
         with self.state.lock:
             self.requests.append(record)
 
-        if method == "GET" and path.startswith("/_download/"):
+        if method == "GET" and rel.startswith("/_download/"):
             status, out_headers, payload = self._download(path)
             record.status = status
             return status, out_headers, payload
 
         token = _token(headers)
         record.token = token
-        if api_path == "/graphql" and method == "POST":
+        if graphql_path and method == "POST":
             record.template = "/graphql"
             status, out_headers, payload = self._graphql(headers, raw, token)
             record.status = status
             return status, out_headers, payload
 
-        raw_api_path = parsed.path.removeprefix("/uploads") if uploads else parsed.path
-        match = self.contract.match(method, raw_api_path)
+        match = self.contract.match(method, rel)
         if match is None:
             self.violation(f"{method} {path}: no such operation in GitHub's OpenAPI description")
             return self._finish(record, None, Resp(404, _error_body(404, "Not Found")))
@@ -396,7 +408,7 @@ class GitHubDouble:
         if handler is None:
             self.violation(f"{op.key}: documented by GitHub but not implemented by the double")
             return self._finish(record, op, Resp(501, _error_body(501, "not implemented")))
-        req = Req(method, path, query, match.params, body, raw, headers, policy, op)
+        req = Req(method, rel, query, match.params, body, raw, headers, policy, op)
         try:
             with self.state.lock:
                 resp = handler(self, req)
@@ -963,9 +975,8 @@ class GitHubDouble:
         out = self.contract.skeleton("release-asset")
         out.update(
             url=self.api(f"/repos/{r.full_name}/releases/assets/{a.id}"),
-            browser_download_url=self.api(
-                f"/_download/{r.full_name}/releases/download/{rel.tag_name}/{a.name}"
-            ),
+            browser_download_url=f"{self.origin}/_download/{r.full_name}/releases/download/"
+            f"{rel.tag_name}/{a.name}",
             id=a.id,
             node_id=node_id("RA", a.id),
             name=a.name,
@@ -1038,6 +1049,10 @@ def _matches(pattern: str, path: str, template: str | None) -> bool:
     return fnmatch.fnmatchcase(path, pattern) or (
         template is not None and fnmatch.fnmatchcase(template, pattern)
     )
+
+
+def _prefix(url: str) -> str:
+    return urllib.parse.urlsplit(url).path
 
 
 def _token(headers: dict[str, str]) -> str | None:

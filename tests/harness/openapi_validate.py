@@ -268,9 +268,30 @@ def _nullable_enum(validator: Any, enums: Any, instance: Any, schema: dict[str, 
     yield from _enum(validator, enums, instance, schema)
 
 
+_VALID_SEEN: set[tuple[int, str, bytes]] = set()
+
+
+def _memo_ref(validator: Any, ref: str, instance: Any, schema: dict[str, Any]) -> Any:
+    # A page of 100 pull requests embeds the same repository object 200 times; validating each
+    # distinct (schema, object) pair once keeps a page at a few ms instead of 0.4 s.
+    if not isinstance(instance, dict) or len(instance) < 6 or not ref.startswith("#/components"):
+        yield from _ref(validator, ref, instance, schema)
+        return
+    key = (id(type(validator)), ref, orjson.dumps(instance))  # read and write rules differ
+    if key in _VALID_SEEN:
+        return
+    errors = list(_ref(validator, ref, instance, schema))
+    if not errors:
+        if len(_VALID_SEEN) > 20000:
+            _VALID_SEEN.clear()
+        _VALID_SEEN.add(key)
+    yield from errors
+
+
 _enum = OAS30ReadValidator.VALIDATORS["enum"]
-_READ = validators.extend(OAS30ReadValidator, {"enum": _nullable_enum})
-_WRITE = validators.extend(OAS30WriteValidator, {"enum": _nullable_enum})
+_ref = OAS30ReadValidator.VALIDATORS["$ref"]
+_READ = validators.extend(OAS30ReadValidator, {"enum": _nullable_enum, "$ref": _memo_ref})
+_WRITE = validators.extend(OAS30WriteValidator, {"enum": _nullable_enum, "$ref": _memo_ref})
 
 
 def _group(name: str) -> str:

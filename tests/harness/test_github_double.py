@@ -519,3 +519,51 @@ def test_github_env_matches_the_runner(github_env: GitHubDouble, github_event) -
     assert payload["number"] == 7
     gh = Github(base_url=os.environ["GITHUB_API_URL"], auth=Auth.Token(os.environ["GITHUB_TOKEN"]))
     assert gh.get_repo(os.environ["GITHUB_REPOSITORY"]).id == repo.id
+
+
+def test_workflow_runs_commits_and_issue_since(github_double: GitHubDouble, gh: Github) -> None:
+    st = github_double.state
+    old = st.add_commit("fix: old", date="2024-01-01T00:00:00Z")
+    new = st.add_commit("feat: new", date="2024-02-01T00:00:00Z")
+    st.add_check_run("tests", new, conclusion="failure")
+    st.add_workflow_run("CI", head_sha=old, conclusion="success", created_at="2024-01-01T00:00:00Z")
+    st.add_workflow_run("CI", head_sha=new, conclusion="failure", created_at="2024-02-01T00:00:00Z")
+    st.add_issue("Pager went off", labels=["incident"], created_at="2024-02-02T00:00:00Z")
+    repo = gh.get_repo(REPO)
+    runs = list(repo.get_workflow_runs(created=">=2024-01-15"))
+    assert [(r.head_sha, r.conclusion) for r in runs] == [(new, "failure")]
+    from datetime import UTC, datetime
+
+    since = datetime(2024, 1, 15, tzinfo=UTC)
+    commits = list(repo.get_commits(since=since))
+    assert [c.sha for c in commits] == [new]
+    assert [(c.name, c.conclusion) for c in commits[0].get_check_runs()] == [("tests", "failure")]
+    issues = list(repo.get_issues(state="all", labels=["incident"], since=since))
+    assert [i.title for i in issues] == ["Pager went off"]
+
+
+@pytest.mark.parametrize("github_double", [{"ghes": True}], indirect=True)
+def test_enterprise_server_urls(github_double: GitHubDouble, tmp_path: Path) -> None:
+    assert github_double.url.endswith("/api/v3")
+    assert github_double.graphql_url.endswith("/api/graphql")
+    st = github_double.state
+    st.add_repo(REPO)
+    for _ in range(3):
+        st.add_deployment("production", state="success")
+    repo = client(github_double, per_page=2).get_repo(REPO)
+    assert len(list(repo.get_deployments())) == 3  # Link headers keep the /api/v3 prefix
+    release = repo.create_git_release("v1", "v1", "")
+    artifact = tmp_path / "a.txt"
+    artifact.write_text("a")
+    assert release.upload_asset(str(artifact)).name == "a.txt"
+    query = (
+        '{ repository(owner: "octo-org", name: "app") { deployments(first: 5) { totalCount } } }'
+    )
+    assert gql(github_double, query)["data"]["repository"]["deployments"]["totalCount"] == 3
+    outside = requests.get(
+        f"{github_double.origin}/repos/{REPO}",
+        headers={"Authorization": f"token {github_double.token}"},
+        timeout=10,
+    )
+    assert outside.status_code == 404
+    assert "no such operation" in github_double.take_violations()[0]
