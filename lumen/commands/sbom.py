@@ -243,8 +243,10 @@ def _generate_with(
             "ntia": [c.to_dict() for c in coverage(document)],
         },
     )
+    count = result.values["components"]
+    # `path` is the output name the generated action declares; `sbom` reads better in docs.
     return emit(
-        result, args, outputs={"sbom": str(output), "components": result.values["components"]}
+        result, args, outputs={"path": str(output), "sbom": str(output), "components": count}
     )
 
 

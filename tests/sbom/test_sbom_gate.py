@@ -247,3 +247,32 @@ def test_ntia_gap_can_fail_the_gate(tmp_path):
     argv = ["sbom", "--requirements", str(req), "--output", str(tmp_path / "s.json"), "--quiet"]
     assert main(argv) == 0  # default: a gap is a WARN
     assert main([*argv, "--ntia-missing", "fail"]) == 2
+
+
+def test_action_inputs_and_outputs(tmp_path, monkeypatch, valid_cdx):
+    """The composite action's path: INPUT_* variables in, step outputs and summary out."""
+    wheel = tmp_path / "demo_app-1.4.0-py3-none-any.whl"
+    wheel.write_bytes(b"abc")
+    req = tmp_path / "requirements.txt"
+    req.write_text("six==1.17.0\n")
+    outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
+    out = tmp_path / "sbom.cdx.json"
+    for key, value in {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "INPUT_ARTIFACT": f"{wheel}\n",
+        "INPUT_REQUIREMENTS": str(req),
+        "INPUT_OUTPUT": str(out),
+        "INPUT_REPRODUCIBLE": "true",
+        "INPUT_DENY_LICENSE": "GPL-3.0-only\nAGPL-3.0-only",
+    }.items():
+        monkeypatch.setenv(key, value)
+    assert main(["--inputs-from-env", "sbom", "--quiet"]) == 0
+    document = valid_cdx(out)
+    assert "serialNumber" not in document
+    assert {c["name"] for c in document["components"]} == {"six", wheel.name}
+    written = outputs.read_text()
+    assert "verdict<<" in written or "verdict=" in written
+    assert str(out) in written and "components" in written
+    assert "Lumen sbom gate" in summary.read_text()
