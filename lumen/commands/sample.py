@@ -296,6 +296,9 @@ def deliver(
     if not getattr(args, "quiet", False) and destination != "stdout":
         print(_summary(record))
     if gha.in_actions():
+        from gates.result import worst
+
+        gha.set_output("verdict", worst(out.verdicts.values()).value)
         gha.set_output("status", status)
         gha.set_output("history", history_path)
         gha.set_output("series", str(sum(len(g.series) for g in out.groups)))
