@@ -7,8 +7,8 @@ Around the `lumen` command itself it does the few things every action needs and 
 not do on a developer's machine:
 
 - masks secret-looking inputs (tokens, webhook URLs and secrets) before anything is printed;
-- gives gates a result JSON path under RUNNER_TEMP when the user set none, so the `json`
-  output and the values read from it always exist;
+- gives the command a result JSON path (`--json`) under RUNNER_TEMP when the user set none, so
+  the `json` output and the values read from it always exist;
 - publishes the result's values as step outputs (`success_rate` -> `success-rate`, nested
   `maturity.overall` -> `overall`) unless the command wrote that output itself;
 - keeps the run's stderr in a file (output `log`) and, when the run errored (exit 1), names its
@@ -36,10 +36,6 @@ from typing import IO, Any
 
 from lumen import actions_runtime as gha
 
-# Commands whose result is a gate JSON (verdict + checks) worth an automatic `json` output.
-GATE_COMMANDS = frozenset(
-    {"maturity", "roi", "slo", "integrated", "resonance", "policy", "approval"}
-)
 # Keys of every result document that are not gate-specific values.
 STANDARD_KEYS = frozenset(
     {"schema_version", "gate", "verdict", "status", "checks", "inputs", "window", "generated_at"}
@@ -252,7 +248,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         json_path = json_path_in(lumen_argv)
     else:
         command = arguments[0]
-        if command in GATE_COMMANDS and not env.get("INPUT_JSON", "").strip():
+        if not env.get("INPUT_JSON", "").strip():
             base = env.get("RUNNER_TEMP") or tempfile.gettempdir()
             Path(base).mkdir(parents=True, exist_ok=True)
             env["INPUT_JSON"] = tempfile.mkdtemp(prefix=f"lumen-{command}-", dir=base)

@@ -31,7 +31,7 @@ CACHE = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3"
 REPOSITORY = "lumen-ci/lumen-ci"
 
 VERDICT = "PASS, WARN, FAIL or NO_DATA"
-JSON = "path of the result JSON"
+JSON = "path of the result JSON (under RUNNER_TEMP unless the json input names one)"
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "Append a deploy, rollback or flipback event to the deploy log (and the ledger)",
         "edit-3",
         "gray-dark",
-        {"json": "path of the JSON written with --json, when given"},
+        {"json": JSON},
     ),
     "loop-sampler": ActionSpec(
         "sample",
@@ -119,7 +119,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "Compute the loop's signals and push them to a Prometheus Pushgateway or a textfile",
         "clock",
         "blue",
-        {"verdict": VERDICT + " (of the sampled gates)", "json": JSON + ", when given"},
+        {"verdict": VERDICT + " (of the sampled gates)", "json": JSON},
     ),
     "sbom": ActionSpec(
         "sbom",
@@ -127,7 +127,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "CycloneDX 1.6 SBOM from a Python environment, lock files and release artifacts",
         "package",
         "yellow",
-        {"path": "path of the SBOM written", "json": JSON + ", when given"},
+        {"path": "path of the SBOM written", "json": JSON},
     ),
     "sign": ActionSpec(
         "sign",
@@ -135,7 +135,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "Sigstore keyless signing of files (needs `permissions: id-token: write`)",
         "edit",
         "purple",
-        {"bundles": "the <file>.sigstore.json bundles written, one per line"},
+        {"bundles": "the <file>.sigstore.json bundles written, one per line", "json": JSON},
     ),
     "verify": ActionSpec(
         "verify",
@@ -143,7 +143,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "Verify a Sigstore bundle against an identity policy (repository, ref, workflow)",
         "check-square",
         "purple",
-        {"verdict": VERDICT, "json": JSON + ", when given"},
+        {"verdict": VERDICT, "json": JSON},
     ),
     "release-notes": ActionSpec(
         "notes",
@@ -155,6 +155,7 @@ ACTIONS: dict[str, ActionSpec] = {
             "version": "the release version resolved from labels or conventional commits",
             "body": "path of the notes Markdown",
             "release-url": "URL of the GitHub Release when published",
+            "json": JSON,
         },
     ),
     "flipback": ActionSpec(
@@ -166,7 +167,7 @@ ACTIONS: dict[str, ActionSpec] = {
         {
             "target": "the known-good version flipped back to (or that would be)",
             "current": "the version deployed before the flipback",
-            "json": JSON + ", when given",
+            "json": JSON,
         },
     ),
     "notify": ActionSpec(
@@ -175,7 +176,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "Slack, Discord or HMAC-signed webhook notification of a gate result",
         "bell",
         "orange",
-        {"json": JSON + ", when given"},
+        {"json": JSON},
     ),
     "comment": ActionSpec(
         "comment",
@@ -183,7 +184,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "One sticky PR comment per gate, do-not-merge label and a check run with the verdict",
         "message-square",
         "blue",
-        {"json": JSON + ", when given"},
+        {"json": JSON},
     ),
     "approval": ActionSpec(
         "approval",

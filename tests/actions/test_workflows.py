@@ -61,6 +61,17 @@ def test_reusable_workflows_are_published_under_dot_github() -> None:
         assert set(load(path)["on"]) == {"workflow_call"}, rel(path)
 
 
+def test_examples_carry_the_starter_workflows() -> None:
+    """examples/ is a repository layout to copy: its workflows are the starters."""
+    copies = sorted((ROOT / "examples" / ".github" / "workflows").glob("*.yml"))
+    assert [p.name for p in copies] == [p.name for p in STARTERS]
+    for copy in copies:
+        starter = ROOT / "workflows" / "starters" / copy.name
+        assert copy.read_bytes() == starter.read_bytes(), (
+            f"{rel(copy)} differs: cp workflows/starters/*.yml examples/.github/workflows/"
+        )
+
+
 @pytest.mark.parametrize("path", ALL, ids=rel)
 def test_least_privilege_and_pins(path: Path) -> None:
     workflow = load(path)
