@@ -235,6 +235,80 @@ def subject_check(statement: Mapping[str, Any], sha256: str, *, prefix: str = ""
     )
 
 
+GATE_RESULT_V1 = "https://lumen-ci.dev/gate-result/v1"
+# Verdicts that let a change through (exit 0 and evidence): NO_DATA is not evidence (spec §2).
+PASSING_GATE_VERDICTS = ("PASS", "WARN")
+
+
+def gate_evidence_check(
+    predicate: Mapping[str, Any], gate: str | None = None, *, prefix: str = ""
+) -> Check:
+    """A gate-result attestation is evidence only if the attested gate passed (and is `gate`)."""
+    attested_gate = predicate.get("gate")
+    verdict = predicate.get("verdict", predicate.get("status"))
+    shown = f"{attested_gate} {verdict}"
+    wanted = f"{gate or 'any gate'} PASS or WARN"
+    if gate is not None and attested_gate != gate:
+        reason = f"the attestation is about gate {attested_gate}, expected {gate}"
+        return Check(prefix + "gate", shown, "==", wanted, Verdict.FAIL, reason, key=True)
+    if verdict not in PASSING_GATE_VERDICTS:
+        reason = f"the attested {attested_gate} gate verdict is {verdict}, not PASS or WARN"
+        return Check(prefix + "gate", shown, "==", wanted, Verdict.FAIL, reason, key=True)
+    reason = f"the {attested_gate} gate passed ({verdict})"
+    return Check(prefix + "gate", shown, "==", wanted, Verdict.PASS, reason)
+
+
+@dataclass(frozen=True)
+class BundleFacts:
+    """What the adapter established about one bundle (plain data, no sigstore types)."""
+
+    kind: str  # "artifact" (a signed file) or "dsse" (an attestation)
+    claims: Mapping[str, str | None]
+    signed_digest: str | None = None  # artifact bundles: the SHA-256 that was signed
+    error: str | None = None  # the cryptographic proof's failure, if any
+    policy_error: str | None = None  # sigstore-python's own policy verdict, if it refused
+    statement: Mapping[str, Any] | None = None  # dsse bundles: the verified statement
+
+
+def bundle_checks(
+    facts: BundleFacts,
+    wanted: Sequence[Constraint],
+    *,
+    file_sha256: str | None = None,
+    predicate_type: str | None = None,
+    gate: str | None = None,
+    prefix: str = "",
+) -> list[Check]:
+    """Every check for one bundle, in the order a reader follows the proof."""
+    checks: list[Check] = []
+    if facts.kind == "artifact" and file_sha256 is not None:
+        checks.append(digest_check(file_sha256, facts.signed_digest, prefix=prefix))
+    proof = signature_check(facts.error, prefix=prefix)
+    # The digest check already says "digest" when that is what the proof tripped over.
+    if not any(c.name == proof.name and c.verdict is Verdict.FAIL for c in checks):
+        checks.append(proof)
+    identity = identity_checks(wanted, facts.claims, prefix=prefix)
+    checks += identity
+    if facts.policy_error and all(c.verdict is Verdict.PASS for c in identity):
+        # sigstore-python's own policy is the final word; it should never disagree with ours.
+        checks.append(
+            Check(prefix + "policy", False, "==", True, Verdict.FAIL, facts.policy_error, key=True)
+        )
+    statement = facts.statement
+    if facts.kind == "dsse" and statement is not None:
+        actual_type = statement.get("predicateType")
+        checks.append(predicate_type_check(actual_type, predicate_type, prefix=prefix))
+        if file_sha256 is not None:
+            checks.append(subject_check(statement, file_sha256, prefix=prefix))
+        predicate = statement.get("predicate")
+        if actual_type == GATE_RESULT_V1 and isinstance(predicate, Mapping):
+            checks.append(gate_evidence_check(predicate, gate, prefix=prefix))
+    elif facts.kind == "artifact" and (predicate_type or gate):
+        # Asked for an attestation, given a plain signature: that is a mismatch, not a pass.
+        checks.append(predicate_type_check(None, predicate_type or GATE_RESULT_V1, prefix=prefix))
+    return checks
+
+
 def verification_result(
     checks: Sequence[Check],
     *,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gates.errors import InputError, UsageError
-from gates.result import Check, Verdict
+from gates.result import Check, GateResult
 from gates.timeutil import format_timestamp
 from lumen.commands.common import add_common, now_of
 from lumen.commands.sigstore_common import add_instance_options, load_instance, settings
@@ -21,7 +22,7 @@ from lumen.report import emit
 from release import verification as policy_rules
 
 POLICY_KEYS = ("repository", "ref", "workflow", "sha", "trigger", "identity", "issuer")
-CONFIG_KEYS = (*POLICY_KEYS, "predicate-type", "trust-config", "staging", "offline")
+CONFIG_KEYS = (*POLICY_KEYS, "predicate-type", "gate", "trust-config", "staging", "offline")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--predicate-type", metavar="URI", help="required predicate type of a DSSE attestation"
+    )
+    parser.add_argument(
+        "--gate",
+        metavar="NAME",
+        help="gate a gate-result attestation must be from (its verdict must be PASS or WARN)",
     )
     add_instance_options(parser, offline=True)
     parser.add_argument(
@@ -75,86 +81,84 @@ def pairs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
     return [(file, _bundle_for(file)) for file in args.files]
 
 
-def run(args: argparse.Namespace) -> int:
-    conf = settings(args, "verify", CONFIG_KEYS)
+def verify_files(
+    todo: Sequence[tuple[str | None, str]], conf: Mapping[str, Any], *, generated_at: str
+) -> GateResult:
+    """Verify (file, bundle) pairs under the `verify:` settings `conf`; the "verify" result.
+
+    Also the entry point for other commands that need to know whether a bundle verifies
+    (flipback's known-good search, deploy checks of gate evidence).
+    """
     wanted = policy_rules.IdentityPolicy(**{key: conf.get(key) for key in POLICY_KEYS}).validate()
-    todo = pairs(args)
     for file, _ in todo:
         if file is not None and not os.path.isfile(file):
             raise InputError("not a file", file=file, field="FILE")
 
     from lumen.adapters import sigstore as adapter
 
-    config = load_instance(conf, offline=bool(conf.get("offline")))
-    verifier = adapter.verifier_for(config)
-    expected_type = conf.get("predicate-type")
+    verifier = adapter.verifier_for(load_instance(conf, offline=bool(conf.get("offline"))))
     wanted_constraints = policy_rules.constraints(wanted)
-
     checks: list[Check] = []
     verified: list[dict[str, Any]] = []
     for file, bundle in todo:
-        prefix = f"{file}: " if len(todo) > 1 else ""
         outcome = adapter.verify_bundle(verifier, bundle, wanted, artifact=file)
+        statement = None
+        if outcome.kind == "dsse" and outcome.payload is not None:
+            statement = policy_rules.parse_statement(outcome.payload, source=bundle)
+        sha256 = adapter.sha256_file(file) if file is not None else None
+        facts = policy_rules.BundleFacts(
+            kind=outcome.kind,
+            claims=outcome.claims,
+            signed_digest=outcome.signed_digest,
+            error=outcome.error,
+            policy_error=outcome.policy_error,
+            statement=statement,
+        )
+        checks += policy_rules.bundle_checks(
+            facts,
+            wanted_constraints,
+            file_sha256=sha256,
+            predicate_type=conf.get("predicate-type"),
+            gate=conf.get("gate"),
+            prefix=f"{file}: " if len(todo) > 1 else "",
+        )
         entry: dict[str, Any] = {
             "file": file,
             "bundle": bundle,
             "kind": outcome.kind,
+            "sha256": sha256,
             "identity": outcome.claims.get("identity"),
             "issuer": outcome.claims.get("issuer"),
         }
-        file_checks: list[Check] = []
-        if file is not None:
-            entry["sha256"] = adapter.sha256_file(file)
-        if outcome.kind == "artifact" and file is not None:
-            file_checks.append(
-                policy_rules.digest_check(entry["sha256"], outcome.signed_digest, prefix=prefix)
-            )
-        proof = policy_rules.signature_check(outcome.error, prefix=prefix)
-        # The digest check already says "digest" when that is what the proof tripped over.
-        if not any(c.name == proof.name and c.verdict is Verdict.FAIL for c in file_checks):
-            file_checks.append(proof)
-        identity = policy_rules.identity_checks(wanted_constraints, outcome.claims, prefix=prefix)
-        file_checks += identity
-        if outcome.policy_error and all(c.verdict is Verdict.PASS for c in identity):
-            # sigstore-python's own policy is the final word; it should never disagree.
-            file_checks.append(
-                Check(prefix + "policy", False, "==", True, Verdict.FAIL, outcome.policy_error)
-            )
-        if outcome.kind == "dsse" and outcome.payload is not None:
-            statement = policy_rules.parse_statement(outcome.payload, source=bundle)
+        if statement is not None:
             entry["predicate_type"] = statement.get("predicateType")
             entry["subjects"] = statement.get("subject")
-            file_checks.append(
-                policy_rules.predicate_type_check(
-                    statement.get("predicateType"), expected_type, prefix=prefix
-                )
-            )
-            if file is not None:
-                file_checks.append(
-                    policy_rules.subject_check(statement, entry["sha256"], prefix=prefix)
-                )
-        elif outcome.kind == "artifact" and expected_type:
-            file_checks.append(
-                policy_rules.predicate_type_check(None, expected_type, prefix=prefix)
-            )
-        checks += file_checks
         verified.append(entry)
 
     trust = conf.get("trust-config") or ("staging" if conf.get("staging") else "production")
-    result = policy_rules.verification_result(
+    return policy_rules.verification_result(
         checks,
         inputs={
             "bundles": [bundle for _, bundle in todo],
             "files": [file for file, _ in todo if file],
             "trust-root": trust + (" (offline)" if conf.get("offline") else ""),
-            "policy": {key: conf.get(key) for key in POLICY_KEYS if conf.get(key)},
+            "policy": {
+                key: conf.get(key)
+                for key in (*POLICY_KEYS, "predicate-type", "gate")
+                if conf.get(key)
+            },
         },
-        generated_at=format_timestamp(now_of(args)),
+        generated_at=generated_at,
         values={"verified": verified},
     )
-    first = verified[0] if verified else {}
+
+
+def run(args: argparse.Namespace) -> int:
+    conf = settings(args, "verify", CONFIG_KEYS)
+    result = verify_files(pairs(args), conf, generated_at=format_timestamp(now_of(args)))
+    verified = result.values.get("verified") or [{}]
     return emit(
         result,
         args,
-        outputs={"identity": first.get("identity"), "issuer": first.get("issuer")},
+        outputs={"identity": verified[0].get("identity"), "issuer": verified[0].get("issuer")},
     )

@@ -415,7 +415,8 @@ def test_each_attestation_verifies_with_the_github_policy(
     assert code == 0, result
     assert result is not None
     names = [c["name"] for c in result["checks"]]
-    assert names[-2:] == ["predicate-type", "subject"]
+    expected = ["predicate-type", "subject"] + (["gate"] if kind == "gate-result" else [])
+    assert names[-len(expected) :] == expected
     assert result["verified"][0]["predicate_type"] == PREDICATES[kind]
 
 
@@ -572,3 +573,43 @@ def test_a_bad_predicate_fails_before_anything_is_signed(
     assert main([*argv, str(artifact)]) == 1
     assert "CycloneDX" in capsys.readouterr().err
     assert not Path(f"{artifact}.sigstore.json").exists()
+
+
+def test_gate_evidence_names_the_gate_and_its_verdict(
+    sigstore_instance: SigstoreInstance,
+    attested: dict[str, Path],
+    artifact: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bundle = str(attested["gate-result"])
+    base = ["--bundle", bundle, "--repository", GH.repository]
+    code, result = verify(sigstore_instance, tmp_path, *base, "--gate", "integrated", str(artifact))
+    assert code == 0, result
+    gate = next(c for c in result["checks"] if c["name"] == "gate")
+    assert gate["value"] == "integrated PASS"
+    code, result = verify(sigstore_instance, tmp_path, *base, "--gate", "roi", str(artifact))
+    assert code == 2 and failed(result) == {"gate"}
+
+    # A FAIL result, signed all the same, is not evidence that the digest passed.
+    failing = tmp_path / "failed-gate.json"
+    failing.write_text(json.dumps({"gate": "integrated", "verdict": "FAIL", "checks": []}))
+    out = tmp_path / "failed.sigstore.json"
+    argv = ["attest", "--quiet", "--trust-config", str(sigstore_instance.trust_config)]
+    argv += ["--identity-token", sigstore_instance.github_token(GH), "--output", str(out)]
+    assert main([*argv, "--gate-result", str(failing), str(artifact)]) == 0
+    code, result = verify(
+        sigstore_instance, tmp_path, "--bundle", str(out), "--repository", GH.repository,
+        str(artifact),
+    )  # fmt: skip
+    assert code == 2 and failed(result) == {"gate"}
+
+
+def test_a_plain_signature_is_not_an_attestation(
+    sigstore_instance: SigstoreInstance, github_signed: Path, tmp_path: Path
+) -> None:
+    code, result = verify(
+        sigstore_instance, tmp_path, "--repository", GH.repository,
+        "--predicate-type", PREDICATES["gate-result"], str(github_signed),
+    )  # fmt: skip
+    assert code == 2 and failed(result) == {"predicate-type"}

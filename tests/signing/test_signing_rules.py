@@ -16,10 +16,13 @@ from gates.result import Verdict
 from release import attest
 from release.verification import (
     GITHUB_ISSUER,
+    BundleFacts,
     IdentityPolicy,
+    bundle_checks,
     constraints,
     digest_check,
     explain_failure,
+    gate_evidence_check,
     identity_checks,
     predicate_type_check,
     ref_candidates,
@@ -269,3 +272,67 @@ def test_sigstore_is_not_imported_to_build_the_cli(command: str) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == ""
+
+
+# --- gate evidence and the per-bundle checks ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("predicate", "gate", "verdict"),
+    [
+        ({"gate": "integrated", "verdict": "PASS"}, None, Verdict.PASS),
+        ({"gate": "integrated", "verdict": "WARN"}, "integrated", Verdict.PASS),
+        ({"gate": "integrated", "status": "PASS"}, None, Verdict.PASS),
+        ({"gate": "integrated", "verdict": "FAIL"}, None, Verdict.FAIL),
+        ({"gate": "integrated", "verdict": "NO_DATA"}, None, Verdict.FAIL),
+        ({"gate": "roi", "verdict": "PASS"}, "integrated", Verdict.FAIL),
+    ],
+)
+def test_gate_evidence_check(predicate: dict, gate: str | None, verdict: Verdict) -> None:
+    assert gate_evidence_check(predicate, gate).verdict is verdict
+
+
+def test_bundle_checks_for_an_attestation() -> None:
+    wanted = constraints(IdentityPolicy(repository="octo/demo").validate())
+    facts = BundleFacts(
+        kind="dsse",
+        claims={"issuer": GITHUB_ISSUER, "repository": "octo/demo"},
+        statement={
+            "predicateType": attest.GATE_RESULT_V1,
+            "subject": [{"name": "a", "digest": {"sha256": SHA256}}],
+            "predicate": {"gate": "slo", "verdict": "PASS"},
+        },
+    )
+    checks = bundle_checks(facts, wanted, file_sha256=SHA256, predicate_type=attest.GATE_RESULT_V1)
+    assert [c.name for c in checks] == [
+        "signature", "issuer", "repository", "predicate-type", "subject", "gate",
+    ]  # fmt: skip
+    assert all(c.verdict is Verdict.PASS for c in checks)
+
+
+def test_bundle_checks_when_the_proof_fails_on_the_digest() -> None:
+    wanted = constraints(IdentityPolicy(identity="me", issuer="https://i.test").validate())
+    facts = BundleFacts(
+        kind="artifact",
+        claims={"issuer": "https://i.test", "identity": "me"},
+        signed_digest=SHA256,
+        error="Bundle message digest mismatch",
+    )
+    checks = bundle_checks(facts, wanted, file_sha256="cd" * 32)
+    # One "digest" failure, not two; the identity still reads as it is.
+    assert [(c.name, c.verdict) for c in checks] == [
+        ("digest", Verdict.FAIL),
+        ("issuer", Verdict.PASS),
+        ("identity", Verdict.PASS),
+    ]
+
+
+def test_sigstore_disagreeing_is_a_failure_of_its_own() -> None:
+    wanted = constraints(IdentityPolicy(repository="octo/demo").validate())
+    facts = BundleFacts(
+        kind="dsse",
+        claims={"issuer": GITHUB_ISSUER, "repository": "octo/demo"},
+        policy_error="Certificate's GitHubWorkflowRepository does not match",
+    )
+    checks = bundle_checks(facts, wanted)
+    assert checks[-1].name == "policy" and checks[-1].verdict is Verdict.FAIL
