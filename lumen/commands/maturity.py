@@ -93,6 +93,7 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
         "min-release": args.min_release,
         "on-no-data": args.on_no_data,
         "skip-invalid": args.skip_invalid,
+        "jobs": args.jobs,
         "prometheus-selector": args.prometheus_selector,
         "prometheus-range": args.prometheus_range,
     }
@@ -224,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
                 plan,
                 labels=labels,
                 skip_invalid=bool(settings.get("skip-invalid")),
-                jobs=args.jobs,
+                jobs=None if settings.get("jobs") is None else int(settings["jobs"]),
             )
             inputs["events"] = read.source
             tally = read.tally
