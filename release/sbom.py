@@ -75,15 +75,16 @@ class Component:
 
     @property
     def key(self) -> tuple[str, str]:
-        """Identity for merging: files by name, packages by normalized name and version."""
+        """Identity for merging: files by path, packages by normalized name and version."""
         if self.kind == "file":
-            return ("file:" + self.name, self.version or "")
+            return (self.bom_ref, self.version or "")
         return (normalize_name(self.name), self.version or "")
 
     @property
     def bom_ref(self) -> str:
         if self.kind == "file":
-            return f"file:{self.name}"
+            # By the path given (two `app.whl` from two folders are two files).
+            return f"file:{self.sources[0] if self.sources else self.name}"
         if self.purl:
             return purl_of(self.name, self.version)
         return f"{normalize_name(self.name)}=={self.version or ''}"
@@ -96,6 +97,14 @@ class Inventory:
     components: tuple[Component, ...]
     root: Component | None = None
     properties: tuple[tuple[str, str], ...] = field(default=())
+    # Who wrote the SBOM data (NTIA "author"); by default the root project's authors.
+    sbom_authors: tuple[str, ...] | None = None
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        if self.sbom_authors is not None:
+            return self.sbom_authors
+        return self.root.authors if self.root is not None else ()
 
 
 def merge(components: Iterable[Component]) -> tuple[Component, ...]:
@@ -330,9 +339,7 @@ def build_bom(
     tool = CdxComponent(name=TOOL_NAME, version=tool_version, type=ComponentType.APPLICATION)
     metadata = BomMetaData(
         component=root_cdx,
-        authors=[OrganizationalContact(name=a) for a in (inventory.root.authors or ())]
-        if inventory.root is not None
-        else None,
+        authors=[OrganizationalContact(name=a) for a in inventory.authors],
         properties=[Property(name=k, value=v) for k, v in inventory.properties],
     )
     metadata.tools.components.add(tool)

@@ -66,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="project metadata for the root component (default: ./pyproject.toml when present)",
     )
     parser.add_argument(
+        "--author",
+        action="extend",
+        nargs="+",
+        metavar="NAME",
+        help="author of the SBOM data (NTIA element; default: the pyproject.toml authors)",
+    )
+    parser.add_argument(
         "--reproducible",
         action="store_true",
         default=None,
@@ -158,6 +165,7 @@ def _generate_with(
             "output": args.output,
             "format": args.format,
             "pyproject": args.pyproject,
+            "author": args.author,
             "reproducible": args.reproducible,
             "deny-license": args.deny_license,
             "allow-license": args.allow_license,
@@ -211,7 +219,13 @@ def _generate_with(
                 licenses=root.licenses or itself[0].licenses,
             )
         collected = [c for c in collected if c not in itself]
-    inventory = sbom.Inventory(components=sbom.merge(collected), root=root)
+    authors = settings.get("author")
+    inventory = sbom.Inventory(
+        components=sbom.merge(collected),
+        root=root,
+        # Names may hold commas ("Doe, Jane"): a list or one string, never split.
+        sbom_authors=(authors,) if isinstance(authors, str) else tuple(authors or ()) or None,
+    )
 
     from lumen import __version__
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from release.license_gate import evaluate, licence_checks, licence_ids, satisfia
 from release.ntia import coverage, ntia_checks
 from release.sbom import artifact_version, declared_licenses
 
+DATA_REQ = Path(__file__).parent / "data" / "requirements-base.txt"
 SHA256_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 SHA512_ABC = (
     "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
@@ -276,3 +278,37 @@ def test_action_inputs_and_outputs(tmp_path, monkeypatch, valid_cdx):
     assert "verdict<<" in written or "verdict=" in written
     assert str(out) in written and "components" in written
     assert "Lumen sbom gate" in summary.read_text()
+
+
+def test_author_and_same_named_artifacts(tmp_path, valid_cdx):
+    for folder in ("linux", "mac"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "tool.tar.gz").write_bytes(folder.encode())
+    out, result = tmp_path / "sbom.json", tmp_path / "r.json"
+    argv = ["sbom", "--artifact", "linux/tool.tar.gz", "mac/tool.tar.gz", "--output", str(out)]
+    rc = main(
+        [*argv, "--author", "Doe, Jane", "--now", "2026-01-02T03:04:05Z", "--json", str(result)]
+    )
+    assert rc == 0
+    document = valid_cdx(out)
+    assert sorted(c["bom-ref"] for c in document["components"]) == [
+        "file:linux/tool.tar.gz",
+        "file:mac/tool.tar.gz",
+    ]
+    assert document["metadata"]["authors"] == [{"name": "Doe, Jane"}]
+    assert document["metadata"]["timestamp"] == "2026-01-02T03:04:05+00:00"
+    checks = {c["name"]: c["verdict"] for c in json.loads(result.read_text())["checks"]}
+    assert checks["ntia:author"] == "PASS" and checks["ntia:timestamp"] == "PASS"
+
+
+def test_sbom_never_imports_sigstore(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from lumen.cli import main; "
+        f"rc = main(['sbom', '--requirements', {str(DATA_REQ)!r}, '--output', 'o.json', '--quiet']); "
+        "assert rc == 0, rc; "
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'sigstore'], 'sigstore imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
