@@ -135,11 +135,11 @@ class EventReader:
         first = self._line + 1
         lines = block.count(b"\n")
         self._line += lines
-        items = _parse_block(block, lines)
-        if items is None:
+        wrappers = _parse_block(block, lines)
+        if wrappers is None:
             self._block_by_line(block, first)
         else:
-            self._fast(items, first)
+            self._fast(wrappers, first, block)
         if len(self._counts) > _COUNTER_CAP:
             self._flush_counts()
         if len(self._minutes) > _MINUTE_CACHE_CAP:
@@ -149,10 +149,14 @@ class EventReader:
         if len(self._stamps) > _STAMP_CACHE_CAP:
             self._stamps.clear()
 
-    def _fast(self, items: list[Any], first: int) -> None:
-        # Locals: this loop runs a million times a second. `stamps` maps a whole timestamp to
-        # its bucket (events often share a second); a miss splits it into the minute prefix and
-        # the rest, each validated once; anything else raises and takes the slow path.
+    def _fast(self, wrappers: list[Any], first: int, block: bytes) -> None:
+        """Count the events of a parsed block: `wrappers[i]` holds the values of line
+        `first + i` and is valid only when it holds exactly one.
+
+        Locals: this loop runs a million times a second. `stamps` maps a whole timestamp to
+        its bucket (events often share a second); a miss splits it into the minute prefix and
+        the rest, each validated once; anything else raises and takes the slow path.
+        """
         stamps = self._stamps
         minutes = self._minutes
         suffixes = self._suffixes
@@ -160,8 +164,9 @@ class EventReader:
         edges = self.plan.edges
         absent = _ABSENT
         line = first
-        for item in items:
+        for wrapper in wrappers:
             try:
+                (item,) = wrapper
                 ts = item["ts"]
                 bucket = stamps.get(ts)
                 if bucket is None:
@@ -176,7 +181,11 @@ class EventReader:
                     raise LookupError
                 counts[(bucket, item.get("loop_id", absent), item["kind"], severity)] += 1
             except Exception:
-                self._slow(item, line)
+                if len(wrapper) == 1:
+                    self._slow(wrapper[0], line)
+                else:  # blank, or several values on one line: read that line on its own
+                    raw = block.split(b"\n")[line - first]
+                    self._block_by_line(raw + b"\n", line)
             line += 1
 
     def _block_by_line(self, block: bytes, first: int) -> None:
@@ -297,23 +306,20 @@ _ONE_MICRO = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - _EPOCH
 
 
 def _parse_block(block: bytes, lines: int) -> list[Any] | None:
-    """The values of a block of lines, one per line, or None when some line is not exactly one
-    JSON value (the caller then goes line by line and names the line).
+    """Per line of the block, the list of values on it (one for a valid line), or None when the
+    block does not parse (the caller then goes line by line and names the line).
 
-    Parsing the block as one document costs a fraction of one call per line. To keep the
-    one-line-one-value contract, every line is wrapped in its own array (`[line],\n[line]`):
-    when the lines themselves hold no bracket, every bracket is ours, so a value cannot run
-    on into the next line (it would be closed by our `]`) and a wrapper of length 1 is exactly
-    one value. Blocks with brackets in the data (a message such as "[ci] failed") are parsed
-    line by line, still in C (`map`), which is sound by construction.
+    Parsing the block as one document costs a fraction of one call per line. Every line is
+    wrapped in its own array (`[line],\n[line]`): when the lines themselves hold no bracket,
+    every bracket is ours, so wrapper i is exactly line i and a value cannot run on into the next
+    line (our `]` would close it, a syntax error). Blocks with brackets in the data (a message
+    such as "[ci] failed") are parsed line by line instead, still in C (`map`).
     """
     try:
         if block.find(b"[") < 0 and block.find(b"]") < 0:
-            wrapped = orjson.loads(b"[[" + block[:-1].replace(b"\n", b"],\n[") + b"]]")
-            if len(wrapped) != lines or set(map(len, wrapped)) != {1}:
-                return None
-            return [value for (value,) in wrapped]
-        return list(map(orjson.loads, block[:-1].split(b"\n")))
+            wrappers: list[Any] = orjson.loads(b"[[" + block[:-1].replace(b"\n", b"],\n[") + b"]]")
+            return wrappers if len(wrappers) == lines else None
+        return list(zip(map(orjson.loads, block[:-1].split(b"\n")), strict=True))
     except orjson.JSONDecodeError:
         return None
 

@@ -331,7 +331,9 @@ def test_fast_and_slow_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         EventReader,
         "_fast",
-        lambda self, items, first: [self._slow(item, first + i) for i, item in enumerate(items)],
+        lambda self, wrappers, first, block: [
+            self._slow(wrapper[0], first + i) for i, wrapper in enumerate(wrappers)
+        ],
     )
     slow = _read(text)
     assert {k: c.kinds for k, c in fast.tally.cells.items()} == {
@@ -347,6 +349,15 @@ def test_multiline_json_is_not_accepted(tmp_path: Path, capsys: pytest.CaptureFi
         json.dumps(BALANCED[0]) + ", " + json.dumps(BALANCED[1]),
     ]
     path = write(tmp_path / "e.jsonl", rows)
+    assert main(["maturity", "--events", str(path), "--now", NOW]) == 1
+    assert f"{path}:1:" in capsys.readouterr().err
+    # the same without brackets: an object over two lines, then two objects on one line
+    flat = [
+        '{"ts": "2026-11-21T11:00:00Z", "kind": "signal",',
+        '"severity": 0.5}',
+        json.dumps(BALANCED[0]) + ", " + json.dumps(BALANCED[1]),
+    ]
+    path = write(tmp_path / "flat.jsonl", flat)
     assert main(["maturity", "--events", str(path), "--now", NOW]) == 1
     assert f"{path}:1:" in capsys.readouterr().err
 
@@ -417,3 +428,16 @@ def test_parallel_ranges_give_identical_results_and_lines(
     )
     doc = json.loads(out.read_text())
     assert [s["line"] for s in doc["input"]["invalid_samples"]] == [2901, 2951]
+
+
+def test_blank_lines_and_two_values_on_a_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = json.dumps(BALANCED[0])
+    path = write(tmp_path / "e.jsonl", [good, "", "  ", good, f"{good} {good}", good])
+    assert main(["maturity", "--events", str(path), "--now", NOW]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:5: (line): not valid JSON" in err
+    _code, doc = run(["--events", str(path), "--skip-invalid"], tmp_path)
+    assert doc is not None and doc["input"]["events_read"] == 3
+    assert doc["input"]["invalid"] == 1 and doc["input"]["invalid_samples"][0]["line"] == 5
