@@ -269,6 +269,12 @@ class GitHubDouble:
             },
         )
 
+    def _budget_exhausted(self) -> Fault:
+        """Every request past `rate_limit_total` (a test may lower it to model a small budget)."""
+        self.rate_limit(times=1)
+        fault = self.faults.pop()
+        return fault
+
     def secondary_rate_limit(
         self,
         *,
@@ -365,6 +371,8 @@ class GitHubDouble:
             )
 
         fault = self._take_fault(method, path, op.template)
+        if fault is None and len(self.requests) > self.rate_limit_total:
+            fault = self._budget_exhausted()
         if fault is not None:
             return self._finish(record, None, Resp(fault.status, fault.body, dict(fault.headers)))
 

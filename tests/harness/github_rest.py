@@ -13,7 +13,7 @@ import urllib.parse
 from typing import Any
 
 from harness import github_state as gs
-from harness.github_double import ApiError, GitHubDouble, Req, Resp, route
+from harness.github_double import ApiError, GitHubDouble, Req, Resp, node_id, route
 from harness.github_state import NotFoundError, to_dt
 
 R = "/repos/{owner}/{repo}"
@@ -1163,3 +1163,124 @@ def get_team_membership_legacy(d: GitHubDouble, req: Req) -> Resp:
         raise NotFoundError(req.path)
     req.params.update(org=team.org, team_slug=team.slug)
     return get_team_membership(d, req)
+
+
+@route(f"GET {R}/actions/runs/{{run_id}}")
+def get_workflow_run(d: GitHubDouble, req: Req) -> Resp:
+    r = _repo(d, req)
+    return Resp(200, d.workflow_run_obj(r, _run(d, req, r)))
+
+
+def _run(d: GitHubDouble, req: Req, r: gs.Repo) -> gs.WorkflowRun:
+    run = r.workflow_runs.get(_int(req, "run_id"))
+    if run is None:
+        raise NotFoundError(req.path)
+    return run
+
+
+def _environment(d: GitHubDouble, r: gs.Repo, name: str) -> dict[str, Any]:
+    env_id = d.state.environment_id(name, repo=r)
+    return {
+        "id": env_id,
+        "node_id": node_id("EN", env_id),
+        "name": name,
+        "url": d.api(f"/repos/{r.full_name}/environments/{urllib.parse.quote(name)}"),
+        "html_url": f"https://github.com/{r.full_name}/deployments/activity_log?environments_filter={name}",
+    }
+
+
+@route(f"GET {R}/actions/runs/{{run_id}}/approvals")
+def list_run_approvals(d: GitHubDouble, req: Req) -> Resp:
+    r = _repo(d, req)
+    run = _run(d, req, r)
+    return Resp(
+        200,
+        [
+            {
+                "environments": [_environment(d, r, e) for e in a.environments],
+                "state": a.state,
+                "user": d.user(a.user),
+                "comment": a.comment,
+            }
+            for a in run.approvals
+        ],
+    )
+
+
+@route(f"GET {R}/actions/runs/{{run_id}}/pending_deployments")
+def list_pending_deployments(d: GitHubDouble, req: Req) -> Resp:
+    r = _repo(d, req)
+    run = _run(d, req, r)
+    out = []
+    for pending in run.pending:
+        reviewers = []
+        for reviewer in pending.reviewers:
+            if reviewer.startswith("team:"):
+                team = d._team(r.owner, reviewer.removeprefix("team:"))
+                reviewers.append({"type": "Team", "reviewer": d.team_obj(team)})
+            else:
+                reviewers.append({"type": "User", "reviewer": d.user(reviewer)})
+        out.append(
+            {
+                "environment": _environment(d, r, pending.environment),
+                "wait_timer": pending.wait_timer,
+                "wait_timer_started_at": gs.iso(run.created_at),
+                "current_user_can_approve": req.policy.login in pending.reviewers,
+                "reviewers": reviewers,
+            }
+        )
+    return Resp(200, out)
+
+
+@route(f"POST {R}/actions/runs/{{run_id}}/pending_deployments")
+def review_pending_deployments(d: GitHubDouble, req: Req) -> Resp:
+    r = _repo(d, req)
+    run = _run(d, req, r)
+    body = _body(req)
+    ids = set(body.get("environment_ids", []))
+    names = [n for n, i in r.environments.items() if i in ids]
+    waiting = {p.environment for p in run.pending}
+    if not names or not set(names) <= waiting:
+        raise ApiError(422, "No pending deployment requests to approve or reject")
+    d.state.add_environment_approval(
+        run.id,
+        req.policy.login,
+        str(body["state"]),
+        names,
+        repo=r,
+        comment=str(body.get("comment", "")),
+    )
+    run.pending = [p for p in run.pending if p.environment not in names]
+    created = []
+    if body["state"] == "approved":
+        for name in names:
+            created.append(
+                d.state.add_deployment(
+                    name, repo=r, sha=run.head_sha, ref=run.head_branch, creator=req.policy.login
+                )
+            )
+    return Resp(200, [d.deployment_obj(r, x) for x in created])
+
+
+@route(f"GET {R}/collaborators/{{username}}/permission")
+def collaborator_permission(d: GitHubDouble, req: Req) -> Resp:
+    r = _repo(d, req)
+    login = req.params["username"]
+    if login.lower() not in d.state.users:
+        raise NotFoundError(login)
+    permission = r.collaborators.get(login.lower())
+    if permission is None:
+        permission = (
+            "admin" if login.lower() == r.owner.lower() else ("none" if r.private else "read")
+        )
+    legacy = {"maintain": "write", "triage": "read"}.get(permission, permission)
+    user = d.user(login, "collaborator")
+    user["permissions"] = {
+        "pull": permission != "none",
+        "triage": permission in ("triage", "write", "maintain", "admin"),
+        "push": permission in ("write", "maintain", "admin"),
+        "maintain": permission in ("maintain", "admin"),
+        "admin": permission == "admin",
+    }
+    user["role_name"] = permission
+    return Resp(200, {"permission": legacy, "role_name": permission, "user": user})

@@ -210,6 +210,21 @@ class Team:
 
 
 @dataclass
+class EnvironmentApproval:
+    user: str
+    state: str  # approved | rejected
+    environments: list[str]
+    comment: str = ""
+
+
+@dataclass
+class PendingEnvironment:
+    environment: str
+    reviewers: list[str]  # logins, or "team:<slug>"
+    wait_timer: int = 0
+
+
+@dataclass
 class WorkflowRun:
     id: int
     name: str
@@ -222,6 +237,8 @@ class WorkflowRun:
     updated_at: datetime
     actor: str
     run_number: int
+    approvals: list[EnvironmentApproval] = field(default_factory=list)
+    pending: list[PendingEnvironment] = field(default_factory=list)
 
 
 @dataclass
@@ -242,6 +259,8 @@ class Repo:
     deployments: dict[int, Deployment] = field(default_factory=dict)
     releases: dict[int, Release] = field(default_factory=dict)
     workflow_runs: dict[int, WorkflowRun] = field(default_factory=dict)
+    collaborators: dict[str, str] = field(default_factory=dict)  # login -> permission
+    environments: dict[str, int] = field(default_factory=dict)  # name -> id
     next_number: int = 1
 
     @property
@@ -824,3 +843,47 @@ class State:
         )
         r.workflow_runs[run.id] = run
         return run
+
+    def add_collaborator(
+        self, login: str, permission: str = "write", *, repo: str | Repo | None = None
+    ) -> None:
+        """`permission`: admin | maintain | write | triage | read."""
+        self.user(login)
+        self.repo(repo).collaborators[login.lower()] = permission
+
+    def environment_id(self, name: str, *, repo: str | Repo | None = None) -> int:
+        r = self.repo(repo)
+        return r.environments.setdefault(name, self.new_id())
+
+    def add_pending_deployment(
+        self,
+        run_id: int,
+        environment: str = "production",
+        reviewers: Iterable[str] = (),
+        *,
+        repo: str | Repo | None = None,
+        wait_timer: int = 0,
+    ) -> PendingEnvironment:
+        """A run waiting for a protected environment; reviewers are logins or `team:<slug>`."""
+        r = self.repo(repo)
+        self.environment_id(environment, repo=r)
+        pending = PendingEnvironment(environment, list(reviewers), wait_timer)
+        r.workflow_runs[run_id].pending.append(pending)
+        return pending
+
+    def add_environment_approval(
+        self,
+        run_id: int,
+        user: str,
+        state: str = "approved",
+        environments: Iterable[str] = ("production",),
+        *,
+        repo: str | Repo | None = None,
+        comment: str = "",
+    ) -> EnvironmentApproval:
+        r = self.repo(repo)
+        for name in environments:
+            self.environment_id(name, repo=r)
+        approval = EnvironmentApproval(self.user(user).login, state, list(environments), comment)
+        r.workflow_runs[run_id].approvals.append(approval)
+        return approval

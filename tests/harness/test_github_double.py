@@ -567,3 +567,52 @@ def test_enterprise_server_urls(github_double: GitHubDouble, tmp_path: Path) -> 
     )
     assert outside.status_code == 404
     assert "no such operation" in github_double.take_violations()[0]
+
+
+def test_environment_reviews_and_collaborator_permission(
+    github_double: GitHubDouble, gh: Github
+) -> None:
+    st = github_double.state
+    st.add_team("octo-org", "releasers", ["carol"])
+    run = st.add_workflow_run("deploy", status="waiting")
+    st.add_pending_deployment(run.id, "production", ["alice", "team:releasers"])
+    st.add_environment_approval(run.id, "bob", "approved", ["staging"], comment="lgtm")
+    st.add_collaborator("alice", "maintain")
+    headers = {"Authorization": f"token {github_double.token}"}
+    base = f"{github_double.url}/repos/{REPO}"
+    approvals = requests.get(f"{base}/actions/runs/{run.id}/approvals", headers=headers).json()
+    assert [(a["user"]["login"], a["state"], a["environments"][0]["name"]) for a in approvals] == [
+        ("bob", "approved", "staging")
+    ]
+    pending = requests.get(f"{base}/actions/runs/{run.id}/pending_deployments", headers=headers)
+    reviewers = [
+        (r["type"], r["reviewer"].get("login") or r["reviewer"]["slug"])
+        for r in pending.json()[0]["reviewers"]
+    ]
+    assert reviewers == [("User", "alice"), ("Team", "releasers")]
+    env_id = pending.json()[0]["environment"]["id"]
+    approved = requests.post(
+        f"{base}/actions/runs/{run.id}/pending_deployments",
+        json={"environment_ids": [env_id], "state": "approved", "comment": "ship it"},
+        headers=headers,
+    )
+    assert [d["environment"] for d in approved.json()] == ["production"]
+    assert (
+        requests.get(f"{base}/actions/runs/{run.id}/pending_deployments", headers=headers).json()
+        == []
+    )
+    permission = gh.get_repo(REPO).get_collaborator_permission("alice")
+    assert permission == "write"  # the legacy field; role_name carries "maintain"
+    role = requests.get(f"{base}/collaborators/alice/permission", headers=headers).json()
+    assert role["role_name"] == "maintain"
+
+
+def test_request_budget_runs_out(github_double: GitHubDouble, gh: Github) -> None:
+    github_double.state.add_pull("One")
+    github_double.rate_limit_total = 2
+    repo = gh.get_repo(REPO)
+    assert repo.get_pull(1).number == 1
+    with pytest.raises(GithubException) as err:
+        repo.get_pull(1)
+    assert err.value.status == 403
+    assert err.value.headers["x-ratelimit-remaining"] == "0"
