@@ -20,27 +20,44 @@ fixture fails the test at teardown (an unknown path is also answered 404, an inv
 body 422, as GitHub would). Tests that provoke violations on purpose call
 `double.take_violations()`.
 
-State and seeding: `double.state` (`github_state.State`): `add_repo`, `add_commit`, `add_tag`,
-`add_branch`, `add_label`, `add_issue`, `add_pull`, `add_review`, `add_comment`,
-`add_check_run`, `add_status`, `add_deployment`, `add_deployment_status`, `add_release`,
-`add_asset`, `add_team`, `add_workflow_run`, `add_user`; `state.clock` fixes "now".
-`double.add_*` forwards to the state.
+Files: `openapi_validate.py` (contract loading, routing, validation, skeletons),
+`github_state.py` (records + seeding), `github_rest.py` (REST handlers, keyed by OpenAPI
+templates), `github_graphql.py` (GraphQL), `github.py` (fixtures), `webhooks.py` (payloads).
+
+State and seeding: `double.state` (`github_state.State`; `double.add_*` forwards to it):
+`add_repo`, `add_commit`, `add_branch`, `add_tag`, `add_label`, `add_issue`, `add_pull`
+(`merged_at=` makes a merge commit), `add_review`, `add_comment`, `add_check_run`,
+`add_status`, `add_deployment` (`state=` or `statuses=[(state, time)]`),
+`add_deployment_status` (auto-inactive like GitHub), `add_release`, `add_asset`, `add_team`,
+`add_workflow_run`, `add_pending_deployment`, `add_environment_approval`, `add_collaborator`,
+`add_user`. `repo=` defaults to the first repository; `state.clock` fixes "now" for objects the
+API creates.
 
 Tokens: `double.token` has full access. `double.add_token(name, write=False)` simulates a
-read-only fork `GITHUB_TOKEN` (403 "Resource not accessible by integration" on writes);
-`read_org=False` makes org/team reads answer `org_denied_status` (403 default; 404 possible).
-No or unknown token: 401.
+read-only fork `GITHUB_TOKEN` (403 "Resource not accessible by integration" on writes, REST and
+GraphQL mutations); `read_org=False` makes org/team reads answer `org_denied_status` (403
+default, 404 possible). No token or an unknown one: 401.
 
-Failures: `double.fail(status, method=, path=, times=)` (5xx or anything),
-`double.rate_limit(times=, status=403|429, reset_in=)` (primary: `x-ratelimit-remaining: 0` and
-`x-ratelimit-reset`), `double.secondary_rate_limit(retry_after=, times=)` (403 + `retry-after`),
-`double.corrupt(path_or_template, mutate)` (mangle the next response body — proves the
-validator is live). Request log: `double.requests` (method, path, query, template, status),
-`double.count(method=None, path=None)` with fnmatch patterns over paths or templates.
-Pagination follows GitHub: `per_page` (default 30, max 100), `page`, RFC 8288 `Link` headers.
+Failures: `double.fail(status, method=, path=, times=)` (5xx or anything; `path` is an fnmatch
+pattern over the path or the OpenAPI template, "/graphql" included),
+`double.rate_limit(times=, status=403|429, reset_in=)` (primary: `x-ratelimit-remaining: 0`,
+`x-ratelimit-reset`), `double.secondary_rate_limit(retry_after=, times=)` (403 +
+`retry-after`), `double.rate_limit_total = N` (a budget: request N+1 is rate limited),
+`double.corrupt(pattern, mutate)` (mangle the next matching response body before validation —
+proves the validator is live). Request log: `double.requests` (method, path relative to the API
+root, query, template, status, token), `double.count(method=None, path=None)`,
+`double.reset_log()`. Pagination as GitHub: `per_page` (default 30, capped at 100), `page`,
+RFC 8288 `Link` headers with absolute URLs.
 
-Uploads: release `upload_url` points at `{url}/uploads/repos/...` (GitHub's uploads host is a
-separate origin; PyGithub keeps only the path, `requests` posts to the full URL).
+URLs: `double.url` (REST), `double.graphql_url`, `double.uploads_url` (release `upload_url`
+points there: GitHub's uploads host is a separate origin; PyGithub keeps only the path).
+`GitHubDouble(ghes=True)` lays them out as GitHub Enterprise Server does (`/api/v3`,
+`/api/graphql`, `/api/uploads`).
+
+Known PyGithub calls that GitHub no longer documents, hence flagged: `Commit.get_statuses()`
+(legacy `GET /statuses/{sha}`; use `/commits/{ref}/statuses`), `Team.has_in_members()` (use
+`Team.get_team_membership()`). PyGithub throttles by default (`seconds_between_requests` 0.25 s,
+`seconds_between_writes` 1 s): pass `None` in tests that make many calls.
 """
 
 from __future__ import annotations
@@ -95,6 +112,7 @@ class RequestRecord:
     template: str | None
     status: int = 0
     token: str | None = None
+    body: Any = None  # the parsed JSON request body (a GraphQL request: query + variables)
 
 
 class ApiError(Exception):
@@ -354,7 +372,7 @@ class GitHubDouble:
         record.token = token
         if graphql_path and method == "POST":
             record.template = "/graphql"
-            status, out_headers, payload = self._graphql(headers, raw, token)
+            status, out_headers, payload = self._graphql(record, raw, token)
             record.status = status
             return status, out_headers, payload
 
@@ -397,6 +415,7 @@ class GitHubDouble:
             # The description's prose allows a bare array of label names ("You can also pass an
             # array of labels directly"), which PyGithub sends; its schema only has the object.
             checked = {"labels": body}
+        record.body = body
         problems = self.contract.request_errors(op, query, checked)
         if problems:
             for problem in problems:
@@ -452,16 +471,7 @@ class GitHubDouble:
             "x-github-media-type": "github.v3; format=json",
             "x-github-request-id": f"DOUBLE:{len(self.requests)}",
         }
-        used = min(self.rate_limit_total, len(self.requests))
-        headers.update(
-            {
-                "x-ratelimit-limit": str(self.rate_limit_total),
-                "x-ratelimit-remaining": str(self.rate_limit_total - used),
-                "x-ratelimit-used": str(used),
-                "x-ratelimit-reset": str(int(self.state.now().timestamp()) + 3600),
-                "x-ratelimit-resource": "core",
-            }
-        )
+        headers.update(self._rate_headers("core"))
         headers.update(resp.headers)
         if resp.raw is not None:
             return resp.status, headers, resp.raw
@@ -481,6 +491,16 @@ class GitHubDouble:
             return resp.status, headers, b""
         return resp.status, headers, json.dumps(body).encode()
 
+    def _rate_headers(self, resource: str) -> dict[str, str]:
+        used = min(self.rate_limit_total, len(self.requests))
+        return {
+            "x-ratelimit-limit": str(self.rate_limit_total),
+            "x-ratelimit-remaining": str(self.rate_limit_total - used),
+            "x-ratelimit-used": str(used),
+            "x-ratelimit-reset": str(int(self.state.now().timestamp()) + 3600),
+            "x-ratelimit-resource": resource,
+        }
+
     def _download(self, path: str) -> tuple[int, dict[str, str], bytes]:
         # /_download/{owner}/{repo}/releases/download/{tag}/{name}: github.com, not the API
         parts = path.split("/")
@@ -497,7 +517,7 @@ class GitHubDouble:
         return 404, {"content-type": "text/plain"}, b"Not Found"
 
     def _graphql(
-        self, headers: dict[str, str], raw: bytes, token: str | None
+        self, record: RequestRecord, raw: bytes, token: str | None
     ) -> tuple[int, dict[str, str], bytes]:
         from harness.github_graphql import execute
 
@@ -506,6 +526,8 @@ class GitHubDouble:
             body = {"message": "Bad credentials", "documentation_url": f"{DOCS}"}
             return 401, {"content-type": "application/json"}, json.dumps(body).encode()
         fault = self._take_fault("POST", "/graphql", "/graphql")
+        if fault is None and len(self.requests) > self.rate_limit_total:
+            fault = self._budget_exhausted()
         if fault is not None:
             return fault.status, dict(fault.headers), json.dumps(fault.body).encode()
         try:
@@ -513,9 +535,12 @@ class GitHubDouble:
         except ValueError:
             self.violation("POST /graphql: body is not JSON")
             return 400, {"content-type": "application/json"}, b'{"message":"Problems parsing JSON"}'
+        record.body = request
         with self.state.lock:
             result = execute(self, request, policy)
-        return 200, {"content-type": "application/json; charset=utf-8"}, json.dumps(result).encode()
+        headers = {"content-type": "application/json; charset=utf-8"}
+        headers.update(self._rate_headers("graphql"))
+        return 200, headers, json.dumps(result).encode()
 
     # -- pagination --------------------------------------------------------------------------
 
