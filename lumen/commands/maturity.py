@@ -139,8 +139,8 @@ def _compare(path: str, first_window: str) -> dict[str, float]:
             out[str(entry.get("window"))] = float(entry["overall"])
     block = document.get("maturity")
     if isinstance(block, dict) and _is_number(block.get("overall")):
+        # Only the same window is comparable; a block without a window label is the first one.
         out.setdefault(str(block.get("window") or first_window), float(block["overall"]))
-        out.setdefault(first_window, float(block["overall"]))
     return out
 
 
@@ -163,11 +163,17 @@ def _source_of(args: argparse.Namespace) -> str:
     return given[0]
 
 
-def _labels(settings: Mapping[str, Any]) -> dict[str, float]:
-    labels = settings.get("severity-labels") or {}
-    if not isinstance(labels, Mapping):
-        raise ConfigError("severity-labels must map names to numbers", field="severity-labels")
-    return {str(k): float(v) for k, v in labels.items()}
+def _labels(settings: Mapping[str, Any], top_level: Any) -> dict[str, float]:
+    """Severity labels: the `maturity:` section (shipped defaults included), then the config's
+    top-level `severity-labels:` shared by every gate that reads loop events."""
+    labels: dict[str, float] = {}
+    for source in (settings.get("severity-labels"), top_level):
+        if source is None:
+            continue
+        if not isinstance(source, Mapping):
+            raise ConfigError("severity-labels must map names to numbers", field="severity-labels")
+        labels.update({str(k): float(v) for k, v in source.items()})
+    return labels
 
 
 def run(args: argparse.Namespace) -> int:
@@ -182,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     plan = m.WindowPlan(_micros(now), windows)
     thresholds = m.Thresholds.from_settings(settings)
     on_no_data = OnNoData(settings.get("on-no-data") or "pass")
-    labels = _labels(settings)
+    labels = _labels(settings, config_of(args).get("severity-labels"))
     compare = _compare(args.compare, windows[0].label) if args.compare else None
 
     extra_checks: list[Any] = []

@@ -441,3 +441,17 @@ def test_blank_lines_and_two_values_on_a_line(
     _code, doc = run(["--events", str(path), "--skip-invalid"], tmp_path)
     assert doc is not None and doc["input"]["events_read"] == 3
     assert doc["input"]["invalid"] == 1 and doc["input"]["invalid_samples"][0]["line"] == 5
+
+
+def test_top_level_severity_labels_and_compare_by_window(tmp_path: Path) -> None:
+    rows = [ev("2026-11-21T11:00:00Z", "signal", "p1"), ev("2026-11-21T11:00:00Z", "action", 1)]
+    events = str(write(tmp_path / "e.jsonl", rows))
+    config = tmp_path / "lumen.yml"
+    config.write_text("severity-labels: {p1: 1.0}\n")
+    previous = tmp_path / "prev.json"
+    previous.write_text(json.dumps({"maturity": {"overall": 0.5, "window": "6h"}}))
+    _code, doc = run(
+        ["--events", events, "--config", str(config), "--compare", str(previous)], tmp_path
+    )
+    assert doc is not None and doc["maturity"]["feedback"] == 1.0
+    assert doc["maturity"]["trend"] is None  # a 6h overall is not the previous 24h overall
