@@ -95,7 +95,9 @@ SAMPLER_SERIES = '{job="lumen_sampler",__name__=~"lumen_.+|resonance_.+"}'
 def test_push_scrape_exact_values_replace_and_dashboard(
     tmp_path: Path, pushgateway: Any, prometheus_factory: Any
 ) -> None:
-    prom = prometheus_factory(scrape_targets=[pushgateway], rule_files=[RULES])
+    prom = prometheus_factory(
+        scrape_targets=[pushgateway], rule_files=[RULES], backfill=slo_history()
+    )
     code, first = sample(
         tmp_path,
         *all_sources(),
@@ -212,6 +214,72 @@ def test_push_scrape_exact_values_replace_and_dashboard(
     runs = [r for r in history.records(tmp_path / "history.jsonl") if r["type"] == "run"]
     assert [r["run_id"] for r in runs] == [first["run_id"], second["run_id"]]
     assert pushed(runs[0]) == expected
+
+    # SLO from Prometheus queries and a query sampled at --hz: the same numbers the SLO gate
+    # computes from the same queries.
+    slo_flags = [
+        "--prometheus",
+        prom.url,
+        "--errors",
+        "sum(increase(http_errors_total[$window]))",
+        "--requests",
+        "sum(increase(http_requests_total[$window]))",
+    ]
+    code, third = sample(
+        tmp_path,
+        *slo_flags,
+        "--hz",
+        "10",
+        "--duration",
+        "300ms",
+        "--sample-query",
+        "targets_up=count(up == 1)",
+        "--env",
+        "prod",
+        "--service",
+        "slo",
+        "--pushgateway",
+        pushgateway.url,
+        name="third",
+    )
+    assert code == 0, third
+    gate_json = tmp_path / "slo.json"
+    assert main(["slo", *slo_flags, "--now", NOW, "--json", str(gate_json), "--quiet"]) == 0
+    gate = json.loads(gate_json.read_text())
+    values = {
+        (s["name"], s["labels"].get("window") or s["labels"].get("metric")): s["value"]
+        for s in third["groups"][0]["series"]
+    }
+    for window, rate in gate["error_rate"].items():
+        assert values[("lumen_slo_error_rate", window)] == rate
+        assert values[("lumen_slo_burn_rate", window)] == gate["burn_rate"][window]
+    assert values[("lumen_slo_error_rate", "1h")] == pytest.approx(0.005)
+    assert third["verdicts"]["slo"] == gate["verdict"] == "PASS"
+    assert values[("lumen_sampled_mean", "targets_up")] == 1.0
+    assert values[("lumen_sampled_samples", "targets_up")] == 3.0
+
+
+def slo_history() -> list[Any]:
+    """Two days of counters up to NOW, every minute: 200 requests and 1 error a minute."""
+    from datetime import datetime
+
+    from harness.prometheus import Series
+
+    end = datetime.fromisoformat(NOW.replace("Z", "+00:00")).timestamp()
+    steps = 2 * 24 * 60
+    start = end - steps * 60
+    return [
+        Series(
+            "http_requests_total",
+            {"job": "api"},
+            [(start + k * 60, 200.0 * k) for k in range(steps + 1)],
+        ),
+        Series(
+            "http_errors_total",
+            {"job": "api"},
+            [(start + k * 60, 1.0 * k) for k in range(steps + 1)],
+        ),
+    ]
 
 
 # ------------------------------------------------------------------------- auth proxy
