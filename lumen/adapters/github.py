@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -54,7 +55,9 @@ def client(ctx: GitHubContext | None = None, *, token: str | None = None) -> Any
     from github import Auth, Github, GithubRetry
 
     ctx = ctx or GitHubContext.from_env()
+    # 429 is a primary rate limit too; GithubRetry adds 403 to whatever is listed here.
     retry = GithubRetry(
+        status_forcelist=[429, *range(500, 600)],
         total=int(_float_env("LUMEN_GITHUB_RETRIES", 4)),
         backoff_factor=_float_env("LUMEN_GITHUB_BACKOFF", 1.0),
         secondary_rate_wait=_float_env("LUMEN_GITHUB_SECONDARY_WAIT", 60.0),
@@ -107,6 +110,10 @@ def explain(exc: Exception, what: str, *, kind: str | None = None) -> SourceErro
         return SourceError(f"GitHub failed to {what} (HTTP {status} {message})".rstrip())
     import requests
 
+    if isinstance(exc, requests.exceptions.RetryError):
+        found = re.search(r"too many (\d+) error responses", str(exc))
+        status = f"HTTP {found.group(1)}" if found else "errors"
+        return SourceError(f"GitHub kept failing to {what} ({status} after every retry)")
     if isinstance(exc, requests.RequestException):
         return SourceError(f"cannot reach GitHub to {what}: {type(exc).__name__}")
     raise exc

@@ -1,20 +1,145 @@
-"""Sticky PR comment, do-not-merge label and check run for a gate result."""
+"""Sticky PR comment, do-not-merge label and check run for a gate result (spec §9)."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+from typing import Any
 
-from lumen.cli import not_implemented
-from lumen.commands.common import add_common
+from gates.errors import InputError, UsageError
+from lumen import actions_runtime as gha
+from lumen.commands.common import config_of
+from lumen.fileio import read_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--result", metavar="RESULT_JSON", help="gate result JSON")
+    parser.add_argument("--result", metavar="RESULT_JSON", help="gate result JSON (required)")
     parser.add_argument(
-        "--pr", type=int, metavar="N", help="pull request number (default: from the event)"
+        "--pr", type=int, metavar="N", help="pull request (default: from the event)"
     )
-    add_common(parser, gate=False)
+    parser.add_argument("--repository", metavar="OWNER/REPO", help="default: GITHUB_REPOSITORY")
+    parser.add_argument(
+        "--sha", metavar="SHA", help="commit for the check run (default: the PR head)"
+    )
+    parser.add_argument(
+        "--label",
+        metavar="NAME",
+        help="label added on FAIL and removed on PASS (default: do-not-merge)",
+    )
+    parser.add_argument("--no-label", action="store_true", help="do not touch labels")
+    parser.add_argument(
+        "--check-name", metavar="NAME", help="check run name (default: lumen/<gate>)"
+    )
+    parser.add_argument("--no-check", action="store_true", help="do not publish a check run")
+    parser.add_argument(
+        "--key", metavar="KEY", help="separates several sticky comments of one gate (e.g. prod-api)"
+    )
+    parser.add_argument(
+        "--history",
+        metavar="PATH",
+        help="JSONL of earlier results or a ledger: charted in the comment",
+    )
+    parser.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when the result is FAIL (report only)"
+    )
+    parser.add_argument("--config", metavar="PATH", help="config file (default: .github/lumen.yml)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def history_values(path: str, gate: str, *, limit: int = 19) -> list[float]:
+    """Headline values of earlier results of `gate`, oldest first (results or ledger lines)."""
+    from lumen.fileio import iter_jsonl
+    from lumen.reporting.comment import headline_value
+
+    values: list[float] = []
+    if not os.path.exists(path):
+        return values
+    for _, entry in iter_jsonl(path):
+        document = entry.get("result", entry) if isinstance(entry, dict) else None
+        if isinstance(document, dict) and document.get("gate") == gate:
+            headline = headline_value(document)
+            if headline:
+                values.append(headline[1])
+    return values[-limit:]
 
 
 def run(args: argparse.Namespace) -> int:
-    return not_implemented(args)
+    from lumen.reporting import comment as render
+
+    if not args.result:
+        raise UsageError("--result RESULT_JSON is required")
+    result: Any = read_json(args.result)
+    if not isinstance(result, dict) or not (result.get("verdict") or result.get("status")):
+        raise InputError(
+            "not a gate result (no 'verdict')",
+            file=args.result,
+            expected="the JSON written by a gate's --json",
+        )
+    settings = config_of(args).section("comment")
+    gate = str(result.get("gate", "gate"))
+    verdict = render.verdict_of(result)
+    ctx = gha.GitHubContext.from_env()
+    history = history_values(args.history, gate) if args.history else []
+    run_url = (
+        f"{ctx.server_url}/{ctx.repository}/actions/runs/{ctx.run_id}"
+        if ctx.repository and ctx.run_id
+        else None
+    )
+    approvers = [str(a) for a in (result.get("approval") or {}).get("approved_by", [])]
+    body = render.comment_body(
+        result, key=args.key, history=history, run_url=run_url, approvers=approvers
+    )
+    gha.add_summary(body)
+    exit_code = 2 if verdict == "FAIL" and not args.exit_zero else 0
+    repository = args.repository or ctx.repository
+    number = args.pr or ctx.pull_request_number()
+    if not repository or not number:
+        message = "no pull request to comment on (not a pull_request event and no --pr)"
+        if gha.in_actions():
+            gha.annotate(
+                "warning", message + "; the result is in the job summary", title="lumen comment"
+            )
+        elif not args.quiet:
+            print(message)
+            print(body)
+        return exit_code
+    from lumen.adapters.github_pr import report_on_pr
+
+    label = None if args.no_label else (args.label or settings.get("label") or "do-not-merge")
+    check_name = None if args.no_check else (args.check_name or f"lumen/{gate}")
+    outcome = report_on_pr(
+        repository,
+        number,
+        result,
+        body,
+        mark=render.marker(gate, args.key),
+        label=label,
+        check_name=check_name,
+        sha=args.sha,
+    )
+    if outcome.refused:
+        message = (
+            "the token may not "
+            + ", ".join(outcome.refused)
+            + " (a fork's read-only token?): the result is in the job summary; use the "
+            "workflow_run commenter for fork PRs"
+        )
+        if gha.in_actions():
+            gha.annotate("warning", message, title="lumen comment")
+        else:
+            print(f"warning: {message}")
+    summary = {
+        "comment_id": outcome.comment_id,
+        "comment": outcome.comment_action,
+        "label": outcome.label_action,
+        "check": outcome.check,
+        "refused": outcome.refused,
+        "verdict": verdict,
+    }
+    if not args.quiet:
+        print(json.dumps(summary))
+    if gha.in_actions():
+        gha.set_output("verdict", verdict)
+        gha.set_output("comment-id", str(outcome.comment_id or ""))
+    return exit_code

@@ -37,6 +37,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="always",
         help="when to send: always (default), only on FAIL, or when the verdict changed",
     )
+    parser.add_argument(
+        "--incident",
+        action="store_true",
+        help="also keep one GitHub issue for this gate: opened (or updated) on "
+        "FAIL, commented and closed on the next PASS",
+    )
+    parser.add_argument(
+        "--incident-label",
+        metavar="NAME",
+        default="incident",
+        help="label of the incident issue (default: incident)",
+    )
+    parser.add_argument(
+        "--failure-log",
+        metavar="LOGFILE",
+        help="log of the failed step: the card names its failure class",
+    )
+    parser.add_argument("--repository", metavar="OWNER/REPO", help="default: GITHUB_REPOSITORY")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -75,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
         )
         if url
     ]
-    if not targets:
-        raise UsageError("nothing to notify: give --slack, --discord and/or --webhook")
+    if not targets and not args.incident:
+        raise UsageError("nothing to notify: give --slack, --discord, --webhook and/or --incident")
     secret = args.webhook_secret or os.environ.get("LUMEN_WEBHOOK_SECRET")
     if args.webhook and not secret:
         raise UsageError(
@@ -119,7 +137,46 @@ def run(args: argparse.Namespace) -> int:
                 )
     elif not args.quiet:
         print(f"not sent: verdict {verdict} with --on {args.on}")
+    if args.incident:
+        _sync_incident(args, result)
     if args.state:
         state[_state_key(result)] = verdict
         atomic_write(args.state, json.dumps(state, indent=2, sort_keys=True) + "\n")
     return 0
+
+
+def _sync_incident(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    from lumen.adapters.github_pr import sync_incident
+    from lumen.reporting import comment as render
+
+    ctx = gha.GitHubContext.from_env()
+    repository = args.repository or ctx.repository
+    if not repository:
+        raise UsageError("--incident needs --repository or GITHUB_REPOSITORY")
+    inputs = result.get("inputs") or {}
+    key = ":".join(str(inputs[k]) for k in ("env", "service") if inputs.get(k)) or None
+    failure_class = hint = None
+    if args.failure_log:
+        from gates.failure_class import classify
+        from lumen.fileio import open_text
+
+        with open_text(args.failure_log) as handle:
+            found = classify(handle.read())
+        failure_class, hint = found.failure_class, found.hint
+    gate = str(result.get("gate", "gate"))
+    body = render.incident_body(
+        result, key=key, failure_class=failure_class, hint=hint, run_url=args.link or _run_link()
+    )
+    title = f"Lumen {gate} gate failing" + (f" ({key})" if key else "")
+    action, number = sync_incident(
+        repository,
+        result,
+        mark=render.incident_marker(gate, key),
+        body=body,
+        title=title,
+        label=args.incident_label,
+    )
+    if not args.quiet:
+        print(f"incident: {action}" + (f" #{number}" if number else ""))
+    if gha.in_actions():
+        gha.set_output("incident", str(number or ""))
