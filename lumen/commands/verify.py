@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gates.errors import InputError, UsageError
-from gates.result import Check, GateResult
+from gates.result import Check, GateResult, Verdict
 from gates.timeutil import format_timestamp
 from lumen.commands.common import add_common, now_of
 from lumen.commands.sigstore_common import add_instance_options, load_instance, settings
+from lumen.fileio import write_json
 from lumen.report import emit
 from release import verification as policy_rules
 
@@ -43,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--predicate-type", metavar="URI", help="required predicate type of a DSSE attestation"
+    )
+    parser.add_argument(
+        "--statement-out",
+        metavar="PATH",
+        help="write the verified in-toto statement of an attestation here (only if it passes)",
     )
     parser.add_argument(
         "--gate",
@@ -133,6 +139,7 @@ def verify_files(
         if statement is not None:
             entry["predicate_type"] = statement.get("predicateType")
             entry["subjects"] = statement.get("subject")
+            entry["statement"] = statement
         verified.append(entry)
 
     trust = conf.get("trust-config") or ("staging" if conf.get("staging") else "production")
@@ -155,8 +162,21 @@ def verify_files(
 
 def run(args: argparse.Namespace) -> int:
     conf = settings(args, "verify", CONFIG_KEYS)
-    result = verify_files(pairs(args), conf, generated_at=format_timestamp(now_of(args)))
-    verified = result.values.get("verified") or [{}]
+    todo = pairs(args)
+    if args.statement_out and len(todo) != 1:
+        raise UsageError("--statement-out goes with one attestation (--bundle B)")
+    result = verify_files(todo, conf, generated_at=format_timestamp(now_of(args)))
+    verified = [dict(entry) for entry in result.values.get("verified") or [{}]]
+    statement = verified[0].pop("statement", None)
+    for entry in verified[1:]:
+        entry.pop("statement", None)
+    result.values = {**result.values, "verified": verified}
+    if args.statement_out:
+        if statement is None:
+            raise InputError("the bundle signs a file, not a statement", file=todo[0][1])
+        # Only evidence that passed is handed on: a rejected statement is not written.
+        if result.verdict is not Verdict.FAIL:
+            write_json(args.statement_out, statement)
     return emit(
         result,
         args,

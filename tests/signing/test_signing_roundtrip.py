@@ -613,3 +613,16 @@ def test_a_plain_signature_is_not_an_attestation(
         "--predicate-type", PREDICATES["gate-result"], str(github_signed),
     )  # fmt: skip
     assert code == 2 and failed(result) == {"predicate-type"}
+
+
+def test_statement_out_only_for_a_passing_attestation(
+    sigstore_instance: SigstoreInstance, attested: dict[str, Path], artifact: Path, tmp_path: Path
+) -> None:
+    statement = tmp_path / "statement.json"
+    base = ["--bundle", str(attested["gate-result"]), "--statement-out", str(statement)]
+    code, result = verify(sigstore_instance, tmp_path, *base, "--repository", "octo-org/other")
+    assert code == 2 and not statement.exists()
+    assert result is not None and "statement" not in result["verified"][0]
+    code, _ = verify(sigstore_instance, tmp_path, *base, "--repository", GH.repository)
+    assert code == 0
+    assert json.loads(statement.read_text())["predicate"]["gate"] == "integrated"
