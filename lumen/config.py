@@ -11,14 +11,14 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from gates.errors import ConfigError
 from lumen.resources import policy_path
 from lumen.schema import validate_config
-from lumen.yamlpos import Located, load_yaml
+
+if TYPE_CHECKING:  # PyYAML is imported only when there is YAML to read (fast start)
+    from lumen.yamlpos import Located
 
 DEFAULT_PATH = ".github/lumen.yml"
 ENV_ALIASES = {"production": "prod", "staging": "stage", "development": "dev"}
@@ -35,6 +35,8 @@ def shipped_defaults(section: str) -> dict[str, Any]:
     path = policy_path("defaults", f"{section}.yml")
     if not path.exists():
         return {}
+    import yaml
+
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ConfigError("shipped defaults must be a mapping", file=str(path))
@@ -119,6 +121,8 @@ def load_config(path: str | None, *, required: bool = False) -> Config:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config: {exc.strerror}", file=str(path)) from None
+    from lumen.yamlpos import load_yaml
+
     located = load_yaml(text, str(path))
     data = located.data
     if data is None:
