@@ -107,4 +107,6 @@ def run(args: argparse.Namespace) -> int:
 
     if gha.in_actions():
         gha.set_output("id", event["id"])
+        if args.json:
+            gha.set_output("json", args.json)
     return 0
