@@ -401,3 +401,28 @@ def test_kubernetes_bad_manifest_sarif_and_junit(
     assert suite is not None
     assert suite.get("tests") == "12"
     assert suite.get("failures") == "11"
+
+
+def test_settings_from_the_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`policy:` keys are the flags' names; an environment block overrides the top level."""
+    folder = tmp_path / "p"
+    write(folder / "a.rego", 'package team.a\nimport rego.v1\nwarn contains "a warns" if true\n')
+    config = write(
+        tmp_path / "lumen.yml",
+        f"""
+        policy:
+          rego: [{folder}]
+          namespace: [team.a]
+        environments:
+          prod:
+            policy:
+              fail-on-warn: true
+        """,
+    )
+    doc = write(tmp_path / "d.yaml", "x: 1\n")
+    assert run(capsys, "--config", str(config), str(doc))[0] == 0
+    assert run(capsys, "--config", str(config), "--env", "production", str(doc))[0] == 2
+    bad = write(tmp_path / "bad.yml", "policy:\n  fail-on-warn: sometimes\n")
+    code, _, err = run(capsys, "--config", str(bad), str(doc))
+    assert code == 1
+    assert f"{bad}:2: policy.fail-on-warn:" in err
