@@ -672,7 +672,7 @@ class Root:
     def search(self, query: str, type: str, **page: Any) -> dict[str, Any]:
         if type != "ISSUE":
             raise GraphQLError(f"the double models search(type: ISSUE) only, not {type}")
-        matches = self._search_issues(query)
+        matches = search_issues(self.st, query)
         total = len(matches)
         out = connection(
             "search",
@@ -691,63 +691,67 @@ class Root:
         )
         return out
 
-    def _search_issues(self, query: str) -> list[tuple[gs.Repo, gs.Issue]]:
-        try:
-            tokens = shlex.split(query)
-        except ValueError:
-            tokens = query.split()
-        repos: list[gs.Repo] = []
-        tests: list[Callable[[gs.Repo, gs.Issue], bool]] = []
-        sort = "created-desc"
-        words: list[str] = []
-        for token in tokens:
-            negate = token.startswith("-")
-            key, sep, value = token.lstrip("-").partition(":")
-            if not sep:
-                words.append(token.lower())
-                continue
-            test: Callable[[gs.Repo, gs.Issue], bool] | None = None
-            if key == "repo":
-                found = self.st.find_repo(*value.split("/", 1)) if "/" in value else None
-                if found is None:
-                    raise GraphQLError(f"search: repository {value!r} is unknown to the double")
-                repos.append(found)
-            elif key in ("is", "type", "state"):
-                test = _IS.get(value)
-                if test is None:
-                    raise GraphQLError(f"search: qualifier {token!r} is not modelled by the double")
-            elif key == "label":
-                names = {n.lower() for n in value.split(",")}
-                test = lambda r, i, names=names: bool(names & {n.lower() for n in i.labels})  # noqa: E731
-            elif key in ("merged", "created", "closed", "updated"):
-                test = _date_test(key, value)
-            elif key == "author":
-                test = lambda r, i, v=value: i.user.lower() == v.lower()  # noqa: E731
-            elif key == "base":
-                test = lambda r, i, v=value: bool(i.pull and i.pull.base_ref == v)  # noqa: E731
-            elif key == "head":
-                test = lambda r, i, v=value: bool(i.pull and i.pull.head_ref == v)  # noqa: E731
-            elif key == "sort":
-                sort = value
-            else:
-                raise GraphQLError(f"search: qualifier {key!r} is not modelled by the double")
-            if test is not None:
-                tests.append((lambda r, i, t=test: not t(r, i)) if negate else test)
-        pool = repos or list(self.st.repos.values())
-        hits = [
-            (r, i)
-            for r in pool
-            for i in r.issues.values()
-            if all(t(r, i) for t in tests)
-            and all(w in f"{i.title} {i.body or ''}".lower() for w in words)
-        ]
-        field, _, direction = sort.partition("-")
-        key_of: dict[str, Callable[[tuple[gs.Repo, gs.Issue]], Any]] = {
-            "created": lambda p: (p[1].created_at, p[1].number),
-            "updated": lambda p: (p[1].updated_at or p[1].created_at, p[1].number),
-        }
-        hits.sort(key=key_of.get(field, key_of["created"]), reverse=direction != "asc")
-        return hits
+
+def search_issues(state: gs.State, query: str) -> list[tuple[gs.Repo, gs.Issue]]:
+    """Issues and pull requests matching a GitHub search query (the qualifiers products use:
+    repo, is/type/state, label, merged/created/closed/updated ranges, author, base, head,
+    sort); an unmodelled qualifier is an error rather than a silent match-all."""
+    try:
+        tokens = shlex.split(query)
+    except ValueError:
+        tokens = query.split()
+    repos: list[gs.Repo] = []
+    tests: list[Callable[[gs.Repo, gs.Issue], bool]] = []
+    sort = "created-desc"
+    words: list[str] = []
+    for token in tokens:
+        negate = token.startswith("-")
+        key, sep, value = token.lstrip("-").partition(":")
+        if not sep:
+            words.append(token.lower())
+            continue
+        test: Callable[[gs.Repo, gs.Issue], bool] | None = None
+        if key == "repo":
+            found = state.find_repo(*value.split("/", 1)) if "/" in value else None
+            if found is None:
+                raise GraphQLError(f"search: repository {value!r} is unknown to the double")
+            repos.append(found)
+        elif key in ("is", "type", "state"):
+            test = _IS.get(value)
+            if test is None:
+                raise GraphQLError(f"search: qualifier {token!r} is not modelled by the double")
+        elif key == "label":
+            names = {n.lower() for n in value.split(",")}
+            test = lambda r, i, names=names: bool(names & {n.lower() for n in i.labels})  # noqa: E731
+        elif key in ("merged", "created", "closed", "updated"):
+            test = _date_test(key, value)
+        elif key == "author":
+            test = lambda r, i, v=value: i.user.lower() == v.lower()  # noqa: E731
+        elif key == "base":
+            test = lambda r, i, v=value: bool(i.pull and i.pull.base_ref == v)  # noqa: E731
+        elif key == "head":
+            test = lambda r, i, v=value: bool(i.pull and i.pull.head_ref == v)  # noqa: E731
+        elif key == "sort":
+            sort = value
+        else:
+            raise GraphQLError(f"search: qualifier {key!r} is not modelled by the double")
+        if test is not None:
+            tests.append((lambda r, i, t=test: not t(r, i)) if negate else test)
+    pool = repos or list(state.repos.values())
+    hits = [
+        (r, i)
+        for r in pool
+        for i in r.issues.values()
+        if all(t(r, i) for t in tests)
+        and all(w in f"{i.title} {i.body or ''}".lower() for w in words)
+    ]
+    field, _, direction = sort.partition("-")
+    key_of: dict[str, Callable[[tuple[gs.Repo, gs.Issue]], Any]] = {
+        "created": lambda p: (p[1].created_at, p[1].number),
+        "updated": lambda p: (p[1].updated_at or p[1].created_at, p[1].number),
+    }
+    hits.sort(key=key_of.get(field, key_of["created"]), reverse=direction != "asc")
+    return hits
 
 
 _DEPLOYMENT_STATE = {

@@ -1284,3 +1284,35 @@ def collaborator_permission(d: GitHubDouble, req: Req) -> Resp:
     }
     user["role_name"] = permission
     return Resp(200, {"permission": legacy, "role_name": permission, "user": user})
+
+
+@route("GET /search/issues")
+def search_issues(d: GitHubDouble, req: Req) -> Resp:
+    from graphql import GraphQLError
+
+    from harness.github_graphql import SEARCH_LIMIT
+    from harness.github_graphql import search_issues as search
+
+    query = req.query.get("q", "")
+    if req.query.get("sort"):
+        query += f" sort:{req.query['sort']}-{req.query.get('order', 'desc')}"
+    try:
+        hits = search(d.state, query)
+    except GraphQLError as err:
+        raise _invalid("Search", "q", "invalid", err.message) from None
+    resp = Resp()
+    page = d.page(req, hits[:SEARCH_LIMIT], resp)
+    items = []
+    for r, issue in page:
+        item = d.issue_obj(r, issue)
+        item["score"] = 1.0
+        if item.get("body") is None:
+            del item["body"]  # optional here, and not nullable as in `issue`
+        items.append(item)
+    resp.body = {
+        "total_count": len(hits),
+        "incomplete_results": False,
+        "items": items,
+        "search_type": "lexical",
+    }
+    return resp

@@ -616,3 +616,23 @@ def test_request_budget_runs_out(github_double: GitHubDouble, gh: Github) -> Non
         repo.get_pull(1)
     assert err.value.status == 403
     assert err.value.headers["x-ratelimit-remaining"] == "0"
+
+
+def test_rest_search_issues_shares_the_graphql_search(
+    github_double: GitHubDouble, gh: Github
+) -> None:
+    st = github_double.state
+    for day in range(1, 6):
+        st.add_pull(f"PR {day}", merged_at=f"2024-01-0{day}T12:00:00Z", labels=["fix"])
+    st.add_issue("An incident", labels=["incident"])
+    found = gh.search_issues("is:pr is:merged merged:>=2024-01-03", repo=REPO)
+    assert found.totalCount == 3
+    assert sorted(i.number for i in found) == [3, 4, 5]
+    assert [i.title for i in gh.search_issues("is:issue label:incident", repo=REPO)] == [
+        "An incident"
+    ]
+    headers = {"Authorization": f"token {github_double.token}"}
+    unknown = requests.get(
+        f"{github_double.url}/search/issues?q=repo:{REPO}+reactions:>5", headers=headers, timeout=10
+    )
+    assert unknown.status_code == 422  # an unmodelled qualifier never silently matches all
