@@ -84,7 +84,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "SLO error rate and multi-window burn rate from Prometheus or samples, gated",
         "target",
         "orange",
-        _gate(**{"error-rate": "errors / requests", "burn-rate": "error rate / (1 - objective)"}),
+        _gate(**{"burn-rate": "burn rate of the shortest window: error rate / (1 - objective)"}),
     ),
     "policy-gate": ActionSpec(
         "policy",
@@ -92,7 +92,11 @@ ACTIONS: dict[str, ActionSpec] = {
         "PromQL metric rule packs and Rego document policies, with SARIF for code scanning",
         "shield",
         "purple",
-        _gate(),
+        _gate(
+            failed="number of failing rules",
+            warned="number of warning rules",
+            sarif="path of the SARIF file, when the sarif input names one",
+        ),
     ),
     "integrated-gate": ActionSpec(
         "integrated",
@@ -103,6 +107,7 @@ ACTIONS: dict[str, ActionSpec] = {
         _gate(
             score="ROI/SLO weighted score (0-100)",
             overall="maturity overall (0-1)",
+            **{"burn-rate": "SLO burn rate used by the composite"},
         ),
     ),
     "record-event": ActionSpec(
@@ -111,7 +116,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "Append a deploy, rollback or flipback event to the deploy log (and the ledger)",
         "edit-3",
         "gray-dark",
-        {"json": JSON},
+        {"id": "id of the recorded event", "json": JSON},
     ),
     "loop-sampler": ActionSpec(
         "sample",
@@ -119,7 +124,12 @@ ACTIONS: dict[str, ActionSpec] = {
         "Compute the loop's signals and push them to a Prometheus Pushgateway or a textfile",
         "clock",
         "blue",
-        {"verdict": VERDICT + " (of the sampled gates)", "json": JSON},
+        {
+            "verdict": VERDICT + " (worst of the sampled gates)",
+            "status": "delivery status (spooled when the Pushgateway could not be reached)",
+            "history": "path of the run history (JSONL)",
+            "json": JSON,
+        },
     ),
     "sbom": ActionSpec(
         "sbom",
@@ -127,7 +137,11 @@ ACTIONS: dict[str, ActionSpec] = {
         "CycloneDX 1.6 SBOM from a Python environment, lock files and release artifacts",
         "package",
         "yellow",
-        {"path": "path of the SBOM written", "json": JSON},
+        {
+            "path": "path of the SBOM written",
+            "components": "number of components in the SBOM",
+            "json": JSON,
+        },
     ),
     "sign": ActionSpec(
         "sign",
@@ -143,7 +157,12 @@ ACTIONS: dict[str, ActionSpec] = {
         "Verify a Sigstore bundle against an identity policy (repository, ref, workflow)",
         "check-square",
         "purple",
-        {"verdict": VERDICT, "json": JSON},
+        {
+            "verdict": VERDICT,
+            "identity": "the verified signing identity",
+            "issuer": "the OIDC issuer of that identity",
+            "json": JSON,
+        },
     ),
     "release-notes": ActionSpec(
         "notes",

@@ -1,0 +1,245 @@
+"""Each shipped action, run by the composite-action runner on the bundled example data
+(`examples/`: loop events, deploy events, SLO samples, `.github/lumen.yml`), end to end.
+
+The gates' numbers are proven by their own known-answer tests; here the point is the wiring
+from inputs to flags and from the result to the outputs: every declared value output equals
+the value in the result JSON the same run wrote, the exit code follows the verdict, and the
+outputs a workflow relies on are there.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from harness.action_runner import ActionResult, Runner
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-11-20T18:00:00Z"
+CONFIG = ".github/lumen.yml"
+# Outputs that are not values of the result JSON.
+NOT_VALUES = {
+    *("verdict", "json", "log", "failure-class", "path", "bundles", "body", "release-url"),
+    *("sarif", "burn-rate", "failed", "warned"),
+}
+
+
+@pytest.fixture
+def examples(tmp_path: Path) -> Path:
+    """A copy of examples/ as the job's workspace (actions may write next to the data)."""
+    workspace = tmp_path / "workspace"
+    shutil.copytree(ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
+    return workspace
+
+
+def declared_outputs(action: str) -> list[str]:
+    meta = yaml.safe_load((ROOT / "actions" / action / "action.yml").read_text(encoding="utf-8"))
+    return list(meta["outputs"])
+
+
+def result_json(result: ActionResult) -> dict[str, Any]:
+    path = Path(result.outputs["json"])
+    assert path.is_file(), f"json output {path} does not exist\n{result.log}"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def value_in(document: dict[str, Any], name: str) -> Any:
+    """`success-rate` -> document["success_rate"], else a nested object's "success_rate"."""
+    key = name.replace("-", "_")
+    if key in document:
+        found = document[key]
+        # e.g. the integrated gate's `score` block carries its own `score`
+        return found[key] if isinstance(found, dict) and key in found else found
+    for value in document.values():
+        if isinstance(value, dict) and key in value:
+            return value[key]
+    raise KeyError(name)
+
+
+def assert_same(output: str, value: Any, name: str) -> None:
+    """Outputs print numbers with 6 significant digits (or 3 decimals for maturity)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        assert float(output) == pytest.approx(value, abs=5e-4), name
+    else:
+        assert output == as_output(value), name
+
+
+def as_output(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def assert_gate_wiring(action: str, result: ActionResult) -> dict[str, Any]:
+    """Exit code by verdict, verdict output = JSON verdict, every value output = JSON value."""
+    document = result_json(result)
+    verdict = document["verdict"]
+    assert result.outputs["verdict"] == verdict
+    assert result.returncode == (2 if verdict == "FAIL" else 0), result.log
+    assert result.outputs["failure-class"] == ""
+    for name in declared_outputs(action):
+        if name in NOT_VALUES:
+            continue
+        assert_same(result.outputs[name], value_in(document, name), name)
+    assert verdict in result.summary or document.get("gate", "") in result.summary
+    return document
+
+
+def test_maturity_gate(run_action: Runner, examples: Path) -> None:
+    result = run_action(
+        "maturity-gate",
+        {"events": "events.jsonl", "config": CONFIG, "now": NOW, "window": "6h\n24h"},
+    )
+    document = assert_gate_wiring("maturity-gate", result)
+    assert 0.0 <= float(result.outputs["overall"]) <= 1.0
+    assert result.outputs["hint"] in {"tighten", "relax", "steady"}
+    assert document["inputs"]
+
+
+def test_roi_gate(run_action: Runner, examples: Path) -> None:
+    result = run_action(
+        "roi-gate", {"deploys": "deploys.jsonl", "config": CONFIG, "now": NOW, "env": "prod"}
+    )
+    assert_gate_wiring("roi-gate", result)
+    assert int(result.outputs["deploys"]) > 0
+
+
+def test_slo_gate(run_action: Runner, examples: Path) -> None:
+    result = run_action("slo-gate", {"samples": "slo-samples.json", "config": CONFIG, "now": NOW})
+    assert_gate_wiring("slo-gate", result)
+
+
+def test_integrated_gate_passes_on_the_examples(run_action: Runner, examples: Path) -> None:
+    # The same run as `make demo`, which must exit 0.
+    result = run_action(
+        "integrated-gate",
+        {"events": "events.jsonl", "deploys": "deploys.jsonl", "config": CONFIG, "now": NOW},
+    )
+    assert_gate_wiring("integrated-gate", result)
+    assert result.outputs["verdict"] in {"PASS", "WARN"}
+    assert 0 <= float(result.outputs["score"]) <= 100
+
+
+def test_integrated_gate_threshold_input_can_fail_it(run_action: Runner, examples: Path) -> None:
+    result = run_action(
+        "integrated-gate",
+        {
+            "events": "events.jsonl",
+            "deploys": "deploys.jsonl",
+            "config": CONFIG,
+            "now": NOW,
+            "min-overall": "0.99",
+        },
+    )
+    assert_gate_wiring("integrated-gate", result)
+    assert result.outputs["verdict"] == "FAIL"
+    assert any(a["level"] == "error" for a in result.annotations)
+
+
+def test_record_event_appends_one_event(run_action: Runner, examples: Path) -> None:
+    before = (examples / "deploys.jsonl").read_text(encoding="utf-8").count("\n")
+    result = run_action(
+        "record-event",
+        {
+            "deploys": "deploys.jsonl",
+            "env": "prod",
+            "service": "checkout",
+            "action": "deploy",
+            "version": "9.9.9",
+            "result": "success",
+            "author": "octocat",
+            "now": NOW,
+        },
+    )
+    assert result.returncode == 0, result.log
+    lines = (examples / "deploys.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == before + 1
+    event = json.loads(lines[-1])
+    assert (event["env"], event["service"], event["version"], event["result"]) == (
+        "prod",
+        "checkout",
+        "9.9.9",
+        "success",
+    )
+    assert event["author"] == "octocat"
+
+
+def test_loop_sampler_writes_a_textfile(run_action: Runner, examples: Path) -> None:
+    result = run_action(
+        "loop-sampler",
+        {
+            "events": "events.jsonl",
+            "deploys": "deploys.jsonl",
+            "config": CONFIG,
+            "now": NOW,
+            "textfile": "lumen.prom",
+        },
+    )
+    assert result.returncode == 0, result.log
+    exposition = (examples / "lumen.prom").read_text(encoding="utf-8")
+    assert "# TYPE lumen_maturity_overall gauge" in exposition
+    assert "lumen_deploy_success_rate" in exposition
+
+
+def test_flipback_execute_needs_confirmation(run_action: Runner, examples: Path) -> None:
+    before = (examples / "deploys.jsonl").read_bytes()
+    result = run_action(
+        "flipback",
+        {
+            "mode": "execute",
+            "platform": "none",
+            "deploys": "deploys.jsonl",
+            "env": "prod",
+            "service": "api",
+            "now": NOW,
+        },
+    )
+    assert result.returncode == 1
+    assert (examples / "deploys.jsonl").read_bytes() == before
+
+
+def test_sbom_of_a_requirements_file(run_action: Runner, examples: Path) -> None:
+    (examples / "requirements.txt").write_text("pyyaml==6.0.2\nrequests==2.32.3\n")
+    result = run_action(
+        "sbom",
+        {"requirements": "requirements.txt", "output": "sbom.cdx.json", "now": NOW},
+    )
+    assert result.returncode == 0, result.log
+    assert result.outputs["path"] == "sbom.cdx.json"
+    bom = json.loads((examples / "sbom.cdx.json").read_text(encoding="utf-8"))
+    assert bom["bomFormat"] == "CycloneDX" and bom["specVersion"] == "1.6"
+    names = {c["name"].lower() for c in bom["components"]}
+    assert {"pyyaml", "requests"} <= names
+
+
+def test_notify_posts_a_signed_webhook(
+    run_action: Runner, examples: Path, webhook_receiver: Any
+) -> None:
+    gate = run_action(
+        "integrated-gate",
+        {"events": "events.jsonl", "deploys": "deploys.jsonl", "config": CONFIG, "now": NOW},
+    )
+    result = run_action(
+        "notify",
+        {
+            "result": gate.outputs["json"],
+            "webhook": webhook_receiver.url + "/hook",
+            "webhook-secret": "example-secret-123",
+        },
+    )
+    assert result.returncode == 0, result.log
+    assert "example-secret-123" in result.masks
+    assert webhook_receiver.url + "/hook" in result.masks
+    assert len(webhook_receiver.requests) == 1
+    request = webhook_receiver.requests[0]
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert headers["x-lumen-signature"].startswith("sha256=")
+    assert "x-lumen-timestamp" in headers
+    shown = [line for line in result.log.splitlines() if not line.startswith("::add-mask::")]
+    assert not any("example-secret-123" in line for line in shown)
