@@ -113,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
             "--prometheus with SLO queries, or --hz with a live source"
         )
     windows = c.windows_of(settings)
+    # Usage problems of --hz stop the run before anything is read or pushed.
+    plan = c.live_plan(settings) if settings.get("hz") else None
     if events:
         out.guard("maturity", lambda: c.maturity(out, config, str(events), windows, now))
     if deploys or github:
@@ -154,8 +156,8 @@ def run(args: argparse.Namespace) -> int:
                 now=now,
             ),
         )
-    if settings.get("hz"):
-        out.guard("hz", lambda: c.live(out, config, args, settings))
+    if plan is not None:
+        out.guard("hz", lambda: c.live(out, config, args, plan))
 
     for gate, verdict in out.verdicts.items():
         out.main.add("lumen_gate_verdict", verdict.gauge, gate=gate)
@@ -323,8 +325,8 @@ def _flush_spool(
     by_group: dict[str, list[Any]] = {}
     for entry in spool.entries():
         by_group.setdefault(entry.group, []).append(entry)
+    deliverable = []
     for gid, entries in by_group.items():
-        newest = entries[-1]
         superseded = entries if gid in current else entries[:-1]
         for entry in superseded:
             history.append(
@@ -340,25 +342,28 @@ def _flush_spool(
                 },
             )
             spool.remove(entry)
-        if gid in current:
-            continue
+        if gid not in current:
+            deliverable.append(entries[-1])
+    for entry in deliverable:
         try:
-            gateway.put(JOB, newest.grouping, newest.exposition)
+            gateway.put(JOB, entry.grouping, entry.exposition)
         except PushError as exc:
-            warn(f"spooled run {newest.run_id} still not delivered: {exc}")
-            continue
+            # The gateway is down or refusing: the other spooled groups would only spend the
+            # same retries and deadline each. They stay spooled for the next run.
+            warn(f"spooled run {entry.run_id} still not delivered: {exc}")
+            break
         history.append(
             history_path,
             {
                 "type": "spool",
                 "action": "delivered",
-                "run_id": newest.run_id,
-                "ts": newest.ts,
-                "grouping": newest.grouping,
+                "run_id": entry.run_id,
+                "ts": entry.ts,
+                "grouping": entry.grouping,
                 "by_run": run_id,
             },
         )
-        spool.remove(newest)
+        spool.remove(entry)
 
 
 def _summary(record: dict[str, Any]) -> str:

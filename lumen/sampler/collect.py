@@ -209,7 +209,7 @@ def slo(
     env, svc = out.main.grouping.get("env") or None, out.main.grouping.get("service") or None
     outcome, inputs = slo_cmd.evaluate(
         config,
-        sub_args(args),
+        sub_args(args, prometheus=prometheus),
         env=env,
         service=svc,
         now=now,
@@ -345,20 +345,21 @@ def _after_labels(line: str, brace: int) -> str:
     return ""
 
 
-def live(
-    out: Collected,
-    config: Config,
-    args: argparse.Namespace,
-    settings: Mapping[str, Any],
-    *,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> None:
-    """Sample a live metrics endpoint and/or Prometheus queries `hz` times a second for
-    `duration`, then push mean, p95 and stdev of each (bounded: at most 100 Hz, 24 h and
-    100,000 ticks)."""
-    from gates.sampling import aggregate
+@dataclass(frozen=True)
+class LivePlan:
+    """What `--hz` mode will do, validated before any source is read."""
 
+    hz: float
+    duration: timedelta
+    ticks: int
+    url: str | None
+    metrics: list[str]
+    queries: list[tuple[str, str]]
+
+
+def live_plan(settings: Mapping[str, Any]) -> LivePlan:
+    """Validate `--hz`/`--duration` and the live sources (bounded: at most 100 Hz, 24 h and
+    100,000 ticks)."""
     hz = float(settings["hz"])
     if not 0 < hz <= MAX_HZ:
         raise UsageError(f"--hz must be in (0, {MAX_HZ:g}]", field="--hz")
@@ -371,7 +372,7 @@ def live(
             f"--hz x --duration is {ticks} samples; the bound is {MAX_TICKS}", field="--hz"
         )
     url = settings.get("sample-url")
-    metrics = list(settings.get("sample-metric") or [])
+    metrics = [str(m) for m in settings.get("sample-metric") or []]
     queries: list[tuple[str, str]] = []
     for item in settings.get("sample-query") or []:
         name, sep, promql = str(item).partition("=")
@@ -384,6 +385,24 @@ def live(
         raise UsageError("--sample-url needs at least one --sample-metric NAME")
     if not url and not queries:
         raise UsageError("--hz needs --sample-url with --sample-metric, or --sample-query")
+    return LivePlan(hz, duration, ticks, str(url) if url else None, metrics, queries)
+
+
+def live(
+    out: Collected,
+    config: Config,
+    args: argparse.Namespace,
+    plan: LivePlan,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Sample a live metrics endpoint and/or Prometheus queries `hz` times a second for
+    `duration` on a fixed schedule, then push mean, p95 and stdev of each."""
+    from gates.sampling import aggregate
+
+    hz, ticks, url, metrics, queries = plan.hz, plan.ticks, plan.url, plan.metrics, plan.queries
+    duration = plan.duration
     connection = None
     if queries:
         from lumen.adapters.prometheus import PrometheusConnection
@@ -402,7 +421,7 @@ def live(
                 sleep(delay)
             if url:
                 try:
-                    response = session.get(str(url), timeout=max(0.5, 1 / hz))
+                    response = session.get(url, timeout=max(0.5, 1 / hz))
                     response.raise_for_status()
                     found = parse_text_values(response.text, metrics)
                 except requests.RequestException:

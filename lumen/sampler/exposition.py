@@ -67,14 +67,6 @@ class Series:
     def to_dict(self) -> dict[str, object]:
         return {"name": self.name, "labels": dict(self.labels), "value": self.value}
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> Series:
-        labels = data.get("labels") or {}
-        assert isinstance(labels, Mapping)
-        value = data["value"]
-        assert isinstance(value, int | float)
-        return cls(str(data["name"]), float(value), {str(k): str(v) for k, v in labels.items()})
-
 
 def escape_label_value(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

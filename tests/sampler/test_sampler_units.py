@@ -447,3 +447,59 @@ def test_hz_bounds_and_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main([*base(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "nothing to sample" in err
+
+
+# ------------------------------------------------------------------------------ config, matrix
+
+
+def test_config_sections_validate_and_feed_the_sampler(tmp_path: Path) -> None:
+    config = tmp_path / "lumen.yml"
+    config.write_text(
+        "version: 1\n"
+        "sampler:\n"
+        f"  events: {EX / 'events.jsonl'}\n"
+        "  window: [24h]\n"
+        f"  textfile: {tmp_path / 'cfg.prom'}\n"
+        "  push-retries: 1\n"
+        "  spool-max-bytes: 4096\n"
+        "resonance:\n"
+        "  min-coherence: 0.5\n"
+        "  weights: {safety: 2}\n"
+    )
+    assert main(["config", "check", str(config)]) == 0
+    assert main([*base(tmp_path), "--config", str(config), "--quiet"]) == 0
+    text = (tmp_path / "cfg.prom").read_text()
+    assert 'window="24h"' in text and 'window="6h"' not in text
+    bad = tmp_path / "bad.yml"
+    bad.write_text("version: 1\nsampler:\n  spool-max-bytes: 10\n  bogus: 1\n")
+    assert main(["config", "check", str(bad)]) == 1
+    bad.write_text("version: 1\nresonance:\n  weights: {symmetry: -1}\n")
+    assert main(["config", "check", str(bad)]) == 1
+
+
+def test_roi_matrix_gets_one_group_per_env_service(tmp_path: Path) -> None:
+    config = ["--config", str(EX / ".github" / "lumen.yml")]  # roi: {matrix: true}
+    out = tmp_path / "r.json"
+    argv = [*base(tmp_path), *config, "--deploys", str(EX / "deploys.jsonl")]
+    # No --env/--service: the main group is every deploy, each env x service gets its own.
+    assert main([*argv, "--json", str(out), "--textfile", str(tmp_path / "m.prom")]) == 0
+    doc = json.loads(out.read_text())
+    roi_json = tmp_path / "roi.json"
+    main(["roi", *config, "--deploys", str(EX / "deploys.jsonl"), "--now", NOW,
+          "--json", str(roi_json), "--quiet"])  # fmt: skip
+    roi_doc = json.loads(roi_json.read_text())
+    assert roi_doc["verdict"] == doc["verdicts"]["roi"]
+    groups = {(g["grouping"]["env"], g["grouping"]["service"]): g for g in doc["groups"]}
+    scopes = {(row["env"], row["service"]) for row in roi_doc["matrix"]}
+    assert set(groups) == {("", ""), *scopes} and len(scopes) >= 2
+    text = (tmp_path / "m.prom").read_text()
+    for env, service in scopes:
+        assert f'lumen_deploys{{env="{env}",service="{service}"}}' in text
+    for (env, service), group in groups.items():
+        if not env:
+            continue
+        rate = next(s["value"] for s in group["series"] if s["name"] == "lumen_rollback_rate")
+        one = tmp_path / f"{env}-{service}.json"
+        main(["roi", "--deploys", str(EX / "deploys.jsonl"), "--now", NOW, "--env", env,
+              "--service", service, "--json", str(one), "--quiet"])  # fmt: skip
+        assert rate == json.loads(one.read_text())["rollback_rate"]
