@@ -66,6 +66,7 @@ import base64
 import fnmatch
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -268,12 +269,16 @@ class GitHubDouble:
         path: str | None = None,
     ) -> None:
         """Primary rate limit: `status` (403 or 429) with remaining 0 and the reset epoch."""
-        reset = int(self.state.now().timestamp()) + reset_in
-        self.fail(
+        fault = self._primary_limit(status, reset_in)
+        self.faults.append(Fault(status, method, path, times, fault.headers, fault.body))
+
+    def _primary_limit(self, status: int = 403, reset_in: int = 1) -> Fault:
+        reset = int(time.time()) + reset_in  # clients compare it with their wall clock
+        return Fault(
             status,
-            method=method,
-            path=path,
-            times=times,
+            None,
+            None,
+            1,
             headers={
                 "x-ratelimit-limit": str(self.rate_limit_total),
                 "x-ratelimit-remaining": "0",
@@ -289,9 +294,7 @@ class GitHubDouble:
 
     def _budget_exhausted(self) -> Fault:
         """Every request past `rate_limit_total` (a test may lower it to model a small budget)."""
-        self.rate_limit(times=1)
-        fault = self.faults.pop()
-        return fault
+        return self._primary_limit(403, 3600)
 
     def secondary_rate_limit(
         self,
@@ -426,7 +429,7 @@ class GitHubDouble:
 
         if method in WRITE_METHODS and not policy.write:
             return self._finish(record, op, Resp(403, _error_body(403, NOT_ACCESSIBLE)))
-        if not policy.read_org and (op.template.startswith(("/orgs/", "/teams/"))):
+        if not policy.read_org and ("/teams" in op.template or "/members" in op.template):
             status = policy.org_denied_status
             message = NOT_ACCESSIBLE if status == 403 else "Not Found"
             return self._finish(record, op, Resp(status, _error_body(status, message)))
@@ -440,10 +443,10 @@ class GitHubDouble:
             with self.state.lock:
                 resp = handler(self, req)
         except ApiError as err:
-            payload = _error_body(err.status, err.message, **err.extra)
+            error_body = _error_body(err.status, err.message, **err.extra)
             if err.errors:
-                payload["errors"] = err.errors
-            resp = Resp(err.status, payload)
+                error_body["errors"] = err.errors
+            resp = Resp(err.status, error_body)
         except NotFoundError:
             resp = Resp(404, _error_body(404, "Not Found"))
         return self._finish(record, op, resp)
@@ -497,7 +500,7 @@ class GitHubDouble:
             "x-ratelimit-limit": str(self.rate_limit_total),
             "x-ratelimit-remaining": str(self.rate_limit_total - used),
             "x-ratelimit-used": str(used),
-            "x-ratelimit-reset": str(int(self.state.now().timestamp()) + 3600),
+            "x-ratelimit-reset": str(int(time.time()) + 3600),
             "x-ratelimit-resource": resource,
         }
 
@@ -886,7 +889,8 @@ class GitHubDouble:
 
     def check_run_obj(self, r: gs.Repo, run: gs.CheckRun) -> Any:
         out = self.contract.skeleton("check-run")
-        output = {"title": None, "summary": None, "text": None, "annotations_count": 0}
+        output: dict[str, Any] = {"title": None, "summary": None, "text": None}
+        output["annotations_count"] = 0
         output.update({k: v for k, v in run.output.items() if k in output})
         output["annotations_url"] = self.api(
             f"/repos/{r.full_name}/check-runs/{run.id}/annotations"

@@ -103,14 +103,14 @@ def execute(double: GitHubDouble, request: Any, policy: TokenPolicy) -> dict[str
         }
     try:
         document = graphql.parse(request["query"])
-    except GraphQLError as err:
-        double.violation(f"GraphQL syntax error: {err.message}")
-        return {"errors": [err.formatted]}
-    errors = graphql.validate(schema(), document)
-    if errors:
-        for err in errors:
-            double.violation(f"GraphQL query does not match GitHub's schema: {err.message}")
-        return {"errors": [err.formatted for err in errors]}
+    except GraphQLError as syntax:
+        double.violation(f"GraphQL syntax error: {syntax.message}")
+        return {"errors": [syntax.formatted]}
+    invalid = graphql.validate(schema(), document)
+    if invalid:
+        for problem in invalid:
+            double.violation(f"GraphQL query does not match GitHub's schema: {problem.message}")
+        return {"errors": [problem.formatted for problem in invalid]}
     operations = [d for d in document.definitions if isinstance(d, graphql.OperationDefinitionNode)]
     if any(o.operation == graphql.OperationType.MUTATION for o in operations) and not policy.write:
         return {
@@ -129,15 +129,15 @@ def execute(double: GitHubDouble, request: Any, policy: TokenPolicy) -> dict[str
     out: dict[str, Any] = {"data": result.data}
     if result.errors:
         formatted = []
-        for err in result.errors:
-            item = dict(err.formatted)
-            original = err.original_error
-            if isinstance(original, GitHubGraphQLError) or (isinstance(err, GitHubGraphQLError)):
-                kind = (original or err).extensions.get("type")  # type: ignore[union-attr]
-                item["type"] = kind
+        for error in result.errors:
+            item = dict(error.formatted)
+            github_error = error.original_error or error
+            if isinstance(github_error, GitHubGraphQLError):
+                # GitHub's own error shape: a top-level `type`, no `extensions`
+                item["type"] = (github_error.extensions or {}).get("type")
                 item.pop("extensions", None)
             else:
-                double.violation(f"GraphQL execution failed: {err.message} at {err.path}")
+                double.violation(f"GraphQL execution failed: {error.message} at {error.path}")
             formatted.append(item)
         out["errors"] = formatted
     return out
