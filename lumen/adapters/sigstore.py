@@ -175,12 +175,18 @@ def identity_token(
     source = "--identity-token" if explicit else "SIGSTORE_ID_TOKEN"
     if not raw:
         source = "the ambient GitHub Actions credential"
-        if env.get("GITHUB_ACTIONS") == "true" and not env.get("ACTIONS_ID_TOKEN_REQUEST_URL"):
+        if env.get("GITHUB_ACTIONS") == "true" and not (
+            env.get("ACTIONS_ID_TOKEN_REQUEST_URL") and env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN")
+        ):
+            # The runner sets both only for jobs granted `id-token: write`.
             raise SourceError("GitHub Actions gave this job no OIDC token", hint=PERMISSION_HINT)
         try:
             raw = detect_credential()
         except IdentityError as exc:
-            hint = PERMISSION_HINT if "permission" in str(exc).lower() else None
+            from id import GitHubOidcPermissionCredentialError
+
+            denied = isinstance(exc.__cause__, GitHubOidcPermissionCredentialError)
+            hint = PERMISSION_HINT if denied else None
             raise SourceError(
                 f"could not get an OIDC token from the runner: {exc}", hint=hint
             ) from None

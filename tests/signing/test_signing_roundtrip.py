@@ -626,3 +626,21 @@ def test_statement_out_only_for_a_passing_attestation(
     code, _ = verify(sigstore_instance, tmp_path, *base, "--repository", GH.repository)
     assert code == 0
     assert json.loads(statement.read_text())["predicate"]["gate"] == "integrated"
+
+
+def test_a_refused_token_request_is_a_source_error(
+    *,
+    sigstore_instance: SigstoreInstance,
+    artifact: Path,
+    tmp_path: Path,
+    actions_id_token: ActionsTokenEndpoint,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _actions_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "not-the-runner's")
+    code = main(["sign", "--trust-config", str(sigstore_instance.trust_config), str(artifact)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "could not get an OIDC token from the runner" in err and "Traceback" not in err
+    assert actions_id_token.requests  # it did ask
