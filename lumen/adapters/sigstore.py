@@ -24,9 +24,6 @@ from typing import Any
 
 from cryptography.x509 import Certificate, ExtensionNotFound, ObjectIdentifier
 from sigstore import dsse
-from sigstore._internal.fulcio.client import FulcioClientError
-from sigstore._internal.rekor import RekorClientError
-from sigstore._internal.timestamp import TimestampError
 from sigstore.errors import Error as SigstoreError
 from sigstore.models import Bundle, ClientTrustConfig
 from sigstore.oidc import IdentityError, IdentityToken, detect_credential
@@ -43,8 +40,21 @@ BUNDLE_SUFFIX = ".sigstore.json"
 # offline runner must not wait for TCP timeouts (spec §8).
 REFRESH_TIMEOUT = 5.0
 
+
 # What signing can fail with besides sigstore's own errors (the service clients' errors).
-_SERVICE_ERRORS = (SigstoreError, FulcioClientError, RekorClientError, TimestampError)
+def _service_errors() -> tuple[type[Exception], ...]:
+    # sigstore-python raises its service clients' own exceptions (private names) for HTTP-level
+    # refusals; if a release moves them, fall back to its public base class alone.
+    try:
+        from sigstore._internal.fulcio.client import FulcioClientError
+        from sigstore._internal.rekor import RekorClientError
+        from sigstore._internal.timestamp import TimestampError
+    except ImportError:  # pragma: no cover - depends on the sigstore release
+        return (SigstoreError,)
+    return (SigstoreError, FulcioClientError, RekorClientError, TimestampError)
+
+
+_SERVICE_ERRORS = _service_errors()
 
 # Certificate extensions Fulcio writes (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md).
 # The GitHub workflow ones are the v1 extensions `sigstore verify github` checks.
