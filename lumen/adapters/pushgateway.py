@@ -147,11 +147,15 @@ class Pushgateway:
             out.append(self.basic_auth[1])
         return out
 
+    @property
+    def tls_verify(self) -> bool | str:
+        return self.ca_bundle if (self.verify and self.ca_bundle) else self.verify
+
     def session(self) -> Any:
         import requests
 
         session = requests.Session()
-        session.verify = self.ca_bundle if (self.verify and self.ca_bundle) else self.verify
+        session.verify = self.tls_verify
         if self.bearer_token:
             session.headers["Authorization"] = f"Bearer {self.bearer_token}"
         if self.basic_auth:
@@ -189,6 +193,10 @@ class Pushgateway:
                         data=body.encode("utf-8"),
                         headers={"Content-Type": CONTENT_TYPE},
                         timeout=max(0.1, min(self.timeout, remaining)),
+                        # Per request: requests lets $REQUESTS_CA_BUNDLE override a
+                        # session's `verify` (psf/requests#3829), which would silently drop
+                        # --pushgateway-ca-bundle and --pushgateway-insecure.
+                        verify=self.tls_verify,
                     )
                 except requests.exceptions.SSLError as exc:
                     raise PushError(

@@ -503,3 +503,65 @@ def test_roi_matrix_gets_one_group_per_env_service(tmp_path: Path) -> None:
         main(["roi", "--deploys", str(EX / "deploys.jsonl"), "--now", NOW, "--env", env,
               "--service", service, "--json", str(one), "--quiet"])  # fmt: skip
         assert rate == json.loads(one.read_text())["rollback_rate"]
+
+
+# ------------------------------------------------------------------------------ TLS
+
+
+def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    import ipaddress
+
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_tls_verification_configurable(tmp_path: Path, flaky: Any) -> None:
+    import ssl
+
+    cert, key = _self_signed(tmp_path)
+    server = flaky([])
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+    url = server.url.replace("http://", "https://")
+    # Verified by default: a self-signed certificate is refused at once (no retries).
+    with pytest.raises(PushError, match="TLS error"):
+        Pushgateway(url, retries=3, backoff=0.01).put("j", {}, "x 1\n", sleep=lambda _: None)
+    assert server.requests == []
+    assert Pushgateway(url, ca_bundle=str(cert)).put("j", {}, "x 1\n") == 1
+    assert Pushgateway(url, verify=False).put("j", {}, "x 1\n") == 1
+    assert len(server.requests) == 2
