@@ -243,3 +243,122 @@ def test_notify_posts_a_signed_webhook(
     assert "x-lumen-timestamp" in headers
     shown = [line for line in result.log.splitlines() if not line.startswith("::add-mask::")]
     assert not any("example-secret-123" in line for line in shown)
+
+
+KUBERNETES_BAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+        - name: web
+          image: nginx:latest
+"""
+
+
+def test_policy_gate_with_the_shipped_kubernetes_pack(run_action: Runner, examples: Path) -> None:
+    (examples / "deploy").mkdir()
+    (examples / "deploy" / "web.yaml").write_text(KUBERNETES_BAD, encoding="utf-8")
+    shutil.copy(ROOT / "tests" / "policy" / "data" / "k8s" / "good.yaml", examples / "deploy")
+    bad = run_action(
+        "policy-gate",
+        {"rego": "kubernetes", "files": "deploy/web.yaml", "sarif": "policy.sarif", "now": NOW},
+    )
+    document = assert_gate_wiring("policy-gate", bad)
+    assert bad.outputs["verdict"] == "FAIL"
+    assert int(bad.outputs["failed"]) == document["failed"] > 0
+    assert bad.outputs["sarif"] == "policy.sarif"
+    assert json.loads((examples / "policy.sarif").read_text(encoding="utf-8"))["runs"]
+    # one annotation per failing check, on the manifest
+    assert any(a.get("file", "").endswith("web.yaml") for a in bad.annotations)
+    good = run_action("policy-gate", {"rego": "kubernetes", "files": "deploy/good.yaml"})
+    assert_gate_wiring("policy-gate", good)
+    assert good.outputs["verdict"] == "PASS"
+
+
+PRS = [
+    {
+        "number": 7,
+        "title": "feat: nightly incident card",
+        "user": {"login": "alice", "type": "User"},
+        "labels": [],
+        "html_url": "https://github.com/octo-org/octo-repo/pull/7",
+        "author_association": "MEMBER",
+    },
+    {
+        "number": 8,
+        "title": "fix: flipback lock",
+        "user": {"login": "bob", "type": "User"},
+        "labels": [{"name": "bug"}],
+        "html_url": "https://github.com/octo-org/octo-repo/pull/8",
+        "author_association": "FIRST_TIME_CONTRIBUTOR",
+    },
+]
+
+
+def test_release_notes_offline_with_the_gate_snapshot(run_action: Runner, examples: Path) -> None:
+    gate = run_action(
+        "integrated-gate",
+        {"events": "events.jsonl", "deploys": "deploys.jsonl", "config": CONFIG, "now": NOW},
+    )
+    (examples / "prs.json").write_text(json.dumps(PRS), encoding="utf-8")
+    result = run_action(
+        "release-notes",
+        {
+            "prs-json": "prs.json",
+            "previous-tag": "v1.4.2",
+            "repository": "octo-org/octo-repo",
+            "snapshot": gate.outputs["json"],
+            "output": "notes.md",
+        },
+    )
+    assert result.returncode == 0, result.log
+    # a feat: bumps the minor version
+    assert result.outputs["version"] == "v1.5.0"
+    assert result.outputs["body"] == "notes.md"
+    assert result.outputs["release-url"] == ""
+    body = (examples / "notes.md").read_text(encoding="utf-8")
+    assert "feat: nightly incident card (#7) @alice" in body
+    assert "integrated" in body  # the gate snapshot table
+    assert result_json(result)["version"] == "v1.5.0"
+
+
+def test_sign_then_verify_with_the_workflow_identity(
+    run_action: Runner, examples: Path, sigstore_instance: Any
+) -> None:
+    from harness.sigstore import GitHubIdentity, serve_actions_id_token
+
+    (examples / "dist").mkdir()
+    (examples / "dist" / "app-1.2.0.tar.gz").write_bytes(b"release bytes\n" * 100)
+    trust = str(sigstore_instance.trust_config)
+    identity = GitHubIdentity()
+    # The job has `permissions: id-token: write`: the runner's token endpoint is on loopback.
+    with serve_actions_id_token(sigstore_instance.github_token(identity)) as endpoint:
+        signed = run_action(
+            "sign",
+            {"files": "dist/app-1.2.0.tar.gz", "trust-config": trust},
+            env=endpoint.environ(),
+        )
+    assert signed.returncode == 0, signed.log
+    assert endpoint.requests, "the ambient OIDC token was never asked for"
+    bundle = signed.outputs["bundles"]
+    assert bundle.endswith("app-1.2.0.tar.gz.sigstore.json")
+    assert (examples / bundle).exists() or Path(bundle).exists()
+
+    policy = {
+        "bundle": bundle,
+        "repository": identity.repository,
+        "ref": "v1.2.0",  # a short ref matches refs/tags/v1.2.0
+        "workflow": identity.workflow,
+        "trust-config": trust,
+        "files": "dist/app-1.2.0.tar.gz",
+    }
+    verified = run_action("verify", policy)
+    assert verified.returncode == 0, verified.log
+    assert verified.outputs["verdict"] == "PASS"
+    assert verified.outputs["identity"] == identity.identity
+    wrong = run_action("verify", {**policy, "repository": "octo-org/other"})
+    assert wrong.returncode == 2 and wrong.outputs["verdict"] == "FAIL", wrong.log
