@@ -8,7 +8,6 @@ PEP 751 `pylock.toml`. Errors name the file, the line where one is known, and th
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -159,6 +158,8 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 def load_toml(text: str, file: str) -> dict[str, Any]:
     """Parse TOML; a syntax error names the file and line (3.11's tomllib puts them only in
     the message, `(at line 3, column 5)`)."""
+    import tomllib  # here, not at the top: an environment-only run never pays for it
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -154,7 +154,7 @@ def _generate_with(
     from gates.result import GateResult, decide
     from gates.timeutil import format_timestamp
     from lumen.report import emit
-    from release import lockfiles, sbom
+    from release import sbom
     from release.environment import components_from_report
 
     config = config_of(args)
@@ -188,6 +188,8 @@ def _generate_with(
     root, root_requires = _root(settings.get("pyproject"))
     collected: list[sbom.Component] = []
     for path in _with_includes(requirements):
+        from release import lockfiles
+
         parsed = lockfiles.parse(lockfiles.kind_of(path), _read(path), path)
         collected.extend(parsed.components)
         root = root or parsed.root
@@ -329,12 +331,12 @@ def _validation_message(message: str | None, where: str | None, fmt: str) -> str
 
 def _root(pyproject: str | None) -> tuple[Any, list[tuple[str, tuple[str, ...]]]]:
     """Root component and its (name, extras) requirements from pyproject.toml, if any."""
-    from release.lockfiles import load_toml
-    from release.sbom import requirement_extras, requirement_name, root_from_pyproject
-
     path = pyproject or ("pyproject.toml" if Path("pyproject.toml").is_file() else None)
     if path is None:
         return None, []
+    from release.lockfiles import load_toml
+    from release.sbom import requirement_extras, requirement_name, root_from_pyproject
+
     document = load_toml(_read(path), path)
     root = root_from_pyproject(document)
     if root is not None:
@@ -363,6 +365,8 @@ def _read(path: str) -> str:
 
 def _with_includes(paths: list[str]) -> list[str]:
     """Requirement files in order, each followed by the files its `-r` lines include (once)."""
+    if not paths:
+        return []
     from release.lockfiles import kind_of, parse_requirements
 
     ordered: list[str] = []
