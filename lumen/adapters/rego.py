@@ -148,6 +148,15 @@ class RegoPolicies:
             wanted = sorted(packages)
         else:
             wanted = list(dict.fromkeys(namespaces or [DEFAULT_NAMESPACE]))
+            missing = [ns for ns in wanted if ns not in packages]
+            # The default `main` may legitimately be absent (policies in other packages that
+            # a user forgot to name); an explicitly named package that does not exist is a typo.
+            if missing and namespaces:
+                raise ConfigError(
+                    f"no Rego package {missing[0]} in the policies",
+                    file=", ".join(sorted({m.path for m in self.modules})),
+                    expected=f"one of {', '.join(sorted(packages))}",
+                )
         self.rules = {ns: sorted(packages.get(ns, set())) for ns in wanted}
         self._regoerror = RegoError
         compiler = Interpreter()

@@ -426,3 +426,12 @@ def test_settings_from_the_config_file(tmp_path: Path, capsys: pytest.CaptureFix
     code, _, err = run(capsys, "--config", str(bad), str(doc))
     assert code == 1
     assert f"{bad}:2: policy.fail-on-warn:" in err
+
+
+def test_unknown_namespace_is_a_config_error(
+    tmp_path: Path, policies: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = write(tmp_path / "d.yaml", "x: 1\n")
+    code, _, err = run(capsys, "--rego", str(policies), "--namespace", "mian", str(doc))
+    assert code == 1
+    assert "no Rego package mian in the policies (expected one of main)" in err
