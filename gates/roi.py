@@ -68,14 +68,6 @@ class DeployCounts:
     given_rollback_rate: float | None = None
     deploys_known: bool = True
 
-    def add(self, event: DeployEvent) -> None:
-        if event.action == "deploy":
-            self.deploys += 1
-            if event.result == "success":
-                self.successes += 1
-        else:
-            self.rollbacks += 1
-
     @classmethod
     def from_rates(
         cls, success_rate: float | None, rollback_rate: float | None, deploys: float | None
@@ -102,33 +94,6 @@ class DeployCounts:
         if self.given_rollback_rate is not None or not self.deploys_known:
             return self.given_rollback_rate
         return min(1.0, self.rollbacks / self.deploys) if self.deploys else None
-
-
-def in_window(ts: datetime, start: datetime, end: datetime) -> bool:
-    """Windows are half-open (start, end]: an event exactly at `now` counts, one at the start
-    belongs to the previous window."""
-    return start < ts <= end
-
-
-def count(
-    events: Iterable[DeployEvent],
-    *,
-    start: datetime,
-    end: datetime,
-    env: str | None = None,
-    service: str | None = None,
-) -> DeployCounts:
-    """Counts over the events in (start, end], optionally for one env and/or service."""
-    counts = DeployCounts()
-    for event in events:
-        if not start < event.ts <= end:
-            continue
-        if env is not None and event.env != env:
-            continue
-        if service is not None and event.service != service:
-            continue
-        counts.add(event)
-    return counts
 
 
 def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -213,7 +178,6 @@ def roi_checks(counts: DeployCounts, settings: RoiSettings, *, suffix: str = "")
             min(counts.rollbacks, counts.deploys),
         ),
     )
-    extra_base = {"objective": names[0].split("@")[0]}
     checks: list[Check] = []
     enough = counts.deploys >= max(1, settings.min_deploys)
     if not counts.deploys_known:
@@ -231,7 +195,7 @@ def roi_checks(counts: DeployCounts, settings: RoiSettings, *, suffix: str = "")
                     f"{counts.deploys} deploys in the window, fewer than min-deploys "
                     f"{settings.min_deploys} (on-no-data: {settings.on_no_data.value})",
                     key=settings.key,
-                    extra={**extra_base, "objective": name.split("@")[0], "n": counts.deploys},
+                    extra={"objective": name.split("@")[0], "n": counts.deploys},
                 )
             )
         return checks

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -456,22 +457,11 @@ def _full_gate(
     # ROI/SLO checks are evidence for the composite: they reach the verdict only through the
     # score (a failing objective lowers it, a failing key objective vetoes it). They are listed
     # after the gate's own checks, marked as objectives, and not decided on a second time.
-    evidence = [_objective(check) for check in (*roi.checks, *slo_checks, *criteria_checks)]
+    evidence = [
+        replace(check, extra={**check.extra, "role": "objective"})
+        for check in (*roi.checks, *slo_checks, *criteria_checks)
+    ]
     return decisive, evidence, roi_slo
-
-
-def _objective(check: Check) -> Check:
-    return Check(
-        check.name,
-        check.value,
-        check.comparator,
-        check.threshold,
-        check.verdict,
-        check.reason,
-        key=check.key,
-        baseline=check.baseline,
-        extra={**check.extra, "role": "objective"},
-    )
 
 
 def _pre_levels(path: str) -> ig.Levels:

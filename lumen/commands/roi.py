@@ -8,7 +8,7 @@ with `matrix: true` every (env, service) in the data is also judged with its own
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -136,7 +136,7 @@ def evaluate(
             else:
                 scope_counts = (rate_scopes or {})[(scope_env, scope_service)]
             scope_checks = [
-                _scoped(check, scope_env, scope_service)
+                replace(check, extra={**check.extra, "env": scope_env, "service": scope_service})
                 for check in roi_checks(
                     scope_counts, scoped, suffix=f"@{scope_env}/{scope_service}"
                 )
@@ -155,20 +155,6 @@ def evaluate(
             rows.append(row)
         values["matrix"] = rows
     return RoiOutcome(checks=checks, values=values, window=window)
-
-
-def _scoped(check: Check, env: str, service: str) -> Check:
-    return Check(
-        check.name,
-        check.value,
-        check.comparator,
-        check.threshold,
-        check.verdict,
-        check.reason,
-        key=check.key,
-        baseline=check.baseline,
-        extra={**check.extra, "env": env, "service": service},
-    )
 
 
 def collect(

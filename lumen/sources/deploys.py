@@ -162,39 +162,6 @@ def _reject(item: Any, name: str, line: int, bad: _Bad) -> InputError:
     return InputError(bad.message, file=name, line=line, field=bad.field, expected=bad.expected)
 
 
-def _lines(path: str) -> Iterator[tuple[int, bytes]]:
-    name = display_name(path)
-    if path == "-":
-        yield from enumerate(sys.stdin.buffer, start=1)
-        return
-    try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
-        raise InputError("file not found", file=name) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a file", file=name) from None
-    except PermissionError:
-        raise InputError("permission denied", file=name) from None
-    with handle:
-        yield from enumerate(handle, start=1)
-
-
-def _parsed(path: str) -> Iterator[tuple[int, Any]]:
-    name = display_name(path)
-    for lineno, raw in _lines(path):
-        if not raw.strip():
-            continue
-        try:
-            yield lineno, orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise InputError(
-                f"not valid JSON ({exc.msg})",
-                file=name,
-                line=lineno,
-                expected="one JSON object per line",
-            ) from None
-
-
 BLOCK_SIZE = 1 << 20
 
 
@@ -307,10 +274,12 @@ def load_deploy_events(path: str) -> list[DeployEvent]:
 
     For callers that need whole events (flipback's target choice); the gate streams instead.
     """
+    from lumen.fileio import iter_jsonl
+
     name = display_name(path)
     seen: set[str] = set()
     out: list[DeployEvent] = []
-    for lineno, item in _parsed(path):
+    for lineno, item in iter_jsonl(path):
         try:
             event = to_event(item)
         except _Bad as bad:
