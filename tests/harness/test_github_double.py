@@ -636,3 +636,45 @@ def test_rest_search_issues_shares_the_graphql_search(
         f"{github_double.url}/search/issues?q=repo:{REPO}+reactions:>5", headers=headers, timeout=10
     )
     assert unknown.status_code == 422  # an unmodelled qualifier never silently matches all
+
+
+def test_graphql_pull_requests_connection_and_team_members(github_double: GitHubDouble) -> None:
+    st = github_double.state
+    st.add_repo(REPO)
+    st.add_pull("first", merged_at="2024-01-01T00:00:00Z")
+    st.add_pull("open")
+    st.add_pull("second", merged_at="2024-01-02T00:00:00Z", labels=["fix"])
+    st.add_review(3, "alice", "APPROVED")
+    st.add_team("octo-org", "releasers", ["alice", "bob"])
+    query = """
+    query($after: String) {
+      repository(owner: "octo-org", name: "app") {
+        pullRequests(states: MERGED, first: 1, after: $after,
+                     orderBy: {field: CREATED_AT, direction: DESC}) {
+          totalCount
+          pageInfo { hasNextPage endCursor }
+          edges { cursor node { number state mergedAt reviews(first: 5) { nodes { state author { login } } } } }
+        }
+      }
+      organization(login: "octo-org") { team(slug: "releasers") { members(first: 10) { nodes { login } } } }
+    }
+    """
+    data = gql(github_double, query)["data"]
+    prs = data["repository"]["pullRequests"]
+    assert prs["totalCount"] == 2 and prs["pageInfo"]["hasNextPage"] is True
+    node = prs["edges"][0]["node"]
+    assert (node["number"], node["state"], node["mergedAt"]) == (
+        3,
+        "MERGED",
+        "2024-01-02T00:00:00Z",
+    )
+    assert node["reviews"]["nodes"] == [{"state": "APPROVED", "author": {"login": "alice"}}]
+    after = prs["pageInfo"]["endCursor"]
+    rest = gql(github_double, query, after=after)["data"]["repository"]["pullRequests"]
+    assert [e["node"]["number"] for e in rest["edges"]] == [1]
+    assert rest["pageInfo"]["hasNextPage"] is False
+    members = data["organization"]["team"]["members"]["nodes"]
+    assert [m["login"] for m in members] == ["alice", "bob"]
+    no_org = github_double.add_token("ghs_no_org", read_org=False)
+    denied = gql(github_double, query, token=no_org)
+    assert denied["errors"][0]["type"] == "FORBIDDEN"
