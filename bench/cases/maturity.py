@@ -30,7 +30,7 @@ print(dict(counts))
 
 def make_events(work: Path) -> None:
     """Deterministic events: ~3.9 a second over three days, seven loops, labels and numbers,
-    one in ten with a message. Written in one pass with precomputed fragments."""
+    one in three with a source, one in ten with a message. Written in one pass with precomputed fragments."""
     rnd = random.Random(20261121)
     now = datetime(2026, 11, 21, 12, tzinfo=UTC)
     start = now - SPAN
@@ -49,10 +49,12 @@ def make_events(work: Path) -> None:
                 stamp = (start + timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ")
             kind = rnd.choices(kinds, weights)[0]
             severity = rnd.choice(severities)
-            tail = ',"message":"deploy api v1.2.3 to prod"' if index % 10 == 0 else ""
+            tail = ',"source":"ci"' if index % 3 == 0 else ""
+            if index % 10 == 0:
+                tail += ',"message":"deploy api v1.2.3 to prod"'
             handle.write(
                 f'{{"ts":"{stamp}","kind":"{kind}","severity":{severity},'
-                f'"loop_id":"loop-{index % 7}","source":"ci"{tail}}}\n'
+                f'"loop_id":"loop-{index % 7}"{tail}}}\n'
             )
     (work / "naive.py").write_text(NAIVE, encoding="utf-8")
 

@@ -48,6 +48,7 @@ _PREFIX_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d)\Z")
 _SUFFIX_RE = re.compile(r":(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))\Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TS_EXPECTED = "an RFC 3339 timestamp with a zone, such as 2026-11-21T10:00:00Z"
+_BOM = b"\xef\xbb\xbf"
 _ABSENT = object()  # loop_id not given (distinct from any string, including "")
 
 
@@ -111,6 +112,8 @@ class EventReader:
 
     def feed(self, data: bytes) -> None:
         """Consume bytes; a trailing partial line waits for the next call or `finish()`."""
+        if self._line == 0 and not self._pending and data.startswith(_BOM):
+            data = data[len(_BOM) :]  # editors on Windows write one; it is not part of line 1
         if self._pending:
             data = self._pending + data
         cut = data.rfind(b"\n")

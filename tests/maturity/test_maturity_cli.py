@@ -455,3 +455,10 @@ def test_top_level_severity_labels_and_compare_by_window(tmp_path: Path) -> None
     )
     assert doc is not None and doc["maturity"]["feedback"] == 1.0
     assert doc["maturity"]["trend"] is None  # a 6h overall is not the previous 24h overall
+
+
+def test_crlf_and_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b"".join(json.dumps(r).encode() + b"\r\n" for r in BALANCED))
+    code, doc = run(["--events", str(path)], tmp_path)
+    assert code == 0 and doc is not None and doc["maturity"]["events"] == 3
