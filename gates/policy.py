@@ -233,9 +233,11 @@ def _rule_phases(measurements: Sequence[Measurement]) -> list[Phase]:
 
 
 def selector(labels: Labels) -> str:
-    if not labels:
+    """`{k="v", ...}` for a check name; the metric name is left out (it is in the query)."""
+    shown = [(k, v) for k, v in labels if k != "__name__"]
+    if not shown:
         return ""
-    return "{" + ", ".join(f'{k}="{v}"' for k, v in labels) + "}"
+    return "{" + ", ".join(f'{k}="{v}"' for k, v in shown) + "}"
 
 
 @dataclass(frozen=True)

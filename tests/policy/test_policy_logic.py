@@ -270,3 +270,8 @@ def test_summary_counts_by_kind() -> None:
     assert summary["documents"]["pass"] == 1
     assert summary["schemas"]["fail"] == 1
     assert summary["failed"] == 2
+
+
+def test_selector_leaves_out_the_metric_name() -> None:
+    assert selector((("__name__", "up"), ("job", "a"))) == '{job="a"}'
+    assert selector((("__name__", "up"),)) == ""

@@ -1,0 +1,106 @@
+"""The shipped packs' queries against a real Prometheus: they parse, select what they should
+and give the hand-computed values (rmb and canary are covered in test_policy_prometheus)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness.prometheus import Series
+
+from lumen.adapters.metric_packs import load_pack, shipped_packs
+from lumen.cli import main
+
+STEP = 60.0
+
+
+def counter(name: str, labels: dict[str, str], per_step: float, *, hours: float = 2) -> Series:
+    end = time.time() - 2
+    steps = int(hours * 3600 / STEP)
+    return Series(
+        name, labels, [(end - (steps - i) * STEP, i * per_step) for i in range(steps + 1)]
+    )
+
+
+def gauge(name: str, labels: dict[str, str], value: float, *, minutes: int = 20) -> Series:
+    end = time.time() - 2
+    return Series(name, labels, [(end - (minutes - i) * STEP, value) for i in range(minutes + 1)])
+
+
+def policy(tmp_path: Path, *argv: str) -> tuple[int, dict[str, Any]]:
+    out = tmp_path / "r.json"
+    code = main(["policy", *argv, "--json", str(out)])
+    return code, json.loads(out.read_text())
+
+
+@pytest.mark.parametrize(
+    ("error_share", "code", "verdicts"),
+    [
+        # 1% errors against a 99% objective burns the budget exactly at 1x: all pass.
+        (0.01, 0, {"SLO-BURN-FAST": "PASS", "SLO-BURN-SLOW": "PASS", "SLO-BURN-TICKET": "PASS"}),
+        # 10% errors burn at 10x: under the fast 14.4x, over the slow 6x and ticket 3x.
+        (0.10, 2, {"SLO-BURN-FAST": "PASS", "SLO-BURN-SLOW": "FAIL", "SLO-BURN-TICKET": "WARN"}),
+    ],
+)
+def test_slo_burn_pack(
+    prometheus_factory: Any,
+    tmp_path: Path,
+    error_share: float,
+    code: int,
+    verdicts: dict[str, str],
+) -> None:
+    prom = prometheus_factory(
+        backfill=[
+            counter("http_requests_total", {"code": "200"}, 1000 * (1 - error_share)),
+            counter("http_requests_total", {"code": "500"}, 1000 * error_share),
+        ]
+    )
+    got, doc = policy(tmp_path, "--pack", "slo-burn", "--prometheus", prom.url)
+    assert got == code
+    assert {c["name"]: c["verdict"] for c in doc["checks"]} == verdicts
+    for check in doc["checks"]:
+        assert check["value"] == pytest.approx(error_share / 0.01, rel=1e-6)
+
+
+@pytest.mark.parametrize(("age_hours", "verdict"), [(1, "PASS"), (4, "FAIL")])
+def test_pipeline_stalled(
+    prometheus_factory: Any, tmp_path: Path, age_hours: float, verdict: str
+) -> None:
+    last_run = time.time() - age_hours * 3600
+    prom = prometheus_factory(
+        backfill=[gauge("lumen_pipeline_last_run_timestamp", {"pipeline": "nightly"}, last_run)]
+    )
+    _, doc = policy(tmp_path, "--pack", "pipeline", "--prometheus", prom.url)
+    (check,) = doc["checks"]
+    assert check["name"] == 'LumenPipelineStalled{pipeline="nightly"}'
+    assert check["verdict"] == verdict
+    assert check["value"] == pytest.approx(age_hours * 3600, abs=30)
+
+
+def test_m_score_presets_per_environment(prometheus_factory: Any, tmp_path: Path) -> None:
+    prom = prometheus_factory(
+        backfill=[gauge("lumen_m_score", {}, 0.47), gauge("lumen_h_eff", {}, 0.71)]
+    )
+    code, doc = policy(tmp_path, "--pack", "m-score", "--prometheus", prom.url, "--env", "stage")
+    assert code == 0
+    assert {c["name"]: c["verdict"] for c in doc["checks"]} == {
+        "M-SCORE": "PASS",  # 0.47 >= 0.45
+        "M-SCORE-H-EFF": "PASS",  # 0.71 <= 0.72
+        "M-SCORE-CANARY": "PASS",
+        "M-SCORE-NO-FAST-BURN": "PASS",  # no ALERTS series: `or vector(0)` gives 0
+    }
+    code, doc = policy(tmp_path, "--pack", "m-score", "--prometheus", prom.url, "--env", "prod")
+    assert code == 2
+    failing = {c["name"] for c in doc["checks"] if c["verdict"] == "FAIL"}
+    assert failing == {"M-SCORE", "M-SCORE-H-EFF"}  # 0.47 < 0.48, 0.71 > 0.70
+
+
+def test_every_shipped_pack_loads_for_every_environment() -> None:
+    for pack in shipped_packs():
+        for env in (None, "dev", "stage", "prod"):
+            rules = load_pack(pack, env=env)
+            assert rules, pack
+            assert all("${" not in r.query for r in rules)
