@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 from github import Auth, Github, GithubException
+from hypothesis import given, settings
+from hypothesis import strategies as st_
 
 from harness.github_double import GitHubDouble
 from harness.webhooks import webhook_events, webhook_example
@@ -678,3 +680,33 @@ def test_graphql_pull_requests_connection_and_team_members(github_double: GitHub
     no_org = github_double.add_token("ghs_no_org", read_org=False)
     denied = gql(github_double, query, token=no_org)
     assert denied["errors"][0]["type"] == "FORBIDDEN"
+
+
+@settings(max_examples=20, deadline=None)
+@given(count=st_.integers(min_value=0, max_value=120), per_page=st_.integers(1, 100))
+def test_link_pagination_visits_every_item_once(count: int, per_page: int) -> None:
+    with GitHubDouble() as double:
+        double.state.add_repo(REPO)
+        for i in range(count):
+            double.state.add_label(f"l{i:03d}")
+        headers = {"Authorization": f"token {double.token}"}
+        url: str | None = f"{double.url}/repos/{REPO}/labels?per_page={per_page}"
+        seen: list[str] = []
+        while url:
+            response = requests.get(url, headers=headers, timeout=10)
+            seen += [label["name"] for label in response.json()]
+            url = response.links.get("next", {}).get("url")
+        assert seen == [f"l{i:03d}" for i in range(count)]
+        assert double.count() == max(1, -(-count // per_page))
+        assert double.violations == []
+
+
+def test_graphql_mutation_with_read_only_token_is_forbidden(github_double: GitHubDouble) -> None:
+    github_double.state.add_repo(REPO)
+    read_only = github_double.add_token("ghs_ro", write=False)
+    mutation = 'mutation { addComment(input: {subjectId: "I_1", body: "x"}) { clientMutationId } }'
+    denied = gql(github_double, mutation, token=read_only)
+    assert denied["errors"][0] == {
+        "type": "FORBIDDEN",
+        "message": "Resource not accessible by integration",
+    }
