@@ -44,8 +44,8 @@ _STAMP_CACHE_CAP = 100_000
 _COUNTER_CAP = 200_000
 INVALID_SAMPLES = 20
 
-_PREFIX_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d)\Z")
-_SUFFIX_RE = re.compile(r":(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))\Z")
+_PREFIX_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d)\Z", re.ASCII)
+_SUFFIX_RE = re.compile(r":(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))\Z", re.ASCII)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TS_EXPECTED = "an RFC 3339 timestamp with a zone, such as 2026-11-21T10:00:00Z"
 _BOM = b"\xef\xbb\xbf"

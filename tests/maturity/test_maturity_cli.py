@@ -194,6 +194,8 @@ BAD_LINES = [
     (ev("2026-11-21T11:00:60Z", "signal"), "ts", "invalid timestamp"),
     (ev("2026-11-21T11:00:00+25:00", "signal"), "ts", "invalid timestamp"),
     (ev(1763722800, "signal"), "ts", "expected a string"),
+    (ev("٢٠٢٦-11-21T11:00:00Z", "signal"), "ts", "invalid timestamp"),
+    (ev("2026-11-21T11:00:0٠Z", "signal"), "ts", "invalid timestamp"),
     (ev("2026-11-21T11:00:00Z", "signal", loop_id=7), "loop_id", "expected a string"),
     (ev("2026-11-21T11:00:00Z", "signal", loop_id=None), "loop_id", "expected a string"),
     (ev("2026-11-21T11:00:00Z", "signal", message=["x"]), "message", "expected a string"),
