@@ -36,7 +36,7 @@ from harness import github_state as gs
 from harness.github_double import node_id as _node
 from harness.github_rest import _in_range
 from harness.github_state import iso
-from harness.openapi_validate import NPM
+from harness.openapi_validate import NPM, require_npm_file
 
 if TYPE_CHECKING:
     from harness.github_double import GitHubDouble, TokenPolicy
@@ -66,6 +66,7 @@ def _checked_scalar(name: str, check: Callable[[Any], bool]) -> Callable[[Any], 
 
 @functools.cache
 def schema() -> GraphQLSchema:
+    require_npm_file(SCHEMA_PATH)
     built = graphql.build_schema(SCHEMA_PATH.read_text(encoding="utf-8"), assume_valid_sdl=True)
     built._validation_errors = []  # see the module docstring: GitHub's SDL, trusted as published
     # Custom scalars pass anything by default; check the ones whose format products parse.

@@ -44,6 +44,15 @@ SLASHED_PARAMS = {"ref", "basehead", "path", "branch"}
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
+def require_npm_file(path: Path) -> None:
+    """The npm test data is part of the suite: missing, it is an error (never a skip)."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: install the npm test data (`make test` does it, into "
+            "tests/npm/node_modules)"
+        )
+
+
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
@@ -69,6 +78,7 @@ class Match:
 class OpenAPIContract:
     def __init__(self, path: Path = OPENAPI_PATH) -> None:
         self.path = path
+        require_npm_file(path)
         self.document: dict[str, Any] = orjson.loads(path.read_bytes())
         self.registry: Registry[Any] = Registry().with_resource(
             BASE_URI, Resource(contents=self.document, specification=DRAFT4)

@@ -17,15 +17,14 @@ from typing import Any
 
 import pytest
 
-from harness.openapi_validate import NPM
+from harness.openapi_validate import NPM, require_npm_file
 
 EXAMPLES_PATH = NPM / "@octokit" / "webhooks-examples" / "api.github.com" / "index.json"
 
 
 @functools.cache
 def _examples() -> dict[str, list[dict[str, Any]]]:
-    if not EXAMPLES_PATH.is_file():
-        raise FileNotFoundError(f"{EXAMPLES_PATH} is missing (run `make test`, which installs it)")
+    require_npm_file(EXAMPLES_PATH)
     entries = json.loads(EXAMPLES_PATH.read_text(encoding="utf-8"))
     return {entry["name"]: entry["examples"] for entry in entries}
 
