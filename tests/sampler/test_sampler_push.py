@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+from harness.binaries import require_binary
 from harness.prometheus import free_port, wait_for_scrape
 
 from lumen.cli import main
@@ -295,6 +297,7 @@ class AuthProxy:
         self.token = token
         self.basic = basic
         self.seen: list[tuple[str, str, int]] = []
+        self.bodies: list[str] = []  # what reached the Pushgateway
         self.server: ThreadingHTTPServer | None = None
 
     @property
@@ -332,6 +335,8 @@ class AuthProxy:
                     timeout=10,
                 )
                 proxy.seen.append((self.command, self.path, upstream.status_code))
+                if self.command == "PUT":
+                    proxy.bodies.append(body.decode())
                 self.send_response(upstream.status_code)
                 self.send_header("Content-Length", str(len(upstream.content)))
                 self.end_headers()
@@ -446,6 +451,19 @@ def test_spool_when_down_then_delivered_via_bearer_proxy(
         name="d",
     )
     assert code == 0 and d["status"] == "pushed"
+
+    # Every exposition that reached the gateway passes `promtool check metrics` without a lint
+    # finding (names, HELP/TYPE, gauge conventions).
+    assert len(proxy.bodies) == 4
+    for body in proxy.bodies:
+        proc = subprocess.run(
+            [require_binary("promtool"), "check", "metrics"],
+            input=body,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0 and not (proc.stdout + proc.stderr).strip(), proc.stdout
 
 
 def pushed_series(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -108,14 +108,8 @@ def test_group_path_uses_base64_where_needed() -> None:
     )
 
 
-def test_stdout_exposition_passes_promtool_check_metrics(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    capsys.readouterr()
-    assert main([*base(tmp_path), *ALL]) == 0
-    text = capsys.readouterr().out
-    assert "# TYPE lumen_gate_verdict gauge" in text
-    assert "counter" not in text
+def promtool_check_metrics(text: str) -> str:
+    """`promtool check metrics` on `text`: fails on an error, returns the lint findings."""
     proc = subprocess.run(
         [require_binary("promtool"), "check", "metrics"],
         input=text,
@@ -124,7 +118,18 @@ def test_stdout_exposition_passes_promtool_check_metrics(
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.strip() == "" and proc.stderr.strip() == ""  # no lint findings either
+    return (proc.stdout + proc.stderr).strip()
+
+
+def test_stdout_exposition_passes_promtool_check_metrics(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main([*base(tmp_path), *ALL]) == 0
+    text = capsys.readouterr().out
+    assert "# TYPE lumen_gate_verdict gauge" in text
+    assert "counter" not in text
+    assert promtool_check_metrics(text) == ""  # valid, and no lint findings either
 
 
 def test_textfile_atomic_with_labels(tmp_path: Path) -> None:
@@ -138,14 +143,7 @@ def test_textfile_atomic_with_labels(tmp_path: Path) -> None:
     assert list(target.parent.iterdir()) == [target]  # no temporary file left behind
     doc = json.loads(out.read_text())
     assert doc["status"] == "textfile"
-    proc = subprocess.run(
-        [require_binary("promtool"), "check", "metrics"],
-        input=text,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert promtool_check_metrics(text) == ""
 
 
 def test_gate_verdicts_and_no_data_not_pushed(tmp_path: Path) -> None:
