@@ -211,7 +211,10 @@ ACTIONS: dict[str, ActionSpec] = {
         "Quorum of approving reviews from allowlisted users or teams",
         "users",
         "green",
-        _gate(approvals="number of counted approvals"),
+        _gate(
+            approvals="number of counted approvals",
+            **{"approved-by": "the counted approvers, comma-separated"},
+        ),
     ),
 }
 

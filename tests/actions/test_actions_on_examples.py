@@ -24,7 +24,7 @@ CONFIG = ".github/lumen.yml"
 # Outputs that are not values of the result JSON.
 NOT_VALUES = {
     *("verdict", "json", "log", "failure-class", "path", "bundles", "body", "release-url"),
-    *("sarif", "burn-rate", "failed", "warned"),
+    *("sarif", "burn-rate", "failed", "warned", "approvals", "approved-by"),
 }
 
 
@@ -185,6 +185,26 @@ def test_loop_sampler_writes_a_textfile(run_action: Runner, examples: Path) -> N
     exposition = (examples / "lumen.prom").read_text(encoding="utf-8")
     assert "# TYPE lumen_maturity_overall gauge" in exposition
     assert "lumen_deploy_success_rate" in exposition
+
+
+def test_flipback_plan_names_current_and_target(run_action: Runner, examples: Path) -> None:
+    result = run_action(
+        "flipback",
+        {
+            "mode": "plan",
+            "platform": "none",
+            "deploys": "deploys.jsonl",
+            "env": "prod",
+            "service": "api",
+            "config": CONFIG,
+            "now": NOW,
+        },
+    )
+    assert result.returncode == 0, result.log
+    document = result_json(result)
+    assert result.outputs["target"] == as_output(value_in(document, "target"))
+    assert result.outputs["current"] == as_output(value_in(document, "current"))
+    assert result.outputs["target"] and result.outputs["target"] != result.outputs["current"]
 
 
 def test_flipback_execute_needs_confirmation(run_action: Runner, examples: Path) -> None:
@@ -362,3 +382,96 @@ def test_sign_then_verify_with_the_workflow_identity(
     assert verified.outputs["identity"] == identity.identity
     wrong = run_action("verify", {**policy, "repository": "octo-org/other"})
     assert wrong.returncode == 2 and wrong.outputs["verdict"] == "FAIL", wrong.log
+
+
+@pytest.fixture
+def github_pr(github_double: Any) -> tuple[Any, dict[str, str], dict[str, Any]]:
+    """The GitHub double with pull request #7 and the job environment of a pull_request run."""
+    from harness.webhooks import webhook_example
+
+    repo = github_double.state.add_repo("octo-org/app")
+    github_double.state.add_label("do-not-merge", repo=repo)
+    github_double.state.add_pull("Add feature", repo=repo, number=7)
+    event = webhook_example("pull_request", "opened")
+    event["number"] = 7
+    event["pull_request"]["number"] = 7
+    env = {
+        "GITHUB_API_URL": github_double.url,
+        "GITHUB_GRAPHQL_URL": github_double.graphql_url,
+        "GITHUB_TOKEN": github_double.token,
+        "GITHUB_REPOSITORY": "octo-org/app",
+        "GITHUB_REPOSITORY_OWNER": "octo-org",
+        "GITHUB_SHA": github_double.state.resolve(repo, repo.default_branch),
+        "LUMEN_GITHUB_WRITE_INTERVAL": "0",
+        "LUMEN_GITHUB_BACKOFF": "0",
+    }
+    return github_double, env, event
+
+
+def test_comment_action_keeps_one_sticky_comment(
+    run_action: Runner, examples: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    from lumen.reporting.comment import marker
+
+    double, env, event = github_pr
+    gate = run_action(
+        "integrated-gate",
+        {"events": "events.jsonl", "deploys": "deploys.jsonl", "config": CONFIG, "now": NOW},
+    )
+    for _ in range(2):
+        result = run_action(
+            "comment",
+            {"result": gate.outputs["json"]},
+            env=env,
+            event=event,
+            event_name="pull_request",
+        )
+        assert result.returncode == 0, result.log
+        assert double.token in result.masks  # github-token reaches lumen masked
+    repo = double.state.repo("octo-org/app")
+    sticky = [c for c in repo.comments.values() if marker("integrated") in (c.body or "")]
+    assert len(sticky) == 1
+    assert gate.outputs["verdict"] in sticky[0].body
+
+
+def test_approval_action_counts_allowlisted_reviews(
+    run_action: Runner, examples: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    double, env, event = github_pr
+    double.state.add_review(7, "alice", repo="octo-org/app")
+    double.state.add_review(7, "mallory", repo="octo-org/app")
+    inputs = {"pr": "7", "min": "1", "allowlist": "alice\nbob", "now": NOW}
+    passed = run_action("approval", inputs, env=env, event=event, event_name="pull_request")
+    document = assert_gate_wiring("approval", passed)
+    assert passed.outputs["verdict"] == "PASS", passed.log
+    assert passed.outputs["approvals"] == "1" and passed.outputs["approved-by"] == "alice"
+    assert document["approval"]["approved_by"] == ["alice"]
+    failed = run_action(
+        "approval", {**inputs, "min": "2"}, env=env, event=event, event_name="pull_request"
+    )
+    assert failed.outputs["verdict"] == "FAIL" and failed.returncode == 2, failed.log
+
+
+def test_flipback_execute_with_confirmation_records_once(
+    run_action: Runner, examples: Path
+) -> None:
+    inputs = {
+        "mode": "execute",
+        "confirm": "yes",
+        "platform": "none",
+        "deploys": "deploys.jsonl",
+        "env": "prod",
+        "service": "api",
+        "now": NOW,
+    }
+    before = (examples / "deploys.jsonl").read_text(encoding="utf-8").splitlines()
+    first = run_action("flipback", inputs)
+    assert first.returncode == 0, first.log
+    after = (examples / "deploys.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(after) == len(before) + 1
+    event = json.loads(after[-1])
+    assert event["action"] == "flipback" and event["version"] == first.outputs["target"]
+    # Idempotent: already on the target, the second run changes nothing.
+    second = run_action("flipback", inputs)
+    assert second.returncode == 0, second.log
+    assert (examples / "deploys.jsonl").read_text(encoding="utf-8").splitlines() == after
