@@ -1,11 +1,19 @@
-"""The official CycloneDX 1.6 JSON schema check (cyclonedx-python-lib's `JsonStrictValidator`),
-warmed up in a helper process.
+"""cyclonedx-python-lib's CycloneDX 1.6 schema check (`JsonStrictValidator`) and its SPDX
+licence tables, warmed up in a helper process.
 
-Importing jsonschema with its format checkers and compiling the 1.6 schema costs about as much
-as the rest of `lumen sbom` together. A helper interpreter does that on the second core while
-we inventory, build and serialize; when the document is ready it only has to be checked. The
-verdict is the library's either way: if the helper cannot run (no interpreter, a broken
-install), the same validator runs in this process.
+Importing jsonschema with its format checkers, compiling the 1.6 schema and building the SPDX
+expression licensing (license-expression's index) cost about as much as the rest of
+`lumen sbom` together. A helper interpreter does that on the second core while this process
+inventories and imports the model. It answers two requests, one JSON line each:
+
+- `{"op": "licenses", "strings": [...]}` → how the library's licence factory would read each
+  string: `["id", "MIT"]`, `["expression", "MIT OR Apache-2.0"]` or `["name", "…"]` (the same
+  steps as `LicenseFactory.make_from_string`: `cyclonedx.spdx.fixup_id`, then
+  `cyclonedx.spdx.is_expression`, else a name);
+- `{"op": "validate", "document": "..."}` → `{"valid": true}` or the validator's first error.
+
+The answers are the library's either way: if the helper cannot run (no interpreter, a broken
+install), the factory and the validator run in this process.
 """
 
 from __future__ import annotations
@@ -13,16 +21,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# -P: no working directory on sys.path (a stray `cyclonedx/` folder must not win).
-#
 # The CycloneDX 1.6 schemas use three string formats: date-time (rfc3339-validator), idn-email
 # (checked by jsonschema itself) and iri-reference (rfc3987). jsonschema imports every optional
 # format library it can find when it loads; the helper blocks the ones for formats these schemas
 # never use (durations pull in arrow and dateutil), which saves most of its start-up. The three
-# formats above keep their checkers; tests prove a bad date-time and a bad IRI are still refused.
+# formats above keep their checkers: tests/sbom/test_sbom_validator.py proves a bad date-time and
+# a bad IRI are still refused.
 UNUSED_FORMAT_LIBRARIES = (
     "fqdn",
     "idna",
@@ -40,18 +48,39 @@ _SCRIPT = (
         "    sys.modules.setdefault(name, None)\n"
     )
     + r"""
-import json
-from cyclonedx.schema import SchemaVersion
-from cyclonedx.validation.json import JsonStrictValidator
-validator = JsonStrictValidator(SchemaVersion.V1_6)
-validator.validate_str('{"bomFormat": "CycloneDX", "specVersion": "1.6"}')  # compiles the schema
-error = validator.validate_str(sys.stdin.read())
-if error is None:
-    json.dump({"valid": True}, sys.stdout)
-else:
-    data = error.data
-    json.dump({"valid": False, "message": getattr(data, "message", str(data)),
-               "path": getattr(data, "json_path", None)}, sys.stdout)
+import json, threading
+from cyclonedx.spdx import fixup_id, is_expression
+def load():
+    # Validator imports in the background: the licence answer should not wait for them.
+    global validator
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+    validator = JsonStrictValidator(SchemaVersion.V1_6)
+    validator.validate_str('{"bomFormat": "CycloneDX", "specVersion": "1.6"}')  # compile
+loader = threading.Thread(target=load, daemon=True)
+loader.start()
+def classify(text):
+    spdx_id = fixup_id(text)
+    if spdx_id is not None:
+        return ["id", spdx_id]
+    if is_expression(text):
+        return ["expression", text]
+    return ["name", text]
+for line in sys.stdin:
+    request = json.loads(line)
+    if request["op"] == "licenses":
+        answer = {s: classify(s) for s in request["strings"]}
+    else:
+        loader.join()
+        error = validator.validate_str(request["document"])
+        if error is None:
+            answer = {"valid": True}
+        else:
+            data = error.data
+            answer = {"valid": False, "message": getattr(data, "message", str(data)),
+                      "path": getattr(data, "json_path", None)}
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
 """
 )
 
@@ -64,13 +93,14 @@ class Validation:
 
 
 class WarmValidator:
-    """Start early with `WarmValidator()`, then `check(text)` once the document exists."""
+    """Start early with `WarmValidator()`; then `classify(strings)` and `check(text)`."""
 
     def __init__(self) -> None:
-        self._process: subprocess.Popen[bytes] | None
+        self._process: subprocess.Popen[str] | None
         try:
-            # -S skips site.py (its .pth processing is most of a bare start-up); the helper
-            # gets this process's import path instead, so it finds the same cyclonedx.
+            # -S skips site.py (its .pth processing is most of a bare start-up), so the helper
+            # is given this process's import path and finds the same cyclonedx; -P keeps the
+            # working directory off it (a stray `cyclonedx/` folder must not win).
             path = [p for p in sys.path if p]
             self._process = subprocess.Popen(
                 [
@@ -83,27 +113,63 @@ class WarmValidator:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
             )
         except OSError:
             self._process = None
 
+    def _ask(self, request: dict[str, Any]) -> Any:
+        """One request, one answer line; None when the helper is gone (callers fall back)."""
+        process = self._process
+        if process is None or process.stdin is None or process.stdout is None:
+            return None
+        try:
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+            line = process.stdout.readline()
+            return json.loads(line) if line else None
+        except (OSError, ValueError):
+            self.close()
+            return None
+
+    def classify(self, strings: Sequence[str]) -> dict[str, tuple[str, str]] | None:
+        """How the licence factory reads each string, or None (then use the factory here)."""
+        if not strings:
+            return {}
+        answer = self._ask({"op": "licenses", "strings": list(strings)})
+        if not isinstance(answer, dict):
+            return None
+        kinds = {"id", "expression", "name"}
+        out: dict[str, tuple[str, str]] = {}
+        for text in strings:
+            item = answer.get(text)
+            if not (isinstance(item, list) and len(item) == 2 and item[0] in kinds):
+                return None
+            out[text] = (str(item[0]), str(item[1]))
+        return out
+
     def check(self, text: str) -> Validation:
-        if self._process is not None:
-            try:
-                out, _ = self._process.communicate(text.encode("utf-8"), timeout=300)
-                if self._process.returncode == 0:
-                    answer: dict[str, Any] = json.loads(out)
-                    return Validation(
-                        bool(answer["valid"]), answer.get("message"), answer.get("path")
-                    )
-            except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
-                self.close()
+        answer = self._ask({"op": "validate", "document": text})
+        if isinstance(answer, dict) and "valid" in answer:
+            return Validation(bool(answer["valid"]), answer.get("message"), answer.get("path"))
         return validate_here(text)
 
     def close(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.kill()
-            self._process.wait()
+        process = self._process
+        if process is None:
+            return
+        self._process = None
+        try:
+            if process.stdin is not None:
+                process.stdin.close()
+        except OSError:
+            pass
+        try:
+            process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def validate_here(text: str) -> Validation:

@@ -197,7 +197,6 @@ def _generate_with(
         collected.append(_artifact(path))
     inputs: dict[str, Any] = {"requirements": requirements, "artifacts": artifacts}
     # Import the model while the environment's interpreter may still be reading metadata.
-    import cyclonedx.contrib.license.factories
     import cyclonedx.model.bom
     import cyclonedx.output.json  # noqa: F401
 
@@ -237,6 +236,7 @@ def _generate_with(
         tool_version=__version__,
         timestamp=None if reproducible else now,
         serial_number=None if reproducible else _serial(),
+        licence_kinds=validator.classify(sbom.licence_strings(inventory)),
     )
     text, document = _serialize_and_validate(bom, fmt, validator)
     from lumen.fileio import atomic_write
