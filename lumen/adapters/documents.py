@@ -12,6 +12,7 @@ import yaml
 
 from gates.errors import InputError
 from lumen.fileio import display_name, iter_jsonl, open_text
+from lumen.yamlpos import Located
 
 SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
 # libyaml's loader is ~15x faster on big manifest sets; pure Python where it is missing.
@@ -40,25 +41,11 @@ class Parsed:
 
     def line_of(self, index: int, path: Sequence[str | int]) -> int | None:
         """Line of the value at `path` in document `index` (YAML/JSON), else the document's."""
-        start = self.documents[index][0]
+        start, document = self.documents[index]
         node = self.nodes[index] if index < len(self.nodes) else None
         if node is None:
             return start
-        for part in path:
-            if isinstance(node, yaml.MappingNode):
-                for k, v in node.value:
-                    if isinstance(k, yaml.ScalarNode) and k.value == str(part):
-                        node = v
-                        break
-                else:
-                    break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if part >= len(node.value):
-                    break
-                node = node.value[part]
-            else:
-                break
-        return int(node.start_mark.line) + 1
+        return Located(document, node, self.file).line_of(path)
 
 
 def _yaml_error(exc: yaml.YAMLError, file: str) -> InputError:
