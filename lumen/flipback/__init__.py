@@ -1,0 +1,1 @@
+"""Flipback adapters: histories and actions on GitHub Deployments, Helm, Argo Rollouts, Argo CD."""
