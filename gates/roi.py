@@ -332,6 +332,7 @@ class RoiTally:
         self.by_scope: dict[tuple[str, str], DeployCounts] = {}
         self.streams: dict[tuple[str, str], _Stream] = {}
         self.seen_ids: set[str] = set()
+        self._walked: dict[tuple[str, str], tuple[int, list[float]]] = {}
         self.duplicates = 0
         self.outside = 0
 
@@ -347,6 +348,7 @@ class RoiTally:
         event_id: str | None = None,
     ) -> bool:
         """Count one event; False when it is outside the window or a duplicate `id`."""
+        self._walked.clear()
         if not self._start_s < ts <= self._end_s:
             self.outside += 1
             return False
@@ -420,8 +422,12 @@ class RoiTally:
                 continue
             if service is not None and scope_service != service:
                 continue
-            ts, codes = stream.in_order()
-            failed, restored = _stream_dora(ts, codes)
+            cached = self._walked.get((scope_env, scope_service))
+            if cached is None:
+                # Walked once per stream: the matrix asks for every scope after the total.
+                cached = _stream_dora(*stream.in_order())
+                self._walked[(scope_env, scope_service)] = cached
+            failed, restored = cached
             failed_changes += failed
             restores.extend(restored)
             leads.extend(stream.leads)

@@ -61,8 +61,10 @@ def fast_accepts(item: Any) -> bool:
 
 
 @settings(max_examples=400)
-@given(changes=st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=3),
-       drop=st.sets(st.sampled_from(list(GOOD)), max_size=1))
+@given(
+    changes=st.dictionaries(st.sampled_from(FIELDS), VALUES, max_size=3),
+    drop=st.sets(st.sampled_from(list(GOOD)), max_size=1),
+)
 def test_fast_validation_agrees_with_the_schema(changes: dict[str, Any], drop: set[str]) -> None:
     item = {k: v for k, v in {**GOOD, **changes}.items() if k not in drop}
     schema_ok = not list(iter_errors("deploy-event.schema.json", item))

@@ -9,6 +9,7 @@ import pytest
 
 from lumen import ledger
 from lumen.cli import main
+from lumen.schema import iter_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 EX = ROOT / "examples"
@@ -30,8 +31,15 @@ INTEGRATED = [
 
 def run_json(argv: list[str], tmp_path: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
     out = tmp_path / "result.json"
+    out.unlink(missing_ok=True)
     code = main([*argv, "--json", str(out), "--quiet"])
-    return code, json.loads(out.read_text()) if out.exists() else {}
+    if not out.exists():
+        return code, {}
+    doc = json.loads(out.read_text())
+    if argv[0] != "record":
+        errors = [e.message for e in iter_errors("gate-result.schema.json", doc)]
+        assert not errors, errors
+    return code, doc
 
 
 def test_examples_pass_the_integrated_gate(tmp_path: Path) -> None:
