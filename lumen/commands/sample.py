@@ -33,7 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sources = parser.add_argument_group("sources (config `sampler:`)")
     sources.add_argument("--events", metavar="PATH", help="loop events JSONL: maturity")
     sources.add_argument("--deploys", metavar="PATH", help="deploy events JSONL: ROI/DORA")
-    sources.add_argument("--github", metavar="OWNER/REPO", help="deploys from GitHub instead")
+    sources.add_argument(
+        "--github",
+        metavar="OWNER/REPO",
+        help="GitHub Deployments for ROI/DORA, and GitHub activity for maturity without --events",
+    )
     sources.add_argument("--snapshot", metavar="METRICS_JSON", help="resonance snapshot JSON")
     sources.add_argument("--slo", metavar="PATH", help="SLO samples JSON instead of Prometheus")
     sources.add_argument("--errors", metavar="PROMQL", help="SLO errors query ($window)")
@@ -115,13 +119,23 @@ def run(args: argparse.Namespace) -> int:
     windows = c.windows_of(settings)
     # Usage problems of --hz stop the run before anything is read or pushed.
     plan = c.live_plan(settings) if settings.get("hz") else None
-    if events:
-        out.guard("maturity", lambda: c.maturity(out, config, str(events), windows, now))
+    if events or github:
+        out.guard(
+            "maturity",
+            lambda: c.maturity(
+                out, config, windows, now, events=events and str(events), github=github
+            ),
+        )
     if deploys or github:
         out.guard(
             "roi",
             lambda: c.roi(
-                out, config, args, deploys=deploys and str(deploys), github=github, now=now
+                out,
+                config,
+                args,
+                deploys=deploys and str(deploys),
+                github=None if deploys else github,
+                now=now,
             ),
         )
     if slo_samples or slo_queries:
@@ -141,14 +155,14 @@ def run(args: argparse.Namespace) -> int:
             "resonance",
             lambda: c.resonance(out, config, args, str(snapshot), format_timestamp(now)),
         )
-    if events and (deploys or github):
+    if (events or github) and (deploys or github):
         out.guard(
             "integrated",
             lambda: c.integrated(
                 out,
                 config,
                 args,
-                events=str(events),
+                events=events and str(events),
                 deploys=deploys and str(deploys),
                 github=github,
                 slo_samples=slo_samples and str(slo_samples),

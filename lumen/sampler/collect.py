@@ -16,7 +16,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gates.errors import LumenError, SourceError, UsageError
@@ -53,6 +53,8 @@ class Collected:
     values: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # Maturity spectrum per window label (None: no events), for the integrated verdict.
+    spectra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def groups(self) -> list[Group]:
@@ -87,15 +89,26 @@ def windows_of(settings: Mapping[str, Any]) -> list[str]:
 # ------------------------------------------------------------------------------ maturity
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def maturity(
-    out: Collected, config: Config, path: str, windows: Sequence[str], now: datetime
+    out: Collected,
+    config: Config,
+    windows: Sequence[str],
+    now: datetime,
+    *,
+    events: str | None,
+    github: str | None = None,
 ) -> None:
+    """Spectrum per window from a loop-events file, or else from a repository's GitHub activity
+    (deployments, workflow/check runs, incident issues), as `lumen maturity` reads them."""
     from gates import maturity as gm
-    from lumen.sources.events import read_events
 
     env, svc = out.main.grouping.get("env") or None, out.main.grouping.get("service") or None
     plan = gm.WindowPlan(
-        int(now.timestamp() * 1_000_000),
+        # Exact integer microseconds (a float timestamp can be 1 µs off).
+        (now - EPOCH) // timedelta(microseconds=1),
         [
             gm.Window(label, parse_duration(label, field="--window") // timedelta(microseconds=1))
             for label in windows
@@ -104,15 +117,30 @@ def maturity(
     settings = config.resolve("maturity", {}, env=env, service=svc)
     labels = {**gm.DEFAULT_SEVERITY_LABELS, **(settings.get("severity-labels") or {})}
     labels.update(config.get("severity-labels") or {})
-    read = read_events(path, plan, labels=labels)
-    results = gm.windows_from_tally(plan, read.tally)
+    if events:
+        from lumen.sources.events import read_events
+
+        read = read_events(events, plan, labels=labels)
+        tally = read.tally
+        out.inputs["events"] = read.summary()
+    else:
+        from lumen.sources.github_activity import ActivityCount, activity_events
+
+        assert github is not None
+        tally = gm.Tally()
+        counts = ActivityCount()
+        since = EPOCH + timedelta(microseconds=plan.edges[0])
+        for event in activity_events(github, since, now, severity_labels=labels, counts=counts):
+            tally.add_event(plan, event)
+        out.inputs["events"] = {"source": f"github:{github}", **counts.to_dict()}
+    results = gm.windows_from_tally(plan, tally)
+    out.spectra.update({r.window: r.spectrum for r in results})
     result = gm.gate(
         results,
         gm.Thresholds.from_settings(settings),
         on_no_data=OnNoData(settings.get("on-no-data") or "pass"),
     )
     out.verdicts["maturity"] = result.verdict
-    out.inputs["events"] = read.summary()
     out.values["maturity"] = [r.values() for r in results]
     for r in results:
         if r.spectrum is not None:
@@ -255,7 +283,7 @@ def integrated(
     config: Config,
     args: argparse.Namespace,
     *,
-    events: str,
+    events: str | None,
     deploys: str | None,
     github: str | None,
     slo_samples: str | None,
@@ -269,13 +297,20 @@ def integrated(
     env, svc = out.main.grouping.get("env") or None, out.main.grouping.get("service") or None
     settings = config.resolve("integrated", {}, env=env, service=svc)
     on_no_data = OnNoData(settings.get("on-no-data") or config.get("on-no-data") or "pass")
-    spectrum, _ = ic.read_spectrum(
-        config, events, window=str(settings.get("window", "24h")), now=now, env=env, svc=svc
-    )
+    window = str(settings.get("window", "24h"))
+    if window in out.spectra:
+        spectrum = out.spectra[window]  # the sampler's own maturity pass already has it
+    elif events:
+        spectrum, _ = ic.read_spectrum(config, events, window=window, now=now, env=env, svc=svc)
+    else:
+        raise UsageError(
+            f"the integrated gate's maturity window {window} is not among the sampled windows",
+            expected=f"--window {window}",
+        )
     ns = sub_args(
         args,
         deploys=deploys,
-        github=github,
+        github=None if deploys else github,
         slo=slo_samples,
         prometheus=prometheus,
         baseline=[],

@@ -563,3 +563,84 @@ def test_tls_verification_configurable(tmp_path: Path, flaky: Any) -> None:
     assert Pushgateway(url, ca_bundle=str(cert)).put("j", {}, "x 1\n") == 1
     assert Pushgateway(url, verify=False).put("j", {}, "x 1\n") == 1
     assert len(server.requests) == 2
+
+
+# ------------------------------------------------------------------------------ reuse
+
+
+def _values(doc: dict[str, Any]) -> dict[tuple[str, str], float]:
+    return {
+        (s["name"], s["labels"].get("window", s["labels"].get("gate", ""))): s["value"]
+        for s in doc["groups"][0]["series"]
+    }
+
+
+def _gate(tmp_path: Path, argv: list[str]) -> dict[str, Any]:
+    out = tmp_path / f"{argv[0]}.json"
+    main([*argv, "--now", NOW, "--json", str(out), "--quiet"])
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
+def test_sampled_values_and_verdicts_are_the_gates_own(tmp_path: Path) -> None:
+    """Each gauge equals what the standalone command computes from the same inputs."""
+    config = ["--config", str(EX / ".github" / "lumen.yml")]
+    scope = ["--env", "prod", "--service", "api"]
+    out = tmp_path / "s.json"
+    argv = [*base(tmp_path), *config, *ALL, "--window", "24h", "--json", str(out), "--quiet"]
+    assert main([*argv, "--textfile", str(tmp_path / "s.prom")]) == 0
+    doc = json.loads(out.read_text())
+    got = _values(doc)
+    maturity = _gate(tmp_path, ["maturity", *config, *scope, "--events", ALL[1]])
+    roi = _gate(tmp_path, ["roi", *config, *scope, "--deploys", ALL[3]])
+    slo = _gate(tmp_path, ["slo", *config, *scope, "--samples", ALL[5]])
+    resonance = _gate(tmp_path, ["resonance", *config, *scope, "--snapshot", ALL[7]])
+    integrated = _gate(
+        tmp_path,
+        ["integrated", *config, *scope, "--events", ALL[1], "--deploys", ALL[3], "--slo", ALL[5]],
+    )
+    for band in ("overall", "sense", "feedback", "release", "trend"):
+        assert got[(f"lumen_maturity_{band}", "24h")] == maturity["maturity"][band]
+    assert got[("lumen_deploy_success_rate", "")] == roi["success_rate"]
+    assert got[("lumen_rollback_rate", "")] == roi["rollback_rate"]
+    assert got[("lumen_deploys", "")] == roi["deploys"]
+    for window, rate in slo["burn_rate"].items():
+        assert got[("lumen_slo_burn_rate", window)] == rate
+    for window in resonance["windows"]:
+        assert got[("resonance_coherence", window["window"])] == window["coherence"]
+    for gate, result in [
+        ("maturity", maturity),
+        ("roi", roi),
+        ("slo", slo),
+        ("resonance", resonance),
+        ("integrated", integrated),
+    ]:
+        assert doc["verdicts"][gate] == result["verdict"], gate
+        gauge = {"PASS": 1.0, "WARN": 0.5, "FAIL": 0.0}[result["verdict"]]
+        assert got[("lumen_gate_verdict", gate)] == gauge
+
+
+@pytest.mark.github
+def test_github_sources_for_maturity_and_deploys(github_env: Any, tmp_path: Path) -> None:
+    state = github_env.state
+    repo = "octo-org/app"
+    for hour, result in [("01", "success"), ("03", "failure"), ("05", "success")]:
+        state.add_deployment(
+            "production", repo=repo, created_at=f"2026-11-20T{hour}:00:00Z", state=result
+        )
+    for hour, conclusion in [("02", "success"), ("04", "failure"), ("06", "success")]:
+        state.add_workflow_run(
+            "CI", repo=repo, conclusion=conclusion, created_at=f"2026-11-20T{hour}:00:00Z"
+        )
+    state.add_issue("db down", repo=repo, labels=["incident"], created_at="2026-11-20T07:00:00Z")
+    out = tmp_path / "s.json"
+    argv = [*base(tmp_path), "--github", repo, "--window", "24h", "--json", str(out), "--quiet"]
+    assert main([*argv, "--textfile", str(tmp_path / "g.prom")]) == 0
+    doc = json.loads(out.read_text())
+    got = _values(doc)
+    maturity = _gate(tmp_path, ["maturity", "--github", repo])
+    roi = _gate(tmp_path, ["roi", "--github", repo, "--min-deploys", "1"])
+    assert got[("lumen_maturity_overall", "24h")] == maturity["maturity"]["overall"]
+    assert doc["inputs"]["events"]["deployments"] == 3
+    assert got[("lumen_deploys", "")] == roi["deploys"] == 3
+    assert got[("lumen_deploy_success_rate", "")] == roi["success_rate"]
