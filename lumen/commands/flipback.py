@@ -119,7 +119,11 @@ def _platform(args: argparse.Namespace, env: str | None, service: str | None) ->
 
         repository = args.repository or gha.GitHubContext.from_env().repository or ""
         return GitHubDeployments(
-            timeout_s=timeout, repository=repository, environment=env or "", service=service or ""
+            timeout_s=timeout,
+            repository=repository,
+            # GitHub environments keep the user's name ("production"), not the canonical one.
+            environment=args.env or config_of(args).get("env") or env or "",
+            service=service or "",
         )
     return p.Platform(timeout_s=timeout)
 
