@@ -45,6 +45,21 @@ def test_any_single_byte_change_is_detected(tmp_path: Path, data: st.DataObject)
     assert not report.ok
 
 
+def test_every_byte_position_is_covered(tmp_path: Path) -> None:
+    """Exhaustively: flipping the low bit of any byte of the file breaks verification."""
+    path = tmp_path / "ledger.jsonl"
+    original, head = build(path)
+    for index in range(len(original)):
+        tampered = bytearray(original)
+        tampered[index] ^= 0x01
+        path.write_bytes(bytes(tampered))
+        try:
+            report = ledger.verify(path, head=head)
+        except Exception:
+            continue
+        assert not report.ok, index
+
+
 def test_single_byte_change_in_the_last_entry_needs_the_head(tmp_path: Path) -> None:
     # Rewriting the last entry consistently (new hash) is invisible without the expected head.
     path = tmp_path / "ledger.jsonl"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -201,3 +203,35 @@ def test_record_appends_valid_events(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert len(event["id"]) == 36
     assert main([*base, "--action", "deploy"]) == 1  # --result missing
     assert "--result" in capsys.readouterr().err
+
+
+def test_integrated_without_loop_events_and_with_a_baseline_file(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text("")
+    argv = [a if a != str(EX / "events.jsonl") else str(events) for a in INTEGRATED]
+    code, doc = run_json(argv, tmp_path)
+    assert code == 0 and doc["maturity"] is None
+    overall = next(c for c in doc["checks"] if c["name"] == "maturity_overall")
+    assert overall["verdict"] == "NO_DATA"
+    assert run_json([*argv, "--on-no-data", "fail"], tmp_path)[0] == 2
+    # an earlier passing result as baseline: lead time equal to it passes `<= +10%`
+    earlier = tmp_path / "earlier.json"
+    assert main([*INTEGRATED, "--json", str(earlier), "--quiet"]) == 0
+    code, doc = run_json([*INTEGRATED, "--baseline", str(earlier)], tmp_path)
+    lead = next(c for c in doc["checks"] if c["name"] == "lead_time_s")
+    assert lead["verdict"] == "PASS" and lead["baseline"] == lead["value"]
+
+
+@pytest.mark.github
+def test_integrated_with_github_deployments(github_env: Any, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta
+
+    now = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
+    for day in range(10):
+        github_env.state.add_deployment(
+            "production", created_at=now - timedelta(days=day + 1), state="success"
+        )
+    argv = [a for a in INTEGRATED if a not in ("--deploys", str(EX / "deploys.jsonl"))]
+    code, doc = run_json([*argv, "--github", "octo-org/app"], tmp_path)
+    assert code == 0, doc
+    assert doc["roi"]["deploys"] == 10 and doc["inputs"]["roi"]["api"] == "graphql"
