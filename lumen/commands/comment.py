@@ -41,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="JSONL of earlier results or a ledger: charted in the comment",
     )
     parser.add_argument(
+        "--markdown",
+        metavar="PATH",
+        help="also write the comment's Markdown to PATH (works without GitHub)",
+    )
+    parser.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when the result is FAIL (report only)"
     )
     parser.add_argument("--config", metavar="PATH", help="config file (default: .github/lumen.yml)")
@@ -91,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
         result, key=args.key, history=history, run_url=run_url, approvers=approvers
     )
     gha.add_summary(body)
+    if args.markdown:
+        from lumen.fileio import atomic_write
+
+        atomic_write(args.markdown, body)
     exit_code = 2 if verdict == "FAIL" and not args.exit_zero else 0
     repository = args.repository or ctx.repository
     number = args.pr or ctx.pull_request_number()
