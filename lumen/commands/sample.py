@@ -320,6 +320,7 @@ def deliver(
         gha.set_output("series", str(sum(len(g.series) for g in out.groups)))
         if getattr(args, "json", None):
             gha.set_output("json", args.json)
+        gha.add_summary(_markdown(record))
     if out.errors:
         return 1
     if push_errors and str(settings.get("on-push-error") or "fail") == "fail":
@@ -378,6 +379,26 @@ def _flush_spool(
             },
         )
         spool.remove(entry)
+
+
+def _markdown(record: dict[str, Any]) -> str:
+    """The job summary: where the values went, the sampled verdicts, errors."""
+    from lumen.report import md_escape
+
+    series = sum(len(group["series"]) for group in record["groups"])
+    lines = [
+        f"### Lumen loop sampler: {record['status']}",
+        "",
+        f"{series} series in {len(record['groups'])} group(s) -> `{record['destination']}`",
+        "",
+    ]
+    if record["verdicts"]:
+        lines += ["| gate | verdict |", "|---|---|"]
+        lines += [f"| {gate} | {verdict} |" for gate, verdict in record["verdicts"].items()]
+        lines.append("")
+    for error in [*record["errors"], *record["push_errors"]]:
+        lines.append(f"- :x: {md_escape(error)}")
+    return "\n".join(lines) + "\n"
 
 
 def _summary(record: dict[str, Any]) -> str:

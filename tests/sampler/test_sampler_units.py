@@ -644,3 +644,18 @@ def test_github_sources_for_maturity_and_deploys(github_env: Any, tmp_path: Path
     assert doc["inputs"]["events"]["deployments"] == 3
     assert got[("lumen_deploys", "")] == roi["deploys"] == 3
     assert got[("lumen_deploy_success_rate", "")] == roi["success_rate"]
+
+
+def test_actions_outputs_and_summary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    outputs, summary = tmp_path / "out", tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    argv = [*base(tmp_path), *ALL, "--textfile", str(tmp_path / "a.prom"), "--quiet"]
+    assert main(argv) == 0
+    lines = outputs.read_text().splitlines()
+    values = {lines[i].split("<<")[0]: lines[i + 1] for i in range(len(lines)) if "<<" in lines[i]}
+    # All five sampled gates pass on the examples; resonance PASSes on its snapshot too.
+    assert values["verdict"] == "PASS" and values["status"] == "textfile"
+    assert int(values["series"]) > 40
+    assert "| resonance | PASS |" in summary.read_text()
