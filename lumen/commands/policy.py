@@ -155,11 +155,9 @@ def run_metrics(
     return checks, inputs
 
 
-def run_documents(
-    settings: dict[str, Any], files: list[str]
-) -> tuple[list[Check], dict[str, Any], int]:
+def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Check], dict[str, Any]]:
     from gates.policy import judge_documents
-    from lumen.adapters.documents import iter_parsed, parse
+    from lumen.adapters.documents import expand, iter_parsed, parse
     from lumen.adapters.rego import RegoPolicies, findings_for, load_modules
 
     folders = _rego_folders(list(settings.get("rego") or []))
@@ -184,12 +182,8 @@ def run_documents(
     )
     seen: list[tuple[str, int]] = []
     findings = []
-    documents = 0
-    from lumen.adapters.documents import expand
-
     for path in expand(files):
         parsed = parse(path)
-        documents += len(parsed.documents)
         seen.append((parsed.file, len(parsed.documents)))
         findings.extend(findings_for(policies, parsed.file, parsed.documents))
     checks = judge_documents(seen, findings, fail_on_warn=bool(settings.get("fail-on-warn")))
@@ -199,7 +193,7 @@ def run_documents(
         "files": [f for f, _ in seen],
         "engine": "regopy (rego-cpp)",
     }
-    return checks, inputs, documents
+    return checks, inputs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -224,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
         checks += metric_checks
         inputs["metrics"] = metric_inputs
     if files:
-        document_checks, document_inputs, _ = run_documents(settings, files)
+        document_checks, document_inputs = run_documents(settings, files)
         checks += document_checks
         inputs["documents"] = document_inputs
     elif settings.get("rego") and args.rego:
