@@ -321,8 +321,13 @@ class PrometheusClient:
         if at is not None:
             params["time"] = f"{at.timestamp():.3f}"
         try:
+            # `verify` per request: requests lets REQUESTS_CA_BUNDLE override a session's
+            # verify setting, which would silently ignore --prometheus-ca-bundle/--insecure.
             response = self._session.get(
-                f"{self.options.url}/api/v1/query", params=params, timeout=limit
+                f"{self.options.url}/api/v1/query",
+                params=params,
+                timeout=limit,
+                verify=self._session.verify,
             )
         except requests.exceptions.SSLError as exc:
             raise SourceError(
