@@ -95,19 +95,23 @@ def _named(entity: Any) -> bool:
     return isinstance(entity, Mapping) and bool(entity.get("name") or entity.get("url"))
 
 
-def ntia_checks(report: Sequence[Coverage], *, missing: Verdict = Verdict.WARN) -> list[Check]:
+def ntia_checks(
+    report: Sequence[Coverage],
+    *,
+    missing: Verdict = Verdict.WARN,
+    no_data: Verdict = Verdict.NO_DATA,
+) -> list[Check]:
     """One check per element: full coverage passes, a gap is `missing` (WARN by default).
 
-    An element with nothing to measure (an SBOM without components) is NO_DATA.
+    An element with nothing to measure (an SBOM without components) is `no_data` (the gate's
+    `--on-no-data`: NO_DATA by default).
     """
     checks = []
     for item in report:
         name = f"ntia:{item.element}"
         extra = {"covered": item.covered, "total": item.total, "missing": list(item.missing)}
         if item.ratio is None:
-            checks.append(
-                Check(name, None, ">=", 1.0, Verdict.NO_DATA, "no components", extra=extra)
-            )
+            checks.append(Check(name, None, ">=", 1.0, no_data, "no components", extra=extra))
             continue
         if item.covered == item.total:
             reason = f"{item.covered}/{item.total} carry {item.element}"

@@ -151,7 +151,7 @@ def _generate_with(
     pending: Any,
     validator: Any,
 ) -> int:
-    from gates.result import GateResult, decide
+    from gates.result import GateResult, OnNoData, decide
     from gates.timeutil import format_timestamp
     from lumen.report import emit
     from release import sbom
@@ -243,7 +243,15 @@ def _generate_with(
 
     atomic_write(output, text)
 
-    checks = _checks(document, fmt, deny, allow, ntia_missing)
+    on_no_data = OnNoData(args.on_no_data or settings.get("on-no-data") or "pass")
+    checks = _checks(
+        document,
+        fmt,
+        deny=deny,
+        allow=allow,
+        ntia_missing=ntia_missing,
+        no_data=on_no_data.verdict(),
+    )
     from release.ntia import coverage
 
     result = GateResult(
@@ -273,7 +281,13 @@ def _serial() -> str:
 
 
 def _checks(
-    document: dict[str, Any], fmt: str, deny: list[str], allow: list[str], ntia_missing: str
+    document: dict[str, Any],
+    fmt: str,
+    *,
+    deny: list[str],
+    allow: list[str],
+    ntia_missing: str,
+    no_data: Any,
 ) -> list[Any]:
     from gates.result import Check, Verdict
     from release.license_gate import evaluate, licence_checks
@@ -290,7 +304,7 @@ def _checks(
         )
     ]
     verdict = {"pass": Verdict.PASS, "warn": Verdict.WARN, "fail": Verdict.FAIL}[ntia_missing]
-    checks += ntia_checks(coverage(document), missing=verdict)
+    checks += ntia_checks(coverage(document), missing=verdict, no_data=no_data)
     if deny or allow:
         checks += licence_checks(evaluate(document, deny=deny, allow=allow), deny=deny, allow=allow)
     return checks

@@ -312,3 +312,14 @@ def test_sbom_never_imports_sigstore(tmp_path):
         "assert not [m for m in sys.modules if m.split('.')[0] == 'sigstore'], 'sigstore imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+
+
+def test_empty_sbom_is_no_data_unless_told_otherwise(tmp_path):
+    req = tmp_path / "requirements.txt"
+    req.write_text("--index-url https://pypi.org/simple\n")
+    argv = ["sbom", "--requirements", str(req), "--output", str(tmp_path / "s.json"), "--quiet"]
+    result = tmp_path / "r.json"
+    assert main([*argv, "--json", str(result)]) == 0
+    checks = {c["name"]: c["verdict"] for c in json.loads(result.read_text())["checks"]}
+    assert checks["ntia:name"] == "NO_DATA"
+    assert main([*argv, "--on-no-data", "fail"]) == 2
