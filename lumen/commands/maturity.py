@@ -353,33 +353,18 @@ def _from_prometheus(
     return results, checks, values
 
 
-# Prometheus textfile (node_exporter textfile collector format), names from spec §7.
-_HELP = {
-    "overall": "Maturity overall: 0.4*sense + 0.3*feedback + 0.3*release.",
-    "sense": "Maturity sense: normalized entropy of the event kinds, H/log 3.",
-    "feedback": "Maturity feedback: exp(-3 * population stdev of severity).",
-    "release": "Maturity release: min(1, action ratio / 0.30).",
-    "trend": "Maturity trend: overall minus the previous overall.",
-}
-
-
 def textfile(results: list[Any]) -> str:
-    """`lumen_maturity_{overall,sense,feedback,release,trend}{window=...}` gauges; windows
-    without data (and trends without a previous value) are left out, never written as 0."""
-    lines = []
-    for name, help_text in _HELP.items():
-        samples = []
-        for result in results:
-            if name == "trend":
-                value = result.trend
-            else:
-                value = None if result.spectrum is None else result.spectrum.band(name)
-            if value is None:
-                continue
-            window = result.window.replace("\\", "\\\\").replace('"', '\\"')
-            samples.append(f'lumen_maturity_{name}{{window="{window}"}} {float(value)!r}')
-        if samples:
-            lines.append(f"# HELP lumen_maturity_{name} {help_text}")
-            lines.append(f"# TYPE lumen_maturity_{name} gauge")
-            lines.extend(samples)
-    return "\n".join(lines) + ("\n" if lines else "")
+    """`lumen_maturity_{overall,sense,feedback,release,trend}{window=...}` gauges in the
+    node_exporter textfile format, rendered by the sampler's exposition (one writer for both);
+    windows without data (and trends without a previous value) are left out, never written as 0."""
+    from lumen.sampler.exposition import Series, render
+
+    series = []
+    for result in results:
+        if result.spectrum is not None:
+            for band in ("overall", "sense", "feedback", "release"):
+                value = result.spectrum.band(band)
+                series.append(Series(f"lumen_maturity_{band}", value, {"window": result.window}))
+        if result.trend is not None:
+            series.append(Series("lumen_maturity_trend", result.trend, {"window": result.window}))
+    return render(series)
