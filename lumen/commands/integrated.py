@@ -76,7 +76,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "penalty": args.penalty,
         "borderline": args.borderline,
         "score-min": args.score_min,
-        "window": args.maturity_window,
+        "maturity-window": args.maturity_window,
         "adaptive": args.adaptive,
         "on-no-data": args.on_no_data,
     }
@@ -92,7 +92,7 @@ def read_spectrum(
     from gates.maturity import DEFAULT_SEVERITY_LABELS, Window, WindowPlan, windows_from_tally
     from lumen.sources.events import read_events
 
-    duration = parse_duration(window, field="integrated.window")
+    duration = parse_duration(window, field="integrated.maturity-window")
     plan = WindowPlan(
         int(now.timestamp() * 1_000_000), [Window(window, int(duration.total_seconds() * 1e6))]
     )
@@ -291,7 +291,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--mode post needs --compare PRE_JSON (the result of --mode pre)")
     if not args.events:
         raise UsageError("`lumen integrated` needs --events PATH (loop events)")
-    window = str(settings.get("window", "24h"))
+    window = str(settings.get("maturity-window", "24h"))
     spectrum, events_inputs = read_spectrum(
         config, args.events, window=window, now=now, env=env, svc=svc
     )
