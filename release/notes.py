@@ -78,7 +78,10 @@ class PullRequest:
 
     @classmethod
     def from_github(cls, data: Mapping[str, Any]) -> PullRequest:
-        """From a REST `pulls` object (as `--prs-json` holds) or an equivalent dict."""
+        """From a REST `pulls` object (as `--prs-json` holds) or an equivalent dict.
+
+        First-timers: `author_association` FIRST_TIME_CONTRIBUTOR/FIRST_TIMER, or
+        `first_time_contributor: true` (set by the GitHub adapter from the author's history)."""
         user = data.get("user") or data.get("author") or {}
         login = str(user.get("login") or "ghost")
         user_type = str(user.get("type") or user.get("__typename") or "")
@@ -95,7 +98,8 @@ class PullRequest:
             labels=names,
             body=str(data.get("body") or ""),
             author_is_bot=user_type == "Bot" or login.endswith("[bot]"),
-            first_time=association in {"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"},
+            first_time=association in {"FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER"}
+            or data.get("first_time_contributor") is True,
             merged_at=data.get("merged_at") or data.get("mergedAt"),
         )
 

@@ -4,6 +4,7 @@ publishing the release with its assets, idempotently."""
 from __future__ import annotations
 
 import mimetypes
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ query($q: String!, $after: String) {
 
 # GitHub's search returns at most 1,000 results for one query.
 SEARCH_LIMIT = 1000
+# Authors checked for earlier merged PRs per GraphQL request (one aliased search each).
+HISTORY_BATCH = 50
 
 
 def _iso(moment: Any) -> str:
@@ -46,14 +49,17 @@ def fetch_merged_prs(
     """(previous tag, PRs merged after it and up to the target), as REST-shaped dicts.
 
     The previous tag defaults to the latest release. The range is by merge time, between the
-    previous tag's commit and the target commit (as release-drafter does).
+    previous tag's commit and the target commit (as release-drafter does). A human author with
+    no PR merged up to the previous tag is marked `first_time_contributor` (GitHub's
+    `authorAssociation` says FIRST_TIME_CONTRIBUTOR only until the first PR merges).
     """
     from github import GithubException
 
     split_repo(owner_repo)
     gh = client()
     with github_errors(f"read {owner_repo}"):
-        repo = gh.get_repo(owner_repo)
+        # Lazy: the repository object itself is never needed, only its sub-resources.
+        repo = gh.withLazy(True).get_repo(owner_repo)
         if previous_tag is None:
             try:
                 previous_tag = repo.get_latest_release().tag_name
@@ -63,12 +69,24 @@ def fetch_merged_prs(
                 previous_tag = None
         since = None
         if previous_tag:
-            since = repo.get_commit(previous_tag).commit.committer.date
+            try:
+                since = repo.get_commit(previous_tag).commit.committer.date
+            except GithubException as exc:
+                if exc.status not in (404, 422):
+                    raise
+                raise InputError(
+                    f"tag {previous_tag!r} not found in {owner_repo}",
+                    field="--previous-tag",
+                    expected="an existing tag (or none: the latest release)",
+                ) from None
         until = repo.get_commit(target).commit.committer.date if target else None
     query = f"repo:{owner_repo} is:pr is:merged"
-    if since is not None:
+    if since is not None and until is not None:
+        # One range qualifier (inclusive both ends): the tag's own commit is not in the range.
+        query += f" merged:{_iso(since + timedelta(seconds=1))}..{_iso(until)}"
+    elif since is not None:
         query += f" merged:>{_iso(since)}"
-    if until is not None:
+    elif until is not None:
         query += f" merged:<={_iso(until)}"
     prs: list[dict[str, Any]] = []
     after = None
@@ -91,7 +109,42 @@ def fetch_merged_prs(
         if not page.get("hasNextPage"):
             break
         after = page.get("endCursor")
+    if since is not None:
+        newcomers = _without_history(owner_repo, _human_authors(prs), since)
+        for pr in prs:
+            if pr["user"]["login"] in newcomers:
+                pr["first_time_contributor"] = True
     return previous_tag, prs
+
+
+def _human_authors(prs: list[dict[str, Any]]) -> list[str]:
+    return sorted({pr["user"]["login"] for pr in prs if pr["user"]["type"] != "Bot"})
+
+
+def _without_history(owner_repo: str, authors: list[str], since: Any) -> set[str]:
+    """The authors with no PR merged in the repository up to `since`: one aliased search
+    per author, HISTORY_BATCH of them per request."""
+    out: set[str] = set()
+    for start in range(0, len(authors), HISTORY_BATCH):
+        batch = authors[start : start + HISTORY_BATCH]
+        declared = ", ".join(f"$q{i}: String!" for i in range(len(batch)))
+        fields = " ".join(
+            f"a{i}: search(type: ISSUE, query: $q{i}, first: 1) {{ issueCount }}"
+            for i in range(len(batch))
+        )
+        variables = {
+            f"q{i}": f"repo:{owner_repo} is:pr is:merged author:{login} merged:<={_iso(since)}"
+            for i, login in enumerate(batch)
+        }
+        data = graphql(
+            f"query({declared}) {{ {fields} }}",
+            variables,
+            what=f"look up earlier pull requests of {owner_repo}",
+        )
+        for i, login in enumerate(batch):
+            if int((data.get(f"a{i}") or {}).get("issueCount") or 0) == 0:
+                out.add(login)
+    return out
 
 
 def _rest_shape(node: dict[str, Any]) -> dict[str, Any]:
@@ -127,9 +180,15 @@ def publish_release(
     """
     if not owner_repo:
         raise UsageError("--publish needs --repository (or GITHUB_REPOSITORY)")
+    names: dict[str, str] = {}
     for path in assets:
         if not Path(path).is_file():
             raise InputError("asset not found", file=path)
+        name = Path(path).name
+        if name in names:
+            # A release holds one asset per name: the second would silently replace the first.
+            raise UsageError(f"two assets named {name!r}: {names[name]} and {path}")
+        names[name] = path
     draft = mode == "draft"
     prerelease = mode == "prerelease"
     gh = client()

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gates.errors import InputError, UsageError
+from gates.errors import InputError, LumenError, UsageError
 from lumen import actions_runtime as gha
 from lumen.commands.common import config_of
 from lumen.fileio import atomic_write, read_json
@@ -49,7 +49,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="file attached to the release; FILE.sigstore.json is its bundle",
     )
-    parser.add_argument("--sbom", metavar="NEW_SBOM", help="this release's SBOM")
+    parser.add_argument(
+        "--sbom", metavar="NEW_SBOM", help="this release's SBOM (attached when publishing)"
+    )
     parser.add_argument(
         "--previous-sbom",
         metavar="OLD_SBOM",
@@ -67,6 +69,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--publish",
         choices=["draft", "prerelease", "release"],
         help="create or update the GitHub Release for the tag with the assets",
+    )
+    parser.add_argument(
+        "--require-approval",
+        action="store_true",
+        help="publish only with an approval quorum (see lumen approval)",
+    )
+    parser.add_argument("--pr", type=int, metavar="N", help="with --require-approval: the PR")
+    parser.add_argument(
+        "--allowlist",
+        action="append",
+        metavar="USER|ORG/TEAM",
+        help="with --require-approval: who may approve",
+    )
+    parser.add_argument(
+        "--severity",
+        choices=["normal", "critical"],
+        help="with --require-approval: quorum size (default: approval.severity, else normal)",
     )
     parser.add_argument("--config", metavar="PATH", help="config file (default: .github/lumen.yml)")
     parser.add_argument("--json", metavar="PATH", help="write version, bump, sections as JSON")
@@ -92,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
 
     if bool(args.prs_json) == bool(args.github):
         raise UsageError("give exactly one of --prs-json PATH or --github OWNER/REPO")
+    if args.require_approval and not args.publish:
+        raise UsageError("--require-approval guards publishing: give --publish too")
+    if args.previous_sbom and not args.sbom:
+        raise UsageError("--previous-sbom needs --sbom (this release's SBOM) to compare with")
     config = config_of(args)
     notes_config = rn.NotesConfig.from_mapping(config.get("notes") or {})
     if args.template:
@@ -117,12 +140,16 @@ def run(args: argparse.Namespace) -> int:
     if args.snapshot:
         snapshot = rn.snapshot_table([read_json(path) for path in args.snapshot])
     sbom_diff = None
-    if args.previous_sbom and args.sbom:
-        from release.sbom_diff import diff_files_markdown
+    if args.previous_sbom:
+        from lumen.commands.sbom import _load_sbom
+        from release.sbom_diff import diff, render_markdown
 
-        sbom_diff = diff_files_markdown(args.previous_sbom, args.sbom)
+        change = diff(_load_sbom(args.previous_sbom), _load_sbom(args.sbom))
+        sbom_diff = render_markdown(change) or "No dependency changes.\n"
+    # The SBOM is a release asset like the others (listed once even when also given as --asset).
+    asset_paths = list(dict.fromkeys([*(args.asset or []), *([args.sbom] if args.sbom else [])]))
     assets = []
-    for path in args.asset or []:
+    for path in asset_paths:
         bundle = f"{path}.sigstore.json"
         assets.append(
             rn.Asset(Path(path).name, Path(bundle).name if Path(bundle).exists() else None)
@@ -150,13 +177,15 @@ def run(args: argparse.Namespace) -> int:
     if args.publish:
         from lumen.adapters.github_releases import publish_release
 
+        if args.require_approval:
+            _require_approval(args, repository)
         release_url = publish_release(
             repository,
             tag=notes.version,
             body=notes.body,
             mode=args.publish,
             target=args.target or ctx.sha,
-            assets=[*(args.asset or []), *_bundles(args.asset)],
+            assets=[*asset_paths, *_bundles(asset_paths)],
         )
     document = {
         "version": notes.version,
@@ -182,5 +211,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bundles(assets: list[str] | None) -> list[str]:
-    return [f"{a}.sigstore.json" for a in assets or [] if Path(f"{a}.sigstore.json").exists()]
+def _bundles(assets: list[str]) -> list[str]:
+    return [f"{a}.sigstore.json" for a in assets if Path(f"{a}.sigstore.json").exists()]
+
+
+def _require_approval(args: argparse.Namespace, repository: str | None) -> None:
+    """Refuse to publish without the approval quorum (as `flipback execute` does)."""
+    from lumen.commands.approval import evaluate
+
+    # The release's repository (--github counts too); stale-review dismissal comes from config.
+    quorum_args = argparse.Namespace(**{**vars(args), "repository": repository})
+    quorum_args.dismiss_stale = False
+    result = evaluate(quorum_args)
+    if result.verdict.value != "PASS":
+        reasons = "; ".join(c.reason for c in result.checks if c.verdict.value != "PASS")
+        raise LumenError(
+            f"publishing refused: approval quorum not met ({reasons}); nothing was published"
+        )
