@@ -426,10 +426,9 @@ def _full_gate(
         svc=svc,
         history=history,
     )
-    score_settings = config.resolve("score", {"score-min": args.score_min}, env=env, service=svc)
-    score_min = float(settings.get("score-min", score_settings.get("score-min", 70)))
-    if args.score_min is not None:
-        score_min = float(args.score_min)
+    # --score-min > integrated.score-min (set by the user) > score.score-min > 70.
+    score_settings = config.resolve("score", {}, env=env, service=svc)
+    score_min = float(settings.get("score-min") or score_settings.get("score-min", 70))
     warn = score_settings.get("score-warn")
     composite = sc.weighted_score(
         objectives, score_min=score_min, score_warn=None if warn is None else float(warn)

@@ -235,3 +235,16 @@ def test_integrated_with_github_deployments(github_env: Any, tmp_path: Path) -> 
     code, doc = run_json([*argv, "--github", "octo-org/app"], tmp_path)
     assert code == 0, doc
     assert doc["roi"]["deploys"] == 10 and doc["inputs"]["roi"]["api"] == "graphql"
+
+
+def test_score_min_precedence(tmp_path: Path) -> None:
+    # With wilson, the small matrix rows are inconclusive (WARN): the score drops below 100.
+    config = tmp_path / "lumen.yml"
+    base = (EX / ".github" / "lumen.yml").read_text()
+    config.write_text(base.replace("  score-min: 70 ", "  score-min: 100"))
+    argv = [a if a != str(EX / ".github" / "lumen.yml") else str(config) for a in INTEGRATED]
+    code, doc = run_json([*argv, "--statistic", "wilson"], tmp_path)
+    assert doc["score"]["score_min"] == 100  # score.score-min is honoured
+    assert code == 2 and doc["roi_slo"]["score"] < 100
+    code, doc = run_json([*argv, "--statistic", "wilson", "--score-min", "50"], tmp_path)
+    assert code == 0 and doc["score"]["score_min"] == 50  # the flag wins
