@@ -47,7 +47,9 @@ query($owner: String!, $name: String!, $cursor: String) {
 """
 
 
-class _Mapper:
+class Mapper:
+    """GitHub environment -> Lumen env, deployment payload -> service."""
+
     def __init__(self, settings: Mapping[str, Any], repo_name: str) -> None:
         self.environments = {
             str(k): str(v) for k, v in (settings.get("environments") or {}).items()
@@ -70,8 +72,11 @@ class _Mapper:
         return self.service
 
 
+_Mapper = Mapper  # the name flipback imported first
+
+
 def fetch_graphql(
-    owner: str, name: str, *, start: datetime, mapper: _Mapper
+    owner: str, name: str, *, start: datetime, mapper: Mapper
 ) -> tuple[list[GitHubDeployment], int]:
     """Deployments created after `start` (plus the rest of the last page: earlier SHAs help
     rollback detection); returns them and the number of requests made."""
@@ -117,7 +122,7 @@ def fetch_graphql(
 
 
 def fetch_rest(
-    owner: str, name: str, *, start: datetime, mapper: _Mapper
+    owner: str, name: str, *, start: datetime, mapper: Mapper
 ) -> tuple[list[GitHubDeployment], int]:
     """The same through REST (PyGithub): one request per page plus one per deployment."""
     from datetime import UTC
@@ -168,7 +173,7 @@ def read_github(
 
     owner, name = split_repo(owner_repo)
     settings = config.resolve("roi", {}).get("github") or {}
-    mapper = _Mapper(settings, name)
+    mapper = Mapper(settings, name)
     fetch = fetch_graphql if settings.get("graphql", True) else fetch_rest
     deployments, requests = fetch(owner, name, start=start, mapper=mapper)
     events = classify_deployments(deployments)
