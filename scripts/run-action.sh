@@ -16,6 +16,11 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+if [ "${RUNNER_OS:-}" = "Windows" ]; then
+  echo "::error title=lumen::Lumen CI actions run on Linux and macOS runners (runs-on: ubuntu-latest or macos-latest)"
+  exit 1
+fi
+
 if [ -n "${LUMEN_ACTION_VENV:-}" ]; then
   venv="$LUMEN_ACTION_VENV"
   if [ ! -x "$venv/bin/python" ]; then

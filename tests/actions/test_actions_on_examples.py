@@ -280,12 +280,10 @@ spec:
 
 
 def test_policy_gate_with_the_shipped_kubernetes_pack(run_action: Runner, examples: Path) -> None:
-    (examples / "deploy").mkdir()
-    (examples / "deploy" / "web.yaml").write_text(KUBERNETES_BAD, encoding="utf-8")
-    shutil.copy(ROOT / "tests" / "policy" / "data" / "k8s" / "good.yaml", examples / "deploy")
+    (examples / "deploy" / "bad.yaml").write_text(KUBERNETES_BAD, encoding="utf-8")
     bad = run_action(
         "policy-gate",
-        {"rego": "kubernetes", "files": "deploy/web.yaml", "sarif": "policy.sarif", "now": NOW},
+        {"rego": "kubernetes", "files": "deploy/bad.yaml", "sarif": "policy.sarif", "now": NOW},
     )
     document = assert_gate_wiring("policy-gate", bad)
     assert bad.outputs["verdict"] == "FAIL"
@@ -293,8 +291,9 @@ def test_policy_gate_with_the_shipped_kubernetes_pack(run_action: Runner, exampl
     assert bad.outputs["sarif"] == "policy.sarif"
     assert json.loads((examples / "policy.sarif").read_text(encoding="utf-8"))["runs"]
     # one annotation per failing check, on the manifest
-    assert any(a.get("file", "").endswith("web.yaml") for a in bad.annotations)
-    good = run_action("policy-gate", {"rego": "kubernetes", "files": "deploy/good.yaml"})
+    assert any(a.get("file", "").endswith("bad.yaml") for a in bad.annotations)
+    # the example repository's own manifest, as its PR gate starter judges it
+    good = run_action("policy-gate", {"rego": "kubernetes", "files": "deploy/web.yaml"})
     assert_gate_wiring("policy-gate", good)
     assert good.outputs["verdict"] == "PASS"
 
