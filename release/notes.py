@@ -104,6 +104,14 @@ class PullRequest:
         )
 
 
+class NotesConfigError(ValueError):
+    """A bad value in the `notes:` section; `key` is its path inside the section."""
+
+    def __init__(self, message: str, key: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 @dataclass(frozen=True)
 class Category:
     title: str
@@ -125,7 +133,8 @@ class NotesConfig:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> NotesConfig:
-        """From the `notes:` config section (already schema-validated)."""
+        """From the `notes:` config section (already schema-validated); NotesConfigError for
+        a value the schema cannot judge (a replacer's regex)."""
         kwargs: dict[str, Any] = {}
         if "categories" in data:
             kwargs["categories"] = tuple(
@@ -150,6 +159,13 @@ class NotesConfig:
             kwargs["replacers"] = tuple(
                 (str(r["search"]), str(r["replace"])) for r in data["replacers"]
             )
+            for index, (search, replace) in enumerate(kwargs["replacers"]):
+                try:
+                    Replacer.parse(search, replace)
+                except ValueError as exc:
+                    raise NotesConfigError(
+                        f"{search!r}: {exc}", ("replacers", index, "search")
+                    ) from None
         return cls(**kwargs)
 
 
@@ -453,14 +469,67 @@ def insert_snapshot(body: str, snapshot: str) -> str:
     return body.rstrip("\n") + "\n\n## Gate snapshot\n\n" + snapshot + "\n"
 
 
+_REGEX_LITERAL = re.compile(r"^/(?P<pattern>.+)/(?P<flags>[a-z]*)$", re.DOTALL)
+_JS_REPLACEMENT = re.compile(r"\$\$|\$&|\$(\d{1,2})|\\(\d{1,2})")
+
+
+@dataclass(frozen=True)
+class Replacer:
+    """A release-drafter replacer: `search` is a plain string (every occurrence) or a
+    JavaScript-style `/regex/flags` (`g` every match, else the first; `i` ignores case;
+    `m`, `s` as in JavaScript). `replace` may use `$1`…`$99`, `$&` (the match) and `$$`
+    as in JavaScript (and Python's `\\1`)."""
+
+    search: str
+    replace: str
+    regex: re.Pattern[str] | None
+    every: bool
+
+    @classmethod
+    def parse(cls, search: str, replace: str) -> Replacer:
+        """Raises ValueError for a regex that does not compile or an unknown flag."""
+        literal = _REGEX_LITERAL.match(search)
+        if literal is None:
+            return cls(search, replace, None, True)
+        flags = literal.group("flags")
+        unknown = set(flags) - set("gims")
+        if unknown:
+            raise ValueError(
+                f"unknown regex flag {''.join(sorted(unknown))!r} (expected g, i, m, s)"
+            )
+        value = 0
+        value |= re.IGNORECASE if "i" in flags else 0
+        value |= re.MULTILINE if "m" in flags else 0
+        value |= re.DOTALL if "s" in flags else 0
+        try:
+            regex = re.compile(literal.group("pattern"), value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression ({exc})") from None
+        return cls(search, replace, regex, "g" in flags)
+
+    def apply(self, text: str) -> str:
+        if self.regex is None:
+            return text.replace(self.search, self.replace)
+
+        def expand(match: re.Match[str]) -> str:
+            def one(token: re.Match[str]) -> str:
+                if token.group(0) == "$$":
+                    return "$"
+                if token.group(0) == "$&":
+                    return match.group(0)
+                index = int(token.group(1) or token.group(2))
+                if index > (self.regex.groups if self.regex else 0):
+                    return token.group(0)  # as JavaScript: no such group, the text stays
+                return match.group(index) or ""
+
+            return _JS_REPLACEMENT.sub(one, self.replace)
+
+        return self.regex.sub(expand, text, count=0 if self.every else 1)
+
+
 def apply_replacers(text: str, replacers: Iterable[tuple[str, str]]) -> str:
     for search, replace in replacers:
-        if len(search) > 2 and search.startswith("/") and search.rfind("/") > 0:
-            end = search.rfind("/")
-            flags = re.IGNORECASE if "i" in search[end + 1 :] else 0
-            text = re.sub(search[1:end], replace, text, flags=flags)
-        else:
-            text = text.replace(search, replace)
+        text = Replacer.parse(search, replace).apply(text)
     return text
 
 

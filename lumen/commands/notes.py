@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gates.errors import InputError, LumenError, UsageError
+from gates.errors import ConfigError, InputError, LumenError, UsageError
 from lumen import actions_runtime as gha
 from lumen.commands.common import config_of
 from lumen.fileio import atomic_write, read_json
@@ -116,7 +116,16 @@ def run(args: argparse.Namespace) -> int:
     if args.previous_sbom and not args.sbom:
         raise UsageError("--previous-sbom needs --sbom (this release's SBOM) to compare with")
     config = config_of(args)
-    notes_config = rn.NotesConfig.from_mapping(config.get("notes") or {})
+    try:
+        notes_config = rn.NotesConfig.from_mapping(config.get("notes") or {})
+    except rn.NotesConfigError as exc:
+        raise ConfigError(
+            str(exc),
+            file=config.file,
+            line=config.line_of(["notes", *exc.key]),
+            field="notes." + ".".join(str(k) for k in exc.key),
+            expected="a valid /regex/flags (flags g, i, m, s) or a plain string",
+        ) from None
     if args.template:
         try:
             notes_config = rn.NotesConfig(
