@@ -4,7 +4,7 @@ publishing the release with its assets, idempotently."""
 from __future__ import annotations
 
 import mimetypes
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ HISTORY_BATCH = 50
 
 
 def _iso(moment: Any) -> str:
+    """A search qualifier's timestamp, in UTC (a naive datetime from PyGithub is UTC)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
     return str(moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 

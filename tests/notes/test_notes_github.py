@@ -4,7 +4,7 @@ first-timers and bots, and publishing the release idempotently with its assets (
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -278,3 +278,31 @@ def test_duplicate_asset_names_refused(gh, tmp_path, offline, capsys) -> None:
     assert publish(tmp_path, offline, "draft", "--asset", str(other / "sbom.cdx.json")) == 1
     assert "two assets named 'sbom.cdx.json'" in capsys.readouterr().err
     assert releases(gh, "v1.5.0") == []
+
+
+def test_graphql_node_to_rest_shape_bots_and_first_timers() -> None:
+    """What GitHub (not the double, which always answers MEMBER) says about authors."""
+    from lumen.adapters.github_releases import _iso, _rest_shape
+    from release.notes import PullRequest
+
+    node = {
+        "number": 7,
+        "title": "Bump x",
+        "url": f"https://github.com/{REPO}/pull/7",
+        "mergedAt": "2026-02-03T00:00:00Z",
+        "authorAssociation": "NONE",
+        "author": {"login": "dependabot", "__typename": "Bot"},
+        "labels": {"nodes": [{"name": "dependencies"}]},
+    }
+    bot = PullRequest.from_github(_rest_shape(node))
+    assert bot.author_is_bot and bot.author == "dependabot" and bot.labels == ("dependencies",)
+    human = {
+        **node,
+        "authorAssociation": "FIRST_TIME_CONTRIBUTOR",
+        "author": {"login": "zoe", "__typename": "User"},
+    }
+    assert PullRequest.from_github(_rest_shape(human)).first_time
+    ghost = PullRequest.from_github(_rest_shape({**node, "author": None}))
+    assert ghost.author == "ghost" and not ghost.author_is_bot
+    eastern = datetime(2026, 2, 1, 5, 0, tzinfo=UTC).astimezone(timezone(timedelta(hours=-5)))
+    assert _iso(eastern) == "2026-02-01T05:00:00Z"
