@@ -596,130 +596,197 @@ def run_action(
             given[name] if name in given else interpolate(spec.get("default", ""), ctx)
         )
 
-    records: list[StepRecord] = []
-    stdout_parts: list[str] = []
-    stderr_parts: list[str] = []
-    summaries: list[str] = []
-    masks: list[str] = []
-    annotations: list[dict[str, str]] = []
-    caches: list[dict[str, str]] = []
-    extra_path: list[str] = []
-    exported: dict[str, str] = {}
-    returncode = 0
-
-    for index, step in enumerate(runs.get("steps") or []):
-        step_id = str(step.get("id") or f"__step{index}")
-        if not condition(step.get("if"), ctx):
-            ctx.steps[step_id] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
-            records.append(
-                StepRecord(step_id, "run" if "run" in step else "uses", "skipped", 0, {})
-            )
-            continue
-        step_env = dict(job_env)
-        step_env.update(exported)
-        if extra_path:
-            step_env["PATH"] = os.pathsep.join([*reversed(extra_path), step_env["PATH"]])
-        ctx.env = dict(step_env)
-        for name, value in (step.get("env") or {}).items():
-            step_env[str(name)] = interpolate(value, ctx)
-        ctx.env = dict(step_env)
-        output_file = files / f"output-{index}"
-        env_file = files / f"env-{index}"
-        path_file = files / f"path-{index}"
-        summary_file = files / f"summary-{index}"
-        for f in (output_file, env_file, path_file, summary_file):
-            f.write_text("", encoding="utf-8")
-        step_env.update(
-            GITHUB_OUTPUT=str(output_file),
-            GITHUB_ENV=str(env_file),
-            GITHUB_PATH=str(path_file),
-            GITHUB_STEP_SUMMARY=str(summary_file),
-            GITHUB_ACTION_PATH=str(action_dir),
-            GITHUB_ACTION=step_id,
+    def uses(step: StepCall) -> tuple[int, str, str]:
+        return _stand_in(
+            step.uses,
+            with_values=step.with_values,
+            env=step.env,
+            output_file=step.output_file,
+            path_file=step.path_file,
+            python=python,
+            caches=caches,
         )
-        with_values = {str(k): interpolate(v, ctx) for k, v in (step.get("with") or {}).items()}
-        if "run" in step:
-            kind = "run"
-            shell = step.get("shell")
-            if shell not in SHELLS:
-                raise ActionWiringError(f"step {step_id}: composite run steps need a known shell")
-            script_file = files / f"step-{index}.sh"
-            script_file.write_text(interpolate(step["run"], ctx), encoding="utf-8")
-            argv = [part.replace("{0}", str(script_file)) for part in SHELLS[shell]]
-            cwd = workspace
-            if step.get("working-directory"):
-                cwd = workspace / interpolate(step["working-directory"], ctx)
-            done = subprocess.run(
-                argv,
-                cwd=cwd,
-                env=step_env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
+
+    caches: list[dict[str, str]] = []
+    steps = StepExecutor(
+        ctx, job_env, files, workspace=workspace, action_dir=action_dir, timeout=timeout, shell=None
+    )
+    steps.run(runs.get("steps") or [], uses)
+    action_outputs = {
+        name: interpolate((spec or {}).get("value", ""), ctx)
+        for name, spec in (metadata.get("outputs") or {}).items()
+    }
+    return steps.result(action_outputs, caches)
+
+
+@dataclass
+class StepCall:
+    """A `uses:` step as its handler sees it."""
+
+    id: str
+    uses: str
+    with_values: dict[str, str]
+    env: dict[str, str]
+    output_file: Path
+    path_file: Path
+    summary_file: Path
+
+
+class StepExecutor:
+    """Runs a list of steps (a composite action's or a job's) the way the runner does."""
+
+    def __init__(
+        self,
+        ctx: Contexts,
+        job_env: dict[str, str],
+        files: Path,
+        *,
+        workspace: Path,
+        action_dir: Path | None,
+        timeout: float,
+        shell: str | None,
+    ) -> None:
+        self.ctx = ctx
+        self.job_env = job_env
+        self.files = files
+        self.workspace = workspace
+        self.action_dir = action_dir
+        self.timeout = timeout
+        self.default_shell = shell  # jobs default to bash; composite steps must name one
+        self.records: list[StepRecord] = []
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self.summaries: list[str] = []
+        self.masks: list[str] = []
+        self.annotations: list[dict[str, str]] = []
+        self.extra_path: list[str] = []
+        self.exported: dict[str, str] = {}
+        self.returncode = 0
+
+    def run(
+        self, steps: list[dict[str, Any]], uses: Callable[[StepCall], tuple[int, str, str]]
+    ) -> None:
+        ctx = self.ctx
+        for index, step in enumerate(steps):
+            step_id = str(step.get("id") or f"__step{index}")
+            kind = "run" if "run" in step else "uses"
+            if not condition(step.get("if"), ctx):
+                ctx.steps[step_id] = {"outputs": {}, "outcome": "skipped", "conclusion": "skipped"}
+                self.records.append(StepRecord(step_id, kind, "skipped", 0, {}))
+                continue
+            step_env = dict(self.job_env)
+            step_env.update(self.exported)
+            if self.extra_path:
+                step_env["PATH"] = os.pathsep.join([*reversed(self.extra_path), step_env["PATH"]])
+            ctx.env = dict(step_env)
+            for name, value in (step.get("env") or {}).items():
+                step_env[str(name)] = interpolate(value, ctx)
+            ctx.env = dict(step_env)
+            tag = f"{len(list(self.files.glob('output-*')))}"
+            output_file = self.files / f"output-{tag}"
+            env_file = self.files / f"env-{tag}"
+            path_file = self.files / f"path-{tag}"
+            summary_file = self.files / f"summary-{tag}"
+            for f in (output_file, env_file, path_file, summary_file):
+                f.write_text("", encoding="utf-8")
+            step_env.update(
+                GITHUB_OUTPUT=str(output_file),
+                GITHUB_ENV=str(env_file),
+                GITHUB_PATH=str(path_file),
+                GITHUB_STEP_SUMMARY=str(summary_file),
+                GITHUB_ACTION=step_id,
             )
-            code, out, err = done.returncode, done.stdout, done.stderr
-        elif "uses" in step:
-            kind = "uses"
-            code, out, err = _stand_in(
-                str(step["uses"]),
-                with_values=with_values,
-                env=step_env,
-                output_file=output_file,
-                path_file=path_file,
-                python=python,
-                caches=caches,
+            if self.action_dir is not None:
+                step_env["GITHUB_ACTION_PATH"] = str(self.action_dir)
+            with_values = {str(k): interpolate(v, ctx) for k, v in (step.get("with") or {}).items()}
+            if "run" in step:
+                code, out, err = self._shell(step, step_id, tag, step_env)
+            elif "uses" in step:
+                call = StepCall(
+                    step_id,
+                    str(step["uses"]),
+                    with_values,
+                    step_env,
+                    output_file,
+                    path_file,
+                    summary_file,
+                )
+                code, out, err = uses(call)
+            else:
+                raise ActionWiringError(f"step {step_id}: neither run nor uses")
+            self._collect(out, err)
+            outputs = parse_file_command(output_file)
+            self.exported.update(parse_file_command(env_file))
+            self.extra_path += [
+                p for p in path_file.read_text(encoding="utf-8").splitlines() if p.strip()
+            ]
+            self.summaries.append(summary_file.read_text(encoding="utf-8"))
+            failed = code != 0
+            continue_on_error = interpolate(step.get("continue-on-error", False), ctx) == "true"
+            outcome = "failure" if failed else "success"
+            conclusion = "success" if failed and continue_on_error else outcome
+            ctx.steps[step_id] = {"outputs": outputs, "outcome": outcome, "conclusion": conclusion}
+            self.records.append(
+                StepRecord(step_id, kind, outcome, code, outputs, with_values, dict(step_env))
             )
-        else:
-            raise ActionWiringError(f"step {step_id}: neither run nor uses")
-        stdout_parts.append(out)
-        stderr_parts.append(err)
+            if failed and not continue_on_error:
+                ctx.status = "failure"
+                self.returncode = self.returncode or code
+
+    def _shell(
+        self, step: dict[str, Any], step_id: str, tag: str, env: dict[str, str]
+    ) -> tuple[int, str, str]:
+        shell = step.get("shell") or self.default_shell
+        if shell not in SHELLS:
+            raise ActionWiringError(f"step {step_id}: composite run steps need a known shell")
+        script_file = self.files / f"step-{tag}.sh"
+        script_file.write_text(interpolate(step["run"], self.ctx), encoding="utf-8")
+        argv = [part.replace("{0}", str(script_file)) for part in SHELLS[shell]]
+        cwd = self.workspace
+        if step.get("working-directory"):
+            cwd = self.workspace / interpolate(step["working-directory"], self.ctx)
+        done = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=self.timeout,
+            check=False,
+        )
+        return done.returncode, done.stdout, done.stderr
+
+    def _collect(self, out: str, err: str) -> None:
+        self.stdout.append(out)
+        self.stderr.append(err)
         for line in out.splitlines():
             match = _COMMAND.match(line)
             if not match:
                 continue
             command, props, message = match.groups()
             if command == "add-mask":
-                masks.append(message)
+                self.masks.append(message)
             elif command in {"error", "warning", "notice"}:
                 entry = {"level": command, "message": message}
                 for prop in (props or "").split(","):
                     if "=" in prop:
                         key, value = prop.split("=", 1)
                         entry[key] = value
-                annotations.append(entry)
-        outputs = parse_file_command(output_file)
-        exported.update(parse_file_command(env_file))
-        extra_path += [p for p in path_file.read_text(encoding="utf-8").splitlines() if p.strip()]
-        summaries.append(summary_file.read_text(encoding="utf-8"))
-        failed = code != 0
-        continue_on_error = interpolate(step.get("continue-on-error", False), ctx) == "true"
-        outcome = "failure" if failed else "success"
-        conclusion = "success" if failed and continue_on_error else outcome
-        ctx.steps[step_id] = {"outputs": outputs, "outcome": outcome, "conclusion": conclusion}
-        records.append(
-            StepRecord(step_id, kind, outcome, code, outputs, with_values, dict(step_env))
-        )
-        if failed and not continue_on_error:
-            ctx.status = "failure"
-            returncode = returncode or code
+                self.annotations.append(entry)
 
-    action_outputs = {
-        name: interpolate((spec or {}).get("value", ""), ctx)
-        for name, spec in (metadata.get("outputs") or {}).items()
-    }
-    return ActionResult(
-        returncode=returncode,
-        outputs=action_outputs,
-        steps=records,
-        stdout="".join(stdout_parts),
-        stderr="".join(stderr_parts),
-        summary="".join(summaries),
-        masks=masks,
-        annotations=annotations,
-        caches=caches,
-        env=exported,
-    )
+    def result(self, outputs: dict[str, str], caches: list[dict[str, str]]) -> ActionResult:
+        return ActionResult(
+            returncode=self.returncode,
+            outputs=outputs,
+            steps=self.records,
+            stdout="".join(self.stdout),
+            stderr="".join(self.stderr),
+            summary="".join(self.summaries),
+            masks=self.masks,
+            annotations=self.annotations,
+            caches=caches,
+            env=self.exported,
+        )
 
 
 def _stand_in(
