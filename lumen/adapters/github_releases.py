@@ -47,14 +47,17 @@ def _iso(moment: Any) -> str:
 
 
 def fetch_merged_prs(
-    owner_repo: str, *, previous_tag: str | None, target: str | None
+    owner_repo: str, *, previous_tag: str | None, target: str | None, tag: str | None = None
 ) -> tuple[str | None, list[dict[str, Any]]]:
     """(previous tag, PRs merged after it and up to the target), as REST-shaped dicts.
 
-    The previous tag defaults to the latest release. The range is by merge time, between the
-    previous tag's commit and the target commit (as release-drafter does). A human author with
-    no PR merged up to the previous tag is marked `first_time_contributor` (GitHub's
-    `authorAssociation` says FIRST_TIME_CONTRIBUTOR only until the first PR merges).
+    The previous tag defaults to the latest release — unless that release is the one being
+    made (its tag is `tag`, or it points at the target commit: a re-run after publishing), then
+    the newest published release before it, so re-running resolves the same version and notes.
+    The range is by merge time, between the previous tag's commit and the target commit (as
+    release-drafter does). A human author with no PR merged up to the previous tag is marked
+    `first_time_contributor` (GitHub's `authorAssociation` says FIRST_TIME_CONTRIBUTOR only
+    until the first PR merges).
     """
     from github import GithubException
 
@@ -63,26 +66,23 @@ def fetch_merged_prs(
     with github_errors(f"read {owner_repo}"):
         # Lazy: the repository object itself is never needed, only its sub-resources.
         repo = gh.withLazy(True).get_repo(owner_repo)
+        head_sha, until = _commit_of(repo, target) if target else (None, None)
+        since = None
         if previous_tag is None:
             try:
                 previous_tag = repo.get_latest_release().tag_name
             except GithubException as exc:
                 if exc.status != 404:
                     raise
-                previous_tag = None
-        since = None
-        if previous_tag:
-            try:
-                since = repo.get_commit(previous_tag).commit.committer.date
-            except GithubException as exc:
-                if exc.status not in (404, 422):
-                    raise
-                raise InputError(
-                    f"tag {previous_tag!r} not found in {owner_repo}",
-                    field="--previous-tag",
-                    expected="an existing tag (or none: the latest release)",
-                ) from None
-        until = repo.get_commit(target).commit.committer.date if target else None
+            if previous_tag is not None:
+                since_sha, since = _tag_commit(repo, previous_tag, owner_repo)
+                if previous_tag == tag or since_sha == head_sha:
+                    previous_tag = _release_before(repo, previous_tag)
+                    since = None
+                    if previous_tag is not None:
+                        since = _tag_commit(repo, previous_tag, owner_repo)[1]
+        elif previous_tag:
+            since = _tag_commit(repo, previous_tag, owner_repo)[1]
     query = f"repo:{owner_repo} is:pr is:merged"
     if since is not None and until is not None:
         # One range qualifier (inclusive both ends): the tag's own commit is not in the range.
@@ -118,6 +118,36 @@ def fetch_merged_prs(
             if pr["user"]["login"] in newcomers:
                 pr["first_time_contributor"] = True
     return previous_tag, prs
+
+
+def _commit_of(repo: Any, ref: str) -> tuple[str, Any]:
+    """(sha, committer date) of a ref; the date is read first, which loads the lazy commit."""
+    commit = repo.get_commit(ref)
+    date = commit.commit.committer.date
+    return str(commit.sha), date
+
+
+def _tag_commit(repo: Any, tag: str, owner_repo: str) -> tuple[str, Any]:
+    from github import GithubException
+
+    try:
+        return _commit_of(repo, tag)
+    except GithubException as exc:
+        if exc.status not in (404, 422):
+            raise
+        raise InputError(
+            f"tag {tag!r} not found in {owner_repo}",
+            field="--previous-tag",
+            expected="an existing tag (or none: the latest release)",
+        ) from None
+
+
+def _release_before(repo: Any, tag: str) -> str | None:
+    """The newest published, non-prerelease release other than `tag` (newest first)."""
+    for release in repo.get_releases():
+        if not release.draft and not release.prerelease and release.tag_name != tag:
+            return str(release.tag_name)
+    return None
 
 
 def _human_authors(prs: list[dict[str, Any]]) -> list[str]:

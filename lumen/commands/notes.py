@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
         from lumen.adapters.github_releases import fetch_merged_prs
 
         previous_tag, raw_prs = fetch_merged_prs(
-            args.github, previous_tag=previous_tag, target=args.target or ctx.sha
+            args.github, previous_tag=previous_tag, target=args.target or ctx.sha, tag=args.tag
         )
     prs = [rn.PullRequest.from_github(item) for item in raw_prs]
     snapshot = None

@@ -306,3 +306,25 @@ def test_graphql_node_to_rest_shape_bots_and_first_timers() -> None:
     assert ghost.author == "ghost" and not ghost.author_is_bot
     eastern = datetime(2026, 2, 1, 5, 0, tzinfo=UTC).astimezone(timezone(timedelta(hours=-5)))
     assert _iso(eastern) == "2026-02-01T05:00:00Z"
+
+
+def test_rerun_after_publishing_resolves_the_same_release(gh, tmp_path, offline) -> None:
+    """The published release becomes the latest one: a re-run must not take it as the previous
+    release (which would resolve v1.4.1 with no changes and publish a second release)."""
+    state = gh.state
+    state.add_pull("feat: shiny", repo=REPO, user="erin", merged_at=T_TAG + timedelta(days=1))
+    target = state.add_commit("cut", repo=REPO, date=T_TARGET)
+    command = ["--target", target, "--asset", str(offline["sbom"]), "--publish", "release"]
+    first = run_notes(tmp_path, *command)
+    body = (tmp_path / "notes.md").read_text()
+    assert first["version"] == "v1.5.0" and first["previous_tag"] == "v1.4.0"
+    [release] = releases(gh, "v1.5.0")
+    assert not release.draft and state.repo(REPO).refs["tags/v1.5.0"] == target
+    again = run_notes(tmp_path, *command)  # v1.5.0 is now the latest release, at the target
+    assert again["version"] == "v1.5.0" and again["previous_tag"] == "v1.4.0"
+    assert (tmp_path / "notes.md").read_text() == body
+    assert [r.id for r in releases(gh, "v1.5.0")] == [release.id]
+    assert len(state.repo(REPO).releases) == 2
+    # the same with --tag naming the release being made
+    third = run_notes(tmp_path, *command, "--tag", "v1.5.0")
+    assert third["previous_tag"] == "v1.4.0" and releases(gh, "v1.5.0")[0].body == body
