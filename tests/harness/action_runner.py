@@ -29,6 +29,7 @@ test runs the real install (`fresh_venv=True`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -158,6 +159,9 @@ class Contexts:
     runner: dict[str, str]
     env: dict[str, str]
     status: str = "success"  # success | failure
+    # Workflow-only contexts (`needs`, `secrets`, `vars`) and the workspace for hashFiles().
+    extra: dict[str, Any] = field(default_factory=dict)
+    workspace: Path | None = None
 
 
 class _Parser:
@@ -275,12 +279,27 @@ class _Parser:
             return to_str(args[0]).lower().startswith(to_str(args[1]).lower())
         if fn == "endswith":
             return to_str(args[0]).lower().endswith(to_str(args[1]).lower())
+        if fn == "hashfiles":
+            return self.hash_files([to_str(a) for a in args])
         if fn == "format":
             text = to_str(args[0])
             for index, arg in enumerate(args[1:]):
                 text = text.replace("{" + str(index) + "}", to_str(arg))
             return text
         raise ActionWiringError(f"function {name}() is not supported by the harness")
+
+    def hash_files(self, patterns: list[str]) -> str:
+        """hashFiles(): SHA-256 over the matching files under the workspace, '' for none."""
+        root = self.ctx.workspace
+        if root is None:
+            raise ActionWiringError("hashFiles() is only available in workflow jobs")
+        matched = sorted({p for pattern in patterns for p in root.glob(pattern) if p.is_file()})
+        if not matched:
+            return ""
+        digest = hashlib.sha256()
+        for path in matched:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
 
     def lookup(self, path: str) -> Any:
         head, *rest = path.split(".")
@@ -300,6 +319,8 @@ class _Parser:
             rest = rest[1:]
         elif head in {"github", "runner", "env"}:
             value = {"github": ctx.github, "runner": ctx.runner, "env": ctx.env}[head]
+        elif head in ctx.extra:
+            value = ctx.extra[head]
         else:
             raise ActionWiringError(f"{path}: context {head!r} is not available in an action")
         for part in rest:

@@ -1,0 +1,210 @@
+"""The shipped workflows' jobs, run step by step on the example repository (harness.workflow_runner):
+the PR gate with its comment, the nightly check and card, the release's QA gate and SBOM, and
+the gate-and-flipback workflow. Static checks live in test_workflows.py; these prove the jobs
+are wired so that they actually work."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from harness.action_runner import dev_venv
+from harness.workflow_runner import WorkflowRunner
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-11-20T18:00:00Z"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A user's repository laid out like examples/ (the reusable workflows' default paths)."""
+    workspace = tmp_path / "workspace"
+    shutil.copytree(ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
+    return workspace
+
+
+def runner(tmp_path: Path, repo: Path, workflow: str, **kwargs: Any) -> WorkflowRunner:
+    kwargs.setdefault("pin_inputs", {"now": NOW})
+    return WorkflowRunner(
+        ROOT / "workflows" / workflow,
+        workdir=tmp_path / "run",
+        workspace=repo,
+        action_venv=dev_venv(),
+        **kwargs,
+    )
+
+
+def starter_with(name: str) -> dict[str, Any]:
+    """The `with:` a starter passes to its reusable workflow."""
+    starter = yaml.safe_load((ROOT / "workflows" / "starters" / name).read_text())
+    (job,) = starter["jobs"].values()
+    return dict(job.get("with") or {})
+
+
+@pytest.fixture
+def pr_event(github_double: Any) -> tuple[Any, dict[str, str], dict[str, Any]]:
+    from harness.webhooks import webhook_example
+
+    repo = github_double.state.add_repo("octo-org/app")
+    github_double.state.add_label("do-not-merge", repo=repo)
+    github_double.state.add_pull("Add feature", repo=repo, number=7)
+    event = webhook_example("pull_request", "opened")
+    event["number"] = 7
+    event["pull_request"]["number"] = 7
+    event["pull_request"]["head"]["repo"]["full_name"] = "octo-org/app"
+    env = {
+        "GITHUB_API_URL": github_double.url,
+        "GITHUB_GRAPHQL_URL": github_double.graphql_url,
+        "GITHUB_TOKEN": github_double.token,
+        "GITHUB_REPOSITORY": "octo-org/app",
+        "GITHUB_SHA": github_double.state.resolve(repo, repo.default_branch),
+        "LUMEN_GITHUB_WRITE_INTERVAL": "0",
+        "LUMEN_GITHUB_BACKOFF": "0",
+    }
+    return github_double, env, event
+
+
+def test_pr_gate_runs_every_gate_uploads_and_comments_once(
+    tmp_path: Path, repo: Path, pr_event: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    from lumen.reporting.comment import marker
+
+    double, env, event = pr_event
+    run = runner(
+        tmp_path,
+        repo,
+        "pr-gate.yml",
+        inputs=starter_with("lumen-pr-gate.yml"),
+        env=env,
+        event=event,
+        event_name="pull_request",
+    )
+    gate = run.run_job("gate")
+    assert gate.run is not None
+    assert gate.conclusion == "success", gate.run.log
+    assert set(gate.actions) == {"maturity", "roi", "policy", "integrated"}
+    assert all(a.returncode == 0 for a in gate.actions.values())
+    assert gate.outputs["verdict"] == gate.actions["integrated"].outputs["verdict"]
+    artifact = run.artifacts / "lumen-pr-gate"
+    assert sorted(p.name for p in artifact.iterdir()) == [
+        "integrated.json",
+        "maturity.json",
+        "policy.json",
+        "policy.sarif",
+        "pr-number",
+        "roi.json",
+    ]
+    assert (artifact / "pr-number").read_text() == "7\n"
+    assert json.loads((artifact / "policy.json").read_text())["verdict"] == "PASS"
+
+    comment = run.run_job("comment")
+    assert comment.conclusion == "success", comment.run.log if comment.run else ""
+    sticky = [
+        c
+        for c in double.state.repo("octo-org/app").comments.values()
+        if marker("integrated") in (c.body or "")
+    ]
+    assert len(sticky) == 1
+
+
+def test_pr_gate_fails_the_job_on_a_fail_verdict_but_runs_every_gate(
+    tmp_path: Path, repo: Path, pr_event: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    _, env, event = pr_event
+    (repo / "deploy" / "web.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
+        "  containers: [{name: c, image: 'nginx:latest'}]\n"
+    )
+    run = runner(
+        tmp_path,
+        repo,
+        "pr-gate.yml",
+        inputs=starter_with("lumen-pr-gate.yml"),
+        env=env,
+        event=event,
+        event_name="pull_request",
+    )
+    gate = run.run_job("gate")
+    assert gate.conclusion == "failure"
+    assert gate.run is not None
+    assert gate.actions["policy"].outputs["verdict"] == "FAIL"
+    assert set(gate.actions) == {"maturity", "roi", "policy", "integrated"}
+    assert gate.run.steps[-1].outcome == "failure"  # the Decide step, after every gate ran
+    assert any("policy gate: failure/FAIL" in a["message"] for a in gate.run.annotations)
+
+
+def test_fork_pull_requests_are_commented_from_workflow_run(
+    tmp_path: Path, repo: Path, pr_event: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    from lumen.reporting.comment import marker
+
+    double, env, event = pr_event
+    event["pull_request"]["head"]["repo"]["full_name"] = "fork-owner/app"
+    gate_run = runner(
+        tmp_path,
+        repo,
+        "pr-gate.yml",
+        inputs=starter_with("lumen-pr-gate.yml"),
+        env=env,
+        event=event,
+        event_name="pull_request",
+    )
+    gate_run.run_job("gate")
+    assert gate_run.run_job("comment").conclusion == "skipped"  # no write token for forks
+
+    head_sha = double.state.pull(7, "octo-org/app").head_sha
+    commenter = WorkflowRunner(
+        ROOT / "workflows" / "comment.yml",
+        workdir=tmp_path / "run",  # the same artifact store: run-id names the gate's run
+        workspace=tmp_path / "empty",
+        inputs={"run-id": "1658821493", "head-sha": head_sha},
+        env=env,
+        event={"workflow_run": {"id": 1658821493, "head_sha": head_sha}},
+        event_name="workflow_run",
+        action_venv=dev_venv(),
+    )
+    (tmp_path / "empty").mkdir()
+    job = commenter.run_job("comment")
+    assert job.conclusion == "success", job.run.log if job.run else ""
+    sticky = [
+        c
+        for c in double.state.repo("octo-org/app").comments.values()
+        if marker("integrated") in (c.body or "")
+    ]
+    assert len(sticky) == 1
+
+
+def test_fork_commenter_refuses_an_artifact_naming_another_commit(
+    tmp_path: Path, repo: Path, pr_event: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    double, env, event = pr_event
+    gate_run = runner(
+        tmp_path,
+        repo,
+        "pr-gate.yml",
+        inputs=starter_with("lumen-pr-gate.yml"),
+        env=env,
+        event=event,
+        event_name="pull_request",
+    )
+    gate_run.run_job("gate")
+    # A poisoned artifact: the fork claims to be PR 7 but the gate ran on another commit.
+    commenter = WorkflowRunner(
+        ROOT / "workflows" / "comment.yml",
+        workdir=tmp_path / "run",
+        workspace=tmp_path / "empty",
+        inputs={"run-id": "1658821493", "head-sha": "0" * 40},
+        env=env,
+        event_name="workflow_run",
+        action_venv=dev_venv(),
+    )
+    (tmp_path / "empty").mkdir()
+    job = commenter.run_job("comment")
+    assert job.conclusion == "failure"
+    assert job.run is not None and "not commenting" in job.run.stdout
+    assert not job.actions  # the comment action never ran
+    assert not double.state.repo("octo-org/app").comments
