@@ -138,11 +138,11 @@ class EventReader:
         first = self._line + 1
         lines = block.count(b"\n")
         self._line += lines
-        wrappers = _parse_block(block, lines)
-        if wrappers is None:
+        items = _parse_block(block, lines)
+        if items is None:
             self._block_by_line(block, first)
         else:
-            self._fast(wrappers, first, block)
+            self._fast(items, first)
         if len(self._counts) > _COUNTER_CAP:
             self._flush_counts()
         if len(self._minutes) > _MINUTE_CACHE_CAP:
@@ -152,9 +152,8 @@ class EventReader:
         if len(self._stamps) > _STAMP_CACHE_CAP:
             self._stamps.clear()
 
-    def _fast(self, wrappers: list[Any], first: int, block: bytes) -> None:
-        """Count the events of a parsed block: `wrappers[i]` holds the values of line
-        `first + i` and is valid only when it holds exactly one.
+    def _fast(self, items: list[Any], first: int) -> None:
+        """Count the events of a parsed block, `items[i]` being the value of line `first + i`.
 
         Locals: this loop runs a million times a second. `stamps` maps a whole timestamp to
         its bucket (events often share a second); a miss splits it into the minute prefix and
@@ -167,9 +166,8 @@ class EventReader:
         edges = self.plan.edges
         absent = _ABSENT
         line = first
-        for wrapper in wrappers:
+        for item in items:
             try:
-                (item,) = wrapper
                 ts = item["ts"]
                 bucket = stamps.get(ts)
                 if bucket is None:
@@ -184,11 +182,7 @@ class EventReader:
                     raise LookupError
                 counts[(bucket, item.get("loop_id", absent), item["kind"], severity)] += 1
             except Exception:
-                if len(wrapper) == 1:
-                    self._slow(wrapper[0], line)
-                else:  # blank, or several values on one line: read that line on its own
-                    raw = block.split(b"\n")[line - first]
-                    self._block_by_line(raw + b"\n", line)
+                self._slow(item, line)
             line += 1
 
     def _block_by_line(self, block: bytes, first: int) -> None:
@@ -309,20 +303,23 @@ _ONE_MICRO = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - _EPOCH
 
 
 def _parse_block(block: bytes, lines: int) -> list[Any] | None:
-    """Per line of the block, the list of values on it (one for a valid line), or None when the
-    block does not parse (the caller then goes line by line and names the line).
+    """The value of each line of the block, or None when some line is not exactly one JSON
+    value (the caller then goes line by line and names the line).
 
-    Parsing the block as one document costs a fraction of one call per line. Every line is
-    wrapped in its own array (`[line],\n[line]`): when the lines themselves hold no bracket,
-    every bracket is ours, so wrapper i is exactly line i and a value cannot run on into the next
-    line (our `]` would close it, a syntax error). Blocks with brackets in the data (a message
-    such as "[ci] failed") are parsed line by line instead, still in C (`map`).
+    Parsing the block as one document costs a fraction of one call per line. The lines are
+    joined into one array with a marker element between them (`line,0,\nline`). When the lines
+    hold no bracket there are no arrays in them, so no value can run on into the next line: an
+    object left open at a line end meets `,0` where a key must come (a syntax error), and JSON
+    strings cannot hold a raw newline. Each line then yields at least one value (a blank line
+    makes `,,`, a syntax error), so `2 * lines - 1` elements means exactly one value per line,
+    at the even positions. Blocks with brackets in the data (a message such as "[ci] failed")
+    are parsed line by line instead, still in C (`map`).
     """
     try:
         if block.find(b"[") < 0 and block.find(b"]") < 0:
-            wrappers: list[Any] = orjson.loads(b"[[" + block[:-1].replace(b"\n", b"],\n[") + b"]]")
-            return wrappers if len(wrappers) == lines else None
-        return list(zip(map(orjson.loads, block[:-1].split(b"\n")), strict=True))
+            joined = orjson.loads(b"[" + block[:-1].replace(b"\n", b",0,\n") + b"]")
+            return joined[::2] if len(joined) == 2 * lines - 1 else None
+        return list(map(orjson.loads, block[:-1].split(b"\n")))
     except orjson.JSONDecodeError:
         return None
 

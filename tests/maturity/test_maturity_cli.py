@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from harness.binaries import require_binary
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gates.maturity import DEFAULT_SEVERITY_LABELS, MICROS, Window, WindowPlan
@@ -333,9 +333,7 @@ def test_fast_and_slow_paths_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         EventReader,
         "_fast",
-        lambda self, wrappers, first, block: [
-            self._slow(wrapper[0], first + i) for i, wrapper in enumerate(wrappers)
-        ],
+        lambda self, items, first: [self._slow(item, first + i) for i, item in enumerate(items)],
     )
     slow = _read(text)
     assert {k: c.kinds for k, c in fast.tally.cells.items()} == {
@@ -464,3 +462,47 @@ def test_crlf_and_byte_order_mark(tmp_path: Path) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + b"".join(json.dumps(r).encode() + b"\r\n" for r in BALANCED))
     code, doc = run(["--events", str(path)], tmp_path)
     assert code == 0 and doc is not None and doc["maturity"]["events"] == 3
+
+
+_GOOD = json.dumps(ev("2026-11-21T11:00:00Z", "signal", 0.5))
+_FRAGMENTS = [
+    _GOOD,
+    json.dumps(ev("2026-11-21T10:00:00Z", "action", "high", loop_id="x")),
+    '{"ts": "2026-11-21T11:00:00Z", "kind": "evidence"',
+    '"severity": 0.25}',
+    '"severity": 0.25, "x": {"y": 1}}',
+    f"{_GOOD},0,{_GOOD}",
+    f"{_GOOD}, {_GOOD}",
+    f"{_GOOD},",
+    f",{_GOOD}",
+    "0",
+    "",
+    "   ",
+    "{}",
+    '{"ts": "2026-11-21T11:00:00Z"',
+    "}",
+    '"a string"',
+    "null",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=12))
+# An object split over two lines compensated by two values on one line: the line count still
+# matches, which a plain `,`-joined block would accept.
+@example([_FRAGMENTS[2], _FRAGMENTS[3], _FRAGMENTS[6]])
+@example([_FRAGMENTS[2], _FRAGMENTS[4], _FRAGMENTS[5], _GOOD])
+def test_block_parsing_equals_line_by_line_on_any_mix(lines: list[str]) -> None:
+    """Whatever the lines, the block parser counts and rejects exactly what parsing every line
+    on its own does (same events, same invalid lines)."""
+    text = ("\n".join(lines) + "\n").encode()
+    fast = _read(text, skip=True)
+    original = events_mod._parse_block
+    try:
+        events_mod._parse_block = lambda block, lines: None  # type: ignore[assignment]
+        slow = _read(text, skip=True)
+    finally:
+        events_mod._parse_block = original
+    assert fast.events == slow.events
+    assert fast.invalid == slow.invalid
+    assert [s["line"] for s in fast.invalid_samples] == [s["line"] for s in slow.invalid_samples]
