@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from gates.errors import UsageError
+from gates.errors import LumenError, UsageError
 from lumen.commands.common import add_common, config_of, now_of
 
 
@@ -112,6 +112,43 @@ def evaluate(args: argparse.Namespace) -> Any:
     return to_result(
         decision, severity=severity, inputs=inputs, generated_at=format_timestamp(now_of(args))
     )
+
+
+def add_require_approval(
+    parser: argparse.ArgumentParser, *, guards: str, severity_default: str
+) -> None:
+    """`--require-approval` with `--pr`, `--allowlist`, `--severity`, for commands that act
+    only with a quorum (release publishing, flipback execute; spec §6b)."""
+    parser.add_argument(
+        "--require-approval",
+        action="store_true",
+        help=f"{guards} only with an approval quorum (see lumen approval)",
+    )
+    parser.add_argument("--pr", type=int, metavar="N", help="with --require-approval: the PR")
+    parser.add_argument(
+        "--allowlist",
+        action="append",
+        metavar="USER|ORG/TEAM",
+        help="with --require-approval: who may approve",
+    )
+    parser.add_argument(
+        "--severity",
+        choices=["normal", "critical"],
+        help=f"with --require-approval: quorum size (default {severity_default})",
+    )
+
+
+def require_quorum(
+    args: argparse.Namespace, *, refused: str, unchanged: str, severity: str | None = None
+) -> None:
+    """Raise "<refused>: approval quorum not met (…); <unchanged>" unless the quorum is met.
+    `severity` is the command's default when --severity is not given (None: the config's)."""
+    args.severity = getattr(args, "severity", None) or severity
+    args.dismiss_stale = False
+    result = evaluate(args)
+    if result.verdict.value != "PASS":
+        reasons = "; ".join(c.reason for c in result.checks if c.verdict.value != "PASS")
+        raise LumenError(f"{refused}: approval quorum not met ({reasons}); {unchanged}")
 
 
 def run(args: argparse.Namespace) -> int:

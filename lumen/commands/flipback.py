@@ -13,6 +13,7 @@ from typing import Any
 
 from gates.errors import LumenError, SourceError, UsageError
 from lumen import actions_runtime as gha
+from lumen.commands.approval import add_require_approval, require_quorum
 from lumen.commands.common import add_common, config_of, env_service, now_of
 
 PLATFORMS = ["github", "helm", "argo-rollouts", "argocd", "none"]
@@ -55,23 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="where the per env×service lock lives (default: .lumen/locks)",
     )
-    parser.add_argument(
-        "--require-approval",
-        action="store_true",
-        help="execute only with an approval quorum (see lumen approval)",
-    )
-    parser.add_argument("--pr", type=int, metavar="N", help="with --require-approval: the PR")
-    parser.add_argument(
-        "--allowlist",
-        action="append",
-        metavar="USER|ORG/TEAM",
-        help="with --require-approval: who may approve",
-    )
-    parser.add_argument(
-        "--severity",
-        choices=["normal", "critical"],
-        help="with --require-approval: quorum size (default critical)",
-    )
+    add_require_approval(parser, guards="execute", severity_default="critical")
     parser.add_argument("--slack", metavar="URL", help="announce the flipback on Slack")
     parser.add_argument("--discord", metavar="URL", help="announce the flipback on Discord")
     parser.add_argument("--webhook", metavar="URL", help="announce on a signed JSON webhook")
@@ -265,16 +250,9 @@ def _print_plan(args: argparse.Namespace, report: dict[str, Any]) -> None:
 
 
 def _require_approval(args: argparse.Namespace) -> None:
-    from lumen.commands.approval import evaluate
-
-    args.severity = args.severity or "critical"
-    args.dismiss_stale = False
-    result = evaluate(args)
-    if result.verdict.value != "PASS":
-        reasons = "; ".join(c.reason for c in result.checks if c.verdict.value != "PASS")
-        raise LumenError(
-            f"flipback refused: approval quorum not met ({reasons}); nothing was changed"
-        )
+    require_quorum(
+        args, refused="flipback refused", unchanged="nothing was changed", severity="critical"
+    )
 
 
 def _record(

@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gates.errors import ConfigError, InputError, LumenError, UsageError
+from gates.errors import ConfigError, InputError, UsageError
 from lumen import actions_runtime as gha
+from lumen.commands.approval import add_require_approval, require_quorum
 from lumen.commands.common import config_of
 from lumen.fileio import atomic_write, read_json
 
@@ -70,22 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["draft", "prerelease", "release"],
         help="create or update the GitHub Release for the tag with the assets",
     )
-    parser.add_argument(
-        "--require-approval",
-        action="store_true",
-        help="publish only with an approval quorum (see lumen approval)",
-    )
-    parser.add_argument("--pr", type=int, metavar="N", help="with --require-approval: the PR")
-    parser.add_argument(
-        "--allowlist",
-        action="append",
-        metavar="USER|ORG/TEAM",
-        help="with --require-approval: who may approve",
-    )
-    parser.add_argument(
-        "--severity",
-        choices=["normal", "critical"],
-        help="with --require-approval: quorum size (default: approval.severity, else normal)",
+    add_require_approval(
+        parser, guards="publish", severity_default="approval.severity, else normal"
     )
     parser.add_argument("--config", metavar="PATH", help="config file (default: .github/lumen.yml)")
     parser.add_argument("--json", metavar="PATH", help="write version, bump, sections as JSON")
@@ -225,15 +212,7 @@ def _bundles(assets: list[str]) -> list[str]:
 
 
 def _require_approval(args: argparse.Namespace, repository: str | None) -> None:
-    """Refuse to publish without the approval quorum (as `flipback execute` does)."""
-    from lumen.commands.approval import evaluate
-
-    # The release's repository (--github counts too); stale-review dismissal comes from config.
+    """Refuse to publish without the approval quorum (as `flipback execute` does), on the
+    release's repository (--github counts too)."""
     quorum_args = argparse.Namespace(**{**vars(args), "repository": repository})
-    quorum_args.dismiss_stale = False
-    result = evaluate(quorum_args)
-    if result.verdict.value != "PASS":
-        reasons = "; ".join(c.reason for c in result.checks if c.verdict.value != "PASS")
-        raise LumenError(
-            f"publishing refused: approval quorum not met ({reasons}); nothing was published"
-        )
+    require_quorum(quorum_args, refused="publishing refused", unchanged="nothing was published")
