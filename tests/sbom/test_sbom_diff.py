@@ -102,12 +102,14 @@ def test_cli_diff(tmp_path, capsys):
     assert written["new_licenses"]["GPL-3.0-only"] == ["delta@0.1"]
 
 
-def test_cli_diff_of_real_sboms(test_venv, tmp_path, capsys):
+def test_cli_diff_of_real_sboms(test_venv, tmp_path, capsys, valid_cdx):
     req = tmp_path / "requirements.txt"
     req.write_text("six==1.16.0\nattrs==23.1.0\n")
     old, new = tmp_path / "old.json", tmp_path / "new.json"
     assert main(["sbom", "--requirements", str(req), "--output", str(old), "--quiet"]) == 0
     assert main(["sbom", "--environment", str(test_venv), "--output", str(new), "--quiet"]) == 0
+    valid_cdx(old)
+    valid_cdx(new)
     capsys.readouterr()
     assert main(["sbom", "diff", str(old), str(new)]) == 0
     printed = capsys.readouterr().out

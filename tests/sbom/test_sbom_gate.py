@@ -224,16 +224,17 @@ def test_denied_licence_fails_with_exit_2(test_venv, tmp_path, valid_cdx):
     assert [f["component"].split("@")[0] for f in check["findings"]] == ["certifi"]
 
 
-def test_deny_list_from_config(test_venv, tmp_path):
+def test_deny_list_from_config(test_venv, tmp_path, valid_cdx):
     config = tmp_path / "lumen.yml"
     config.write_text("sbom:\n  deny-license: [MPL-2.0]\n")
     argv = ["sbom", "--environment", str(test_venv), "--output", str(tmp_path / "s.json")]
     assert main([*argv, "--config", str(config), "--quiet"]) == 2
     config.write_text("sbom:\n  deny-license: [AGPL-3.0-only]\n")
     assert main([*argv, "--config", str(config), "--quiet"]) == 0
+    valid_cdx(tmp_path / "s.json")
 
 
-def test_allowed_licences_pass(test_venv, tmp_path):
+def test_allowed_licences_pass(test_venv, tmp_path, valid_cdx):
     allow = "MIT,Apache-2.0,BSD-2-Clause,BSD-3-Clause,MPL-2.0"
     argv = ["sbom", "--environment", str(test_venv), "--output", str(tmp_path / "s.json")]
     result = tmp_path / "r.json"
@@ -241,14 +242,16 @@ def test_allowed_licences_pass(test_venv, tmp_path):
     [check] = [c for c in json.loads(result.read_text())["checks"] if c["name"] == "license-allow"]
     assert check["verdict"] in {"PASS", "WARN"}
     assert all(f["problem"] == "unknown" for f in check["findings"])
+    valid_cdx(tmp_path / "s.json")
 
 
-def test_ntia_gap_can_fail_the_gate(tmp_path):
+def test_ntia_gap_can_fail_the_gate(tmp_path, valid_cdx):
     req = tmp_path / "requirements.txt"
     req.write_text("six>=1.16\n")
     argv = ["sbom", "--requirements", str(req), "--output", str(tmp_path / "s.json"), "--quiet"]
     assert main(argv) == 0  # default: a gap is a WARN
     assert main([*argv, "--ntia-missing", "fail"]) == 2
+    assert valid_cdx(tmp_path / "s.json")["components"][0].get("version") is None
 
 
 def test_action_inputs_and_outputs(tmp_path, monkeypatch, valid_cdx):
@@ -314,7 +317,7 @@ def test_sbom_never_imports_sigstore(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
 
 
-def test_empty_sbom_is_no_data_unless_told_otherwise(tmp_path):
+def test_empty_sbom_is_no_data_unless_told_otherwise(tmp_path, valid_cdx):
     req = tmp_path / "requirements.txt"
     req.write_text("--index-url https://pypi.org/simple\n")
     argv = ["sbom", "--requirements", str(req), "--output", str(tmp_path / "s.json"), "--quiet"]
@@ -323,3 +326,4 @@ def test_empty_sbom_is_no_data_unless_told_otherwise(tmp_path):
     checks = {c["name"]: c["verdict"] for c in json.loads(result.read_text())["checks"]}
     assert checks["ntia:name"] == "NO_DATA"
     assert main([*argv, "--on-no-data", "fail"]) == 2
+    assert valid_cdx(tmp_path / "s.json").get("components", []) == []

@@ -128,6 +128,7 @@ def test_fallback_when_the_helper_cannot_start(monkeypatch, tmp_path):
     req.write_text("six==1.17.0\n")
     out = tmp_path / "sbom.json"
     assert main(["sbom", "--requirements", str(req), "--output", str(out), "--quiet"]) == 0
+    assert validate_here(out.read_text()).valid
     assert json.loads(out.read_text())["components"][0]["purl"] == "pkg:pypi/six@1.17.0"
 
 
