@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -142,14 +143,7 @@ def run(args: argparse.Namespace) -> int:
 
         change = diff(_load_sbom(args.previous_sbom), _load_sbom(args.sbom))
         sbom_diff = render_markdown(change) or "No dependency changes.\n"
-    # The SBOM is a release asset like the others (listed once even when also given as --asset).
-    asset_paths = list(dict.fromkeys([*(args.asset or []), *([args.sbom] if args.sbom else [])]))
-    assets = []
-    for path in asset_paths:
-        bundle = f"{path}.sigstore.json"
-        assets.append(
-            rn.Asset(Path(path).name, Path(bundle).name if Path(bundle).exists() else None)
-        )
+    upload, assets = _assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])
     try:
         notes = rn.build_notes(
             prs,
@@ -181,7 +175,7 @@ def run(args: argparse.Namespace) -> int:
             body=notes.body,
             mode=args.publish,
             target=args.target or ctx.sha,
-            assets=[*asset_paths, *_bundles(asset_paths)],
+            assets=upload,
         )
     document = {
         "version": notes.version,
@@ -207,8 +201,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bundles(assets: list[str]) -> list[str]:
-    return [f"{a}.sigstore.json" for a in assets if Path(f"{a}.sigstore.json").exists()]
+def _assets(paths: list[str]) -> tuple[list[str], list[Any]]:
+    """(files to upload, assets for the notes). The SBOM and each `FILE.sigstore.json` next to
+    an asset are uploaded too; a file listed twice (the SBOM also given as --asset, bundles in
+    a whole-directory listing) is uploaded once, and a bundle is shown with its file."""
+    from release.notes import Asset
+
+    unique = list(dict.fromkeys(os.path.normpath(path) for path in paths))
+    bundles = {
+        f"{path}.sigstore.json" for path in unique if Path(f"{path}.sigstore.json").is_file()
+    }
+    shown = [path for path in unique if path not in bundles]
+    notes_assets = [
+        Asset(
+            Path(path).name,
+            Path(f"{path}.sigstore.json").name if f"{path}.sigstore.json" in bundles else None,
+        )
+        for path in shown
+    ]
+    return [*shown, *sorted(bundles)], notes_assets
 
 
 def _require_approval(args: argparse.Namespace, repository: str | None) -> None:

@@ -328,3 +328,21 @@ def test_rerun_after_publishing_resolves_the_same_release(gh, tmp_path, offline)
     # the same with --tag naming the release being made
     third = run_notes(tmp_path, *command, "--tag", "v1.5.0")
     assert third["previous_tag"] == "v1.4.0" and releases(gh, "v1.5.0")[0].body == body
+
+
+def test_whole_directory_listing_uploads_each_file_once(gh, tmp_path, offline) -> None:
+    """As workflows/release.yml passes them: every file of the release directory as an asset
+    (bundles included) plus the SBOM again as --sbom."""
+    wheel = tmp_path / "app-1.5.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK wheel")
+    listing = [str(offline["bundle"]), str(offline["sbom"]), str(wheel)]
+    extra = [x for path in listing for x in ("--asset", path)]
+    assert publish(tmp_path, offline, "release", *extra, "--sbom", str(offline["sbom"])) == 0
+    [release] = releases(gh, "v1.5.0")
+    assert sorted(a.name for a in release.assets) == [
+        "app-1.5.0-py3-none-any.whl",
+        "sbom.cdx.json",
+        "sbom.cdx.json.sigstore.json",
+    ]
+    assert "Assets: `sbom.cdx.json`, `app-1.5.0-py3-none-any.whl`" in release.body
+    assert release.body.count("lumen verify --bundle") == 1
