@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from gates.errors import SourceError, UsageError
@@ -232,9 +233,17 @@ class Pending:
 
 
 def resolve_python(python: str | None) -> str:
-    """The interpreter to inventory: the given path or command, else the one running lumen."""
+    """The interpreter to inventory: the given path or command, else the one running lumen.
+
+    A virtual environment's folder (`.venv`) stands for its interpreter.
+    """
     if not python:
         return sys.executable
+    folder = Path(python)
+    if folder.is_dir():
+        for candidate in (folder / "bin" / "python", folder / "Scripts" / "python.exe"):
+            if candidate.is_file():
+                return str(candidate)
     found = shutil.which(python)
     if found is None:
         raise UsageError(

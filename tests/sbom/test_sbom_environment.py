@@ -134,3 +134,10 @@ def test_interpreter_that_fails_is_a_source_error(tmp_path, capsys):
 def test_no_output_is_a_usage_error(capsys):
     assert main(["sbom", "--environment"]) == 1
     assert "--output PATH is required" in capsys.readouterr().err
+
+
+def test_a_venv_folder_stands_for_its_interpreter(test_venv, tmp_path, valid_cdx):
+    out = tmp_path / "sbom.json"
+    venv_dir = test_venv.parent.parent
+    assert main(["sbom", "--environment", str(venv_dir), "--output", str(out), "--quiet"]) == 0
+    assert "six" in {c["name"] for c in valid_cdx(out)["components"]}
