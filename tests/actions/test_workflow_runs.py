@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +210,104 @@ def test_fork_commenter_refuses_an_artifact_naming_another_commit(
     assert job.run is not None and "not commenting" in job.run.stdout
     assert not job.actions  # the comment action never ran
     assert not double.state.repo("octo-org/app").comments
+
+
+@pytest.fixture
+def github_repo(github_double: Any) -> tuple[Any, dict[str, str]]:
+    repo = github_double.state.add_repo("octo-org/app")
+    github_double.state.add_label("incident", repo=repo)
+    env = {
+        "GITHUB_API_URL": github_double.url,
+        "GITHUB_GRAPHQL_URL": github_double.graphql_url,
+        "GITHUB_TOKEN": github_double.token,
+        "GITHUB_REPOSITORY": "octo-org/app",
+        "GITHUB_SHA": github_double.state.resolve(repo, repo.default_branch),
+        "LUMEN_GITHUB_WRITE_INTERVAL": "0",
+        "LUMEN_GITHUB_BACKOFF": "0",
+    }
+    return github_double, env
+
+
+def incidents(double: Any) -> list[Any]:
+    issues = double.state.repo("octo-org/app").issues.values()
+    return [i for i in issues if "incident" in i.labels]
+
+
+def test_nightly_samples_gates_and_keeps_everything(
+    tmp_path: Path, repo: Path, github_repo: tuple[Any, dict[str, str]]
+) -> None:
+    double, env = github_repo
+    run = runner(
+        tmp_path,
+        repo,
+        "nightly.yml",
+        inputs=starter_with("lumen-nightly.yml"),
+        env=env,
+        event_name="schedule",
+    )
+    check = run.run_job("check")
+    assert check.run is not None
+    assert check.conclusion == "success", check.run.log
+    assert list(check.actions) == ["sampler", "gate"]
+    assert check.outputs["verdict"] == "PASS"
+    assert check.outputs["failed-step"] == ""
+    artifact = run.artifacts / "lumen-nightly"
+    names = {p.name for p in artifact.iterdir()}
+    assert {"integrated.json", "sample.json", "lumen.prom"} <= names
+    assert "lumen_maturity_overall" in (artifact / "lumen.prom").read_text()
+    card = run.run_job("card")
+    assert card.run is not None
+    assert card.conclusion == "success", card.run.log
+    assert "Lumen nightly: PASS" in card.run.summary
+    assert not incidents(double)
+
+
+def test_nightly_fail_opens_one_incident_and_fails_the_run(
+    tmp_path: Path, repo: Path, github_repo: tuple[Any, dict[str, str]]
+) -> None:
+    double, env = github_repo
+    inputs = {**starter_with("lumen-nightly.yml"), "min-overall": "0.99"}
+    run = runner(tmp_path, repo, "nightly.yml", inputs=inputs, env=env, event_name="schedule")
+    check = run.run_job("check")
+    assert check.outputs["verdict"] == "FAIL"
+    assert check.conclusion == "success"  # the gate's FAIL is the card's business
+    card = run.run_job("card")
+    assert card.conclusion == "failure"
+    assert card.actions["__step2"].returncode in {0, 2}
+    (incident,) = incidents(double)
+    assert incident.state == "open"
+
+
+def test_nightly_names_the_failure_class_of_a_failed_step(
+    tmp_path: Path, repo: Path, github_repo: tuple[Any, dict[str, str]]
+) -> None:
+    _, env = github_repo
+    # The sampler cannot reach its Pushgateway: a network failure, retried, then on the card.
+    inputs = {**starter_with("lumen-nightly.yml"), "pushgateway": "http://127.0.0.1:9"}
+    run = runner(
+        tmp_path,
+        repo,
+        "nightly.yml",
+        inputs=inputs,
+        env={**env, "LUMEN_RETRY_DELAYS": "0,0"},
+        event_name="schedule",
+        # the sampler's own push retries and backoff are its tests' business; keep this fast
+        pin_inputs={"now": NOW, "push-retries": "0", "push-backoff": "1s"},
+    )
+    check = run.run_job("check")
+    assert check.outputs["failed-step"] == "loop-sampler", check.run.log if check.run else ""
+    log = run.artifacts / "lumen-nightly" / "failed-step.log"
+    assert "127.0.0.1:9" in log.read_text(encoding="utf-8")
+    # The class is whatever `lumen classify` says of that log (its patterns are its own tests').
+    classified = subprocess.run(
+        [sys.executable, "-m", "lumen.cli", "classify", str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split(maxsplit=1)[0]
+    assert check.outputs["failure-class"] == classified.rstrip(":")
+    card = run.run_job("card")
+    assert card.run is not None
+    expected = f"Step `loop-sampler` failed with class `{check.outputs['failure-class']}`"
+    assert expected in card.run.summary
+    assert card.conclusion == "failure"
