@@ -311,3 +311,54 @@ def test_nightly_names_the_failure_class_of_a_failed_step(
     expected = f"Step `loop-sampler` failed with class `{check.outputs['failure-class']}`"
     assert expected in card.run.summary
     assert card.conclusion == "failure"
+
+
+def flipback_inputs(**overrides: str) -> dict[str, str]:
+    inputs = {
+        "env": "prod",
+        "service": "api",
+        "min-overall": "",
+        "platform": "none",
+        "target": "previous",
+        "confirm": "no",
+    }
+    return {**inputs, **overrides}
+
+
+def test_gate_and_flipback_does_nothing_when_the_gate_passes(tmp_path: Path, repo: Path) -> None:
+    run = runner(tmp_path, repo, "gate-and-flipback.yml", inputs=flipback_inputs())
+    gate = run.run_job("gate")
+    assert gate.outputs["verdict"] == "PASS", gate.run.log if gate.run else ""
+    assert run.run_job("flipback").conclusion == "skipped"
+
+
+def test_gate_and_flipback_plans_on_fail_and_executes_only_when_confirmed(
+    tmp_path: Path, repo: Path
+) -> None:
+    before = (repo / "deploys.jsonl").read_text(encoding="utf-8")
+    planned = runner(
+        tmp_path / "plan",
+        repo,
+        "gate-and-flipback.yml",
+        inputs=flipback_inputs(**{"min-overall": "0.99"}),
+    )
+    assert planned.run_job("gate").outputs["verdict"] == "FAIL"
+    plan = planned.run_job("flipback")
+    assert plan.conclusion == "success", plan.run.log if plan.run else ""
+    assert plan.outputs["target"] == "1.31.0"
+    assert [s.outcome for s in plan.run.steps if s.id == "execute"] == ["skipped"]  # type: ignore[union-attr]
+    assert (repo / "deploys.jsonl").read_text(encoding="utf-8") == before
+
+    confirmed = runner(
+        tmp_path / "execute",
+        repo,
+        "gate-and-flipback.yml",
+        inputs=flipback_inputs(**{"min-overall": "0.99", "confirm": "yes"}),
+    )
+    confirmed.run_job("gate")
+    execute = confirmed.run_job("flipback")
+    assert execute.conclusion == "success", execute.run.log if execute.run else ""
+    last = json.loads((repo / "deploys.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert (last["action"], last["version"], last["service"]) == ("flipback", "1.31.0", "api")
+    artifact = confirmed.artifacts / "lumen-flipback-prod-api"
+    assert {"flipback-plan.json", "flipback.json"} <= {p.name for p in artifact.iterdir()}
