@@ -362,3 +362,117 @@ def test_gate_and_flipback_plans_on_fail_and_executes_only_when_confirmed(
     assert (last["action"], last["version"], last["service"]) == ("flipback", "1.31.0", "api")
     artifact = confirmed.artifacts / "lumen-flipback-prod-api"
     assert {"flipback-plan.json", "flipback.json"} <= {p.name for p in artifact.iterdir()}
+
+
+@pytest.fixture
+def release_repo(github_double: Any) -> tuple[Any, dict[str, str]]:
+    """v1.4.0 released; two PRs merged since; the target commit cut after them."""
+    from datetime import UTC, datetime, timedelta
+
+    state = github_double.state
+    repo = state.add_repo("octo-org/app")
+    tagged = datetime(2026, 11, 1, tzinfo=UTC)
+    state.add_pull("fix: before the tag", repo=repo, user="dave", merged_at=tagged - timedelta(1))
+    tag_sha = state.add_commit("release 1.4.0", repo=repo, date=tagged)
+    state.add_tag("v1.4.0", tag_sha, repo=repo)
+    state.add_release("v1.4.0", repo=repo, target_commitish=tag_sha, published_at=tagged)
+    state.add_pull("feat: nightly card", repo=repo, user="alice", merged_at=tagged + timedelta(1))
+    state.add_pull("fix: flipback lock", repo=repo, user="bob", merged_at=tagged + timedelta(2))
+    target = state.add_commit("cut 1.5.0", repo=repo, date=tagged + timedelta(3))
+    env = {
+        "GITHUB_API_URL": github_double.url,
+        "GITHUB_GRAPHQL_URL": github_double.graphql_url,
+        "GITHUB_TOKEN": github_double.token,
+        "GITHUB_REPOSITORY": "octo-org/app",
+        "GITHUB_SHA": target,
+        "LUMEN_GITHUB_WRITE_INTERVAL": "0",
+        "LUMEN_GITHUB_BACKOFF": "0",
+    }
+    return github_double, env
+
+
+def release_run(
+    tmp_path: Path,
+    repo: Path,
+    env: dict[str, str],
+    sigstore_instance: Any,
+    token_env: dict[str, str],
+) -> WorkflowRunner:
+    run = runner(
+        tmp_path,
+        repo,
+        "release.yml",
+        inputs={"tag": "v1.5.0", "prerelease": False, "previous-tag": "v1.4.0"},
+        env={**env, **token_env},
+        event_name="workflow_dispatch",
+        # the loopback Sigstore instance instead of the public one
+        pin_inputs={"now": NOW, "trust-config": str(sigstore_instance.trust_config)},
+    )
+    run.upload(
+        "dist", {"app-1.5.0.tar.gz": b"sdist bytes\n" * 64, "app-1.5.0-py3-none-any.whl": b"wheel"}
+    )
+    return run
+
+
+def test_release_qa_sbom_sign_notes_then_publish(
+    tmp_path: Path,
+    repo: Path,
+    release_repo: tuple[Any, dict[str, str]],
+    sigstore_instance: Any,
+) -> None:
+    from harness.sigstore import serve_actions_id_token
+
+    double, env = release_repo
+    with serve_actions_id_token(sigstore_instance.github_token()) as endpoint:
+        run = release_run(tmp_path, repo, env, sigstore_instance, endpoint.environ())
+        qa = run.run_job("qa")
+        assert qa.outputs["verdict"] == "PASS", qa.run.log if qa.run else ""
+        for job in ("sbom", "sign", "notes", "publish"):
+            result = run.run_job(job)
+            assert result.conclusion == "success", (job, result.run.log if result.run else "")
+    signed = {p.name for p in (run.artifacts / "lumen-release-signed").iterdir()}
+    assert {
+        "app-1.5.0.tar.gz.sigstore.json",
+        "app-1.5.0-py3-none-any.whl.sigstore.json",
+        "sbom.cdx.json",
+        "sbom.cdx.json.sigstore.json",
+    } <= signed
+    assert run.jobs["notes"].outputs["version"] == "v1.5.0"
+    notes = (run.artifacts / "lumen-release-notes" / "notes.md").read_text(encoding="utf-8")
+    assert "feat: nightly card" in notes and "before the tag" not in notes
+    releases = double.state.repo("octo-org/app").releases
+    (published,) = [r for r in releases.values() if r.tag_name == "v1.5.0"]
+    assert not published.draft and not published.prerelease
+    assets = (
+        {a.name for a in published.assets.values()}
+        if isinstance(published.assets, dict)
+        else {a.name for a in published.assets}
+    )
+    assert "app-1.5.0.tar.gz.sigstore.json" in assets and "sbom.cdx.json" in assets
+    assert run.jobs["publish"].outputs["release-url"]
+
+
+def test_release_is_not_published_when_qa_fails(
+    tmp_path: Path,
+    repo: Path,
+    release_repo: tuple[Any, dict[str, str]],
+    sigstore_instance: Any,
+) -> None:
+    double, env = release_repo
+    config = repo / ".github" / "lumen.yml"
+    text = config.read_text(encoding="utf-8").replace(
+        "integrated:\n", "integrated:\n  qa-min-overall: 0.99\n", 1
+    )
+    config.write_text(text, encoding="utf-8")
+    run = release_run(tmp_path, repo, env, sigstore_instance, {})
+    qa = run.run_job("qa")
+    assert qa.outputs["verdict"] == "FAIL", qa.run.log if qa.run else ""
+    assert qa.conclusion == "success"  # the verdict decides, not the exit code
+    run.run_job("sbom")
+    assert (run.artifacts / "lumen-release-sbom" / "sbom.cdx.json").exists()
+    run.jobs["sign"] = run.jobs["sbom"]  # signing needs OIDC; not what this test is about
+    run.run_job("notes")
+    assert run.run_job("publish").conclusion == "skipped"
+    assert not [
+        r for r in double.state.repo("octo-org/app").releases.values() if r.tag_name == "v1.5.0"
+    ]
