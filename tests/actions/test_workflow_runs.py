@@ -443,11 +443,7 @@ def test_release_qa_sbom_sign_notes_then_publish(
     releases = double.state.repo("octo-org/app").releases
     (published,) = [r for r in releases.values() if r.tag_name == "v1.5.0"]
     assert not published.draft and not published.prerelease
-    assets = (
-        {a.name for a in published.assets.values()}
-        if isinstance(published.assets, dict)
-        else {a.name for a in published.assets}
-    )
+    assets = {a.name for a in published.assets}
     assert "app-1.5.0.tar.gz.sigstore.json" in assets and "sbom.cdx.json" in assets
     assert run.jobs["publish"].outputs["release-url"]
 
