@@ -18,6 +18,7 @@ install), the factory and the validator run in this process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -160,16 +161,14 @@ class WarmValidator:
         if process is None:
             return
         self._process = None
-        try:
-            if process.stdin is not None:
-                process.stdin.close()
-        except OSError:
-            pass
-        try:
-            process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
+        # Nothing more to ask: stop it now rather than wait for its interpreter to tear down.
+        if process.poll() is None:
             process.kill()
-            process.wait()
+        process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
 
 
 def validate_here(text: str) -> Validation:
