@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import select
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -96,7 +98,8 @@ class Validation:
 class WarmValidator:
     """Start early with `WarmValidator()`; then `classify(strings)` and `check(text)`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, timeout: float = 300.0) -> None:
+        self.timeout = timeout
         self._process: subprocess.Popen[str] | None
         try:
             # -S skips site.py (its .pth processing is most of a bare start-up), so the helper
@@ -121,16 +124,21 @@ class WarmValidator:
             self._process = None
 
     def _ask(self, request: dict[str, Any]) -> Any:
-        """One request, one answer line; None when the helper is gone (callers fall back)."""
+        """One request, one answer line; None when the helper is gone or stuck (callers fall
+        back to doing the work here)."""
         process = self._process
         if process is None or process.stdin is None or process.stdout is None:
             return None
         try:
             process.stdin.write(json.dumps(request) + "\n")
             process.stdin.flush()
+            if os.name == "posix":  # select() on pipes is POSIX-only
+                ready, _, _ = select.select([process.stdout], [], [], self.timeout)
+                if not ready:
+                    raise TimeoutError
             line = process.stdout.readline()
             return json.loads(line) if line else None
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # TimeoutError is an OSError
             self.close()
             return None
 

@@ -131,3 +131,13 @@ def test_cli_diff_errors(tmp_path, capsys):
     assert "broken.json:2: not valid JSON" in capsys.readouterr().err
     assert main(["sbom", "extra-word"]) == 1
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_diff_through_action_inputs(tmp_path, monkeypatch, capsys):
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps(OLD))
+    new.write_text(json.dumps(NEW))
+    monkeypatch.setenv("INPUT_SUBCOMMAND", "diff")
+    monkeypatch.setenv("INPUT_FILES", f"{old}\n{new}\n")
+    assert main(["--inputs-from-env", "sbom"]) == 0
+    assert "added 2, removed 1, bumped 2" in capsys.readouterr().out

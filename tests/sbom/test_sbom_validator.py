@@ -141,3 +141,12 @@ def test_fallback_when_the_helper_dies(monkeypatch):
     assert helper.check(json.dumps(_valid_document())).valid
     helper.close()
     assert isinstance(subprocess.PIPE, int)
+
+
+def test_fallback_when_the_helper_is_stuck(monkeypatch):
+    """A helper that never answers costs the timeout, not the run."""
+    monkeypatch.setattr(cdx_validator, "_SCRIPT", "import time; time.sleep(60)")
+    helper = WarmValidator(timeout=0.5)
+    assert helper.classify(["MIT"]) is None
+    assert helper._process is None  # stopped
+    assert helper.check(json.dumps(_valid_document())).valid  # in-process
