@@ -255,12 +255,6 @@ def roi_checks(counts: DeployCounts, settings: RoiSettings, *, suffix: str = "")
 DEPLOY_OK, DEPLOY_FAIL, ROLLBACK_OK, ROLLBACK_FAIL = 0, 1, 2, 3
 
 
-def event_code(action: str, ok: bool) -> int:
-    if action == "deploy":
-        return DEPLOY_OK if ok else DEPLOY_FAIL
-    return ROLLBACK_OK if ok else ROLLBACK_FAIL
-
-
 @dataclass(frozen=True)
 class Dora:
     """The four DORA figures over one window. None where the data cannot say."""
@@ -303,12 +297,6 @@ class _Stream:
         self.codes = array("b")
         self.ordered = True
 
-    def add(self, ts: float, code: int) -> None:
-        if self.ts and ts < self.ts[-1]:
-            self.ordered = False
-        self.ts.append(ts)
-        self.codes.append(code)
-
     def in_order(self) -> tuple[Sequence[float], Sequence[int]]:
         if self.ordered:
             return self.ts, self.codes
@@ -347,30 +335,44 @@ class RoiTally:
         commit_ts: float | None = None,
         event_id: str | None = None,
     ) -> bool:
-        """Count one event; False when it is outside the window or a duplicate `id`."""
-        self._walked.clear()
+        """Count one event; False when it is outside the window or a duplicate `id`.
+
+        The reader calls this a million times a second: no helper calls inside.
+        """
+        if self._walked:
+            self._walked.clear()
         if not self._start_s < ts <= self._end_s:
             self.outside += 1
             return False
         if event_id is not None:
-            if event_id in self.seen_ids:
+            seen = self.seen_ids
+            if event_id in seen:
                 self.duplicates += 1
                 return False
-            self.seen_ids.add(event_id)
+            seen.add(event_id)
         scope = (env, service)
         counts = self.by_scope.get(scope)
         if counts is None:
             counts = self.by_scope[scope] = DeployCounts()
             self.streams[scope] = _Stream()
+        stream = self.streams[scope]
         if action == "deploy":
             counts.deploys += 1
             if ok:
                 counts.successes += 1
+                code = DEPLOY_OK
                 if commit_ts is not None and commit_ts <= ts:
-                    self.streams[scope].leads.append(ts - commit_ts)
+                    stream.leads.append(ts - commit_ts)
+            else:
+                code = DEPLOY_FAIL
         else:
             counts.rollbacks += 1
-        self.streams[scope].add(ts, event_code(action, ok))
+            code = ROLLBACK_OK if ok else ROLLBACK_FAIL
+        times = stream.ts
+        if times and ts < times[-1]:
+            stream.ordered = False
+        times.append(ts)
+        stream.codes.append(code)
         return True
 
     def add_event(self, event: DeployEvent) -> bool:
