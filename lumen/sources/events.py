@@ -38,9 +38,9 @@ from lumen.fileio import display_name
 
 BLOCK_SIZE = 1 << 20
 # Caches and the raw counter are bounded so memory stays constant whatever the input.
-_MINUTE_CACHE_CAP = 100_000
-_SUFFIX_CACHE_CAP = 100_000
-_STAMP_CACHE_CAP = 100_000
+_MINUTE_CACHE_CAP = 32_768
+_SUFFIX_CACHE_CAP = 32_768
+_STAMP_CACHE_CAP = 16_384
 _COUNTER_CAP = 200_000
 INVALID_SAMPLES = 20
 
