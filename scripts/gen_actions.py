@@ -226,6 +226,12 @@ COMMON_INPUTS: dict[str, tuple[str, str, str]] = {
         "Python for the action's private virtual environment (actions/setup-python; "
         "your own Python and PATH are left alone)",
     ),
+    "cache": (
+        "",
+        "true",
+        "`false` skips actions/cache for the private venv (installs afresh): use it in jobs "
+        "that sign or publish, so nothing restored from a cache runs with their credentials",
+    ),
     "retry": (
         "LUMEN_RETRY",
         "false",
@@ -319,6 +325,7 @@ def steps(root: str, run: str, env: list[tuple[str, str]]) -> list[str]:
         "        LUMEN_PYTHON: ${{ steps.python.outputs.python-path }}",
         f'      run: \'"$LUMEN_PYTHON" "{root}/scripts/venv_key.py"\'',
         f"    - uses: {CACHE}",
+        "      if: inputs.cache != 'false'",
         "      with:",
         "        path: ${{ steps.venv.outputs.path }}",
         "        key: ${{ steps.venv.outputs.key }}",

@@ -35,7 +35,12 @@ SPEC_ACTIONS = {
     "flipback",
     "notify",
 }
-ACTION_ONLY = {"python-version": "", "retry": "LUMEN_RETRY", "github-token": "GITHUB_TOKEN"}
+ACTION_ONLY = {
+    "python-version": "",
+    "cache": "",
+    "retry": "LUMEN_RETRY",
+    "github-token": "GITHUB_TOKEN",
+}
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -153,8 +158,8 @@ def _flags(command: str) -> dict[str, argparse.Action]:
 @pytest.mark.parametrize("path", ACTION_FILES, ids=rel)
 def test_inputs_match_the_subcommand_flags(path: Path) -> None:
     """Every input is a flag (or positional) of the subcommand, passed under the variable
-    `lumen --inputs-from-env` reads; every flag is an input. Only python-version, retry and
-    github-token are the action's own."""
+    `lumen --inputs-from-env` reads; every flag is an input. Only python-version, cache,
+    retry and github-token are the action's own."""
     action = load(path)
     command = _command_of(path)
     flags = _flags(command)

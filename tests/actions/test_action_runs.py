@@ -299,3 +299,10 @@ def test_without_retry_input_an_error_runs_once(run_action: Runner, tmp_path: Pa
     result = run_action("roi-gate", {"deploys": "ECONNREFUSED.jsonl"})
     assert result.returncode == 1 and "retry" not in result.stderr
     assert result.outputs["failure-class"] == "network"
+
+
+def test_cache_false_skips_the_cache_step(run_action: Runner, deploys: Path) -> None:
+    result = run_action("roi-gate", {"deploys": "deploys.jsonl", "now": NOW, "cache": "false"})
+    assert result.returncode == 0, result.log
+    assert result.caches == []
+    assert [s.outcome for s in result.steps] == ["success", "success", "skipped", "success"]

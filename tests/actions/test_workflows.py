@@ -174,6 +174,9 @@ def test_release_publishes_only_when_qa_passed() -> None:
     assert all(
         jobs[j]["permissions"].get("contents") == "read" for j in ("qa", "sbom", "sign", "notes")
     )
+    # no cache poisoning: nothing restored from the Actions cache runs in a release job
+    lumen_steps = [s for _, s in steps_of(release) if OWN.fullmatch(s.get("uses", ""))]
+    assert lumen_steps and all(s["with"]["cache"] == "false" for s in lumen_steps)
 
 
 def test_flipback_inputs_confirmation_and_concurrency() -> None:
