@@ -49,7 +49,7 @@ def render_action(path: Path) -> str:
     lines = [
         f"#### {title}: {action['name']}",
         "",
-        f"{description}{'' if description.endswith(('.', '…', ')')) else '.'} "
+        f"{description}{'' if description.endswith(('.', '…')) else '.'} "
         f"Runs `lumen {command_of(action)}` · `uses: {uses}`",
         "",
         "| input | default | description |",
