@@ -297,7 +297,7 @@ def integrated(
     env, svc = out.main.grouping.get("env") or None, out.main.grouping.get("service") or None
     settings = config.resolve("integrated", {}, env=env, service=svc)
     on_no_data = OnNoData(settings.get("on-no-data") or config.get("on-no-data") or "pass")
-    window = str(settings.get("window", "24h"))
+    window = str(settings.get("maturity-window") or "24h")
     if window in out.spectra:
         spectrum = out.spectra[window]  # the sampler's own maturity pass already has it
     elif events:
