@@ -506,3 +506,25 @@ def test_block_parsing_equals_line_by_line_on_any_mix(lines: list[str]) -> None:
     assert fast.events == slow.events
     assert fast.invalid == slow.invalid
     assert [s["line"] for s in fast.invalid_samples] == [s["line"] for s in slow.invalid_samples]
+
+
+def test_ranges_cut_exactly_on_line_starts(tmp_path: Path) -> None:
+    # Equal-length lines: size * k / parts falls exactly on a line start for every cut.
+    rows = [
+        ev(f"2026-11-21T1{i}:00:00Z", kind, 0.5, loop_id="x" * (8 - len(kind)))
+        for i, kind in enumerate(m_kinds())
+    ]
+    lines = [json.dumps(r) for r in rows]
+    assert len({len(line) for line in lines}) == 1
+    path = write(tmp_path / "e.jsonl", lines)
+    with path.open("rb") as handle:
+        size = path.stat().st_size
+        ranges = events_mod._ranges(handle, size, 3)
+    assert ranges == [(0, size // 3), (size // 3, 2 * size // 3), (2 * size // 3, size)]
+    code, doc = run(["--events", str(path), "--jobs", "3"], tmp_path)
+    assert code == 0 and doc is not None and doc["input"]["events_read"] == 3
+    assert doc["maturity"]["kinds"] == {"signal": 1, "evidence": 1, "action": 1}
+
+
+def m_kinds() -> list[str]:
+    return ["signal", "evidence", "action"]
