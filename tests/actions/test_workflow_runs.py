@@ -41,8 +41,8 @@ def runner(tmp_path: Path, repo: Path, workflow: str, **kwargs: Any) -> Workflow
 
 
 def starter_with(name: str) -> dict[str, Any]:
-    """The `with:` a starter passes to its reusable workflow."""
-    starter = yaml.safe_load((ROOT / "workflows" / "starters" / name).read_text())
+    """The `with:` the example repository's workflow passes to its reusable workflow."""
+    starter = yaml.safe_load((ROOT / "examples" / ".github" / "workflows" / name).read_text())
     (job,) = starter["jobs"].values()
     return dict(job.get("with") or {})
 

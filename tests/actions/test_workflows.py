@@ -15,6 +15,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 REUSABLE = sorted((ROOT / "workflows").glob("*.yml"))
 STARTERS = sorted((ROOT / "workflows" / "starters").glob("*.yml"))
+EXAMPLES = sorted((ROOT / "examples" / ".github" / "workflows").glob("*.yml"))
 ALL = [*REUSABLE, *STARTERS]
 OWN = re.compile(r"lumen-ci/lumen-ci/(actions/[\w-]+|\.github/workflows/[\w.-]+\.yml)@v1")
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
@@ -61,15 +62,23 @@ def test_reusable_workflows_are_published_under_dot_github() -> None:
         assert set(load(path)["on"]) == {"workflow_call"}, rel(path)
 
 
+def enabled(text: str) -> str:
+    """A starter with its commented-out optional inputs (`# policy-…` and their values) on."""
+    return re.sub(r"(?m)^(\s+)# (policy-|  )", r"\1\2", text)
+
+
 def test_examples_carry_the_starter_workflows() -> None:
-    """examples/ is a repository layout to copy: its workflows are the starters."""
+    """examples/ is a repository layout to copy: its workflows are the starters, with the
+    optional policy inputs switched on for its manifests and its own Rego rule."""
     copies = sorted((ROOT / "examples" / ".github" / "workflows").glob("*.yml"))
     assert [p.name for p in copies] == [p.name for p in STARTERS]
     for copy in copies:
-        starter = ROOT / "workflows" / "starters" / copy.name
-        assert copy.read_bytes() == starter.read_bytes(), (
-            f"{rel(copy)} differs: cp workflows/starters/*.yml examples/.github/workflows/"
+        starter = (ROOT / "workflows" / "starters" / copy.name).read_text(encoding="utf-8")
+        assert copy.read_text(encoding="utf-8") == enabled(starter), (
+            f"{rel(copy)} differs from its starter (optional inputs uncommented)"
         )
+    example = load(ROOT / "examples/.github/workflows/lumen-pr-gate.yml")
+    assert example["jobs"]["lumen"]["with"]["policy-rego"] == "kubernetes\npolicy\n"
 
 
 @pytest.mark.parametrize("path", ALL, ids=rel)
@@ -124,7 +133,7 @@ def _called(uses: str) -> dict[str, Any]:
     return load(ROOT / match.group(1))
 
 
-@pytest.mark.parametrize("path", STARTERS, ids=rel)
+@pytest.mark.parametrize("path", [*STARTERS, *EXAMPLES], ids=rel)
 def test_starters_call_reusable_workflows_correctly(path: Path) -> None:
     """The caller must grant every permission the called jobs ask for (a called workflow can
     only lower them), and pass only declared inputs and secrets."""
