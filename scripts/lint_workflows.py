@@ -25,7 +25,12 @@ def _bin(name: str) -> str:
 def main() -> int:
     workflows = sorted(
         str(p)
-        for d in ("workflows", "workflows/starters", ".github/workflows")
+        for d in (
+            "workflows",
+            "workflows/starters",
+            ".github/workflows",
+            "examples/.github/workflows",
+        )
         for p in (ROOT / d).glob("*.y*ml")
     )
     actions = [*sorted(str(p) for p in ROOT.glob("actions/*/action.yml")), str(ROOT / "action.yml")]
