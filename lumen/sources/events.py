@@ -431,6 +431,8 @@ def _ranges(handle: BinaryIO, size: int, parts: int) -> list[tuple[int, int]]:
     cuts = [0]
     for index in range(1, parts):
         position = size * index // parts
+        if position <= cuts[-1]:
+            continue
         # Step back one byte so a cut that falls exactly on a line start keeps that line.
         handle.seek(position - 1)
         handle.readline()

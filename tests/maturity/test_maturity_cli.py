@@ -528,3 +528,10 @@ def test_ranges_cut_exactly_on_line_starts(tmp_path: Path) -> None:
 
 def m_kinds() -> list[str]:
     return ["signal", "evidence", "action"]
+
+
+def test_more_jobs_than_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("\n")
+    code, doc = run(["--events", str(path), "--jobs", "4"], tmp_path)
+    assert code == 0 and doc is not None and doc["verdict"] == "NO_DATA"
