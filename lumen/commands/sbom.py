@@ -4,9 +4,10 @@
 writes a schema-validated SBOM and reports NTIA minimum-elements coverage and the licence gate;
 `lumen sbom diff OLD NEW` lists what changed between two SBOMs.
 
-Speed matters (it runs in every release job): the environment's interpreter starts walking its
-site-packages first, and the cyclonedx imports happen while it does. Nothing here imports
-sigstore.
+Speed matters (it runs in every release job): the environment's interpreter starts reading
+its metadata and a helper process (lumen.adapters.cdx_validator) starts loading the SPDX tables
+and the schema validator before anything else, so that work overlaps the model's imports here.
+Nothing here imports sigstore.
 """
 
 from __future__ import annotations
