@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TextIO
 
 from lumen import actions_runtime as gha
 
@@ -47,7 +47,7 @@ DEFAULT_DELAYS = (5.0, 30.0)
 _LUMEN = "import sys; from lumen.cli import main; sys.exit(main())"
 
 
-def mask_secrets(environ: Mapping[str, str], stream: IO[str] | None = None) -> list[str]:
+def mask_secrets(environ: Mapping[str, str], stream: TextIO | None = None) -> list[str]:
     """`::add-mask::` every non-empty input whose name looks secret; returns the names."""
     masked = []
     for name in sorted(environ):
