@@ -492,12 +492,17 @@ def _read_range(job: _Job, start: int, end: int) -> EventRead | _RangeError:
 def _read_parallel(job: _Job, ranges: list[tuple[int, int]], tally: Tally | None) -> EventRead:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    # fork: the workers inherit the imported modules and the plan instead of re-importing.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
-        futures = [pool.submit(_read_range, job, start, end) for start, end in ranges]
-        parts = [future.result() for future in futures]
+    try:
+        # fork: the workers inherit the imported modules and the plan instead of re-importing.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
+            futures = [pool.submit(_read_range, job, start, end) for start, end in ranges]
+            parts = [future.result() for future in futures]
+    except (ValueError, OSError, BrokenProcessPool):
+        # No fork on this platform, no processes left, a worker killed (OOM): one pass instead.
+        parts = [_read_range(job, ranges[0][0], ranges[-1][1])]
     name = job.name
     merged = EventRead(tally=tally or Tally(), source=name)
     offset = 0

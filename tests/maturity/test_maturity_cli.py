@@ -535,3 +535,18 @@ def test_more_jobs_than_bytes(tmp_path: Path) -> None:
     path.write_text("\n")
     code, doc = run(["--events", str(path), "--jobs", "4"], tmp_path)
     assert code == 0 and doc is not None and doc["verdict"] == "NO_DATA"
+
+
+def test_no_processes_falls_back_to_one_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    def no_fork(method: str) -> Any:
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    path = tmp_path / "e.jsonl"
+    path.write_text("\n".join(_lines(300, random.Random(2))) + "\n")
+    _code, doc = run(["--events", str(path), "--jobs", "3"], tmp_path)
+    assert doc is not None and doc["input"]["events_read"] == 300
