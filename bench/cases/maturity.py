@@ -30,7 +30,7 @@ print(dict(counts))
 
 def make_events(work: Path) -> None:
     """Deterministic events: ~3.9 a second over three days, seven loops, labels and numbers,
-    one in three with a source, one in ten with a message. Written in one pass with precomputed fragments."""
+    one in three with a source, one in ten with a message; written in one pass."""
     rnd = random.Random(20261121)
     now = datetime(2026, 11, 21, 12, tzinfo=UTC)
     start = now - SPAN
