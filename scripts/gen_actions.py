@@ -15,6 +15,7 @@ actions/setup-python without touching the user's PATH, the venv path and cache k
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -389,7 +390,12 @@ def common_inputs() -> list[tuple[str, str, str, str]]:
 def generate() -> dict[Path, str]:
     files: dict[Path, str] = {}
     for name, spec in ACTIONS.items():
-        inputs = [(input_name(a), env_name(a), "", describe(a)) for a in flag_actions(spec.command)]
+        flags = flag_actions(spec.command)
+        inputs = [(input_name(a), env_name(a), "", describe(a)) for a in flags]
+        if "json" not in {input_name(a) for a in flags}:
+            # no --json: no result file, so no `json` output to promise
+            outputs = {k: v for k, v in spec.outputs.items() if k != "json"}
+            spec = dataclasses.replace(spec, outputs=outputs)
         files[ROOT / "actions" / name / "action.yml"] = render(
             name, spec, inputs + common_inputs(), "$GITHUB_ACTION_PATH/../..", spec.command
         )
