@@ -309,7 +309,6 @@ def build_bom(
     tool_version: str,
     timestamp: datetime | None,
     serial_number: str | None,
-    licence_kinds: Mapping[str, tuple[str, str]] | None = None,
 ) -> Bom:
     """The cyclonedx-python-lib `Bom` for an inventory.
 
@@ -317,10 +316,7 @@ def build_bom(
     `cdx:reproducible` property, as cyclonedx-py does); the caller decides, this function never
     reads the clock. The dependency graph links every component to the components it requires
     that are in the bill, and the root to its declared dependencies (or, when it declares
-    none, to every component nothing else requires). `licence_kinds` may carry, per licence
-    string, what the library's licence factory makes of it (`("id", "MIT")`, `("expression",
-    …)`, `("name", …)`), worked out ahead (see `lumen.adapters.cdx_validator`); strings it does
-    not cover go through the factory here.
+    none, to every component nothing else requires).
     """
     from uuid import UUID
 
@@ -336,10 +332,9 @@ def build_bom(
         by_name.setdefault(normalize_name(comp.name), comp)
 
     cdx: dict[tuple[str, str], CdxComponent] = {}
-    kinds = licence_kinds or {}
     for comp in inventory.components:
-        cdx[comp.key] = _to_cdx(comp, kinds)
-    root_cdx = _to_cdx(inventory.root, kinds) if inventory.root is not None else None
+        cdx[comp.key] = _to_cdx(comp)
+    root_cdx = _to_cdx(inventory.root) if inventory.root is not None else None
 
     tool = CdxComponent(name=TOOL_NAME, version=tool_version, type=ComponentType.APPLICATION)
     metadata = BomMetaData(
@@ -410,7 +405,7 @@ _HASH_NAMES = {
 }
 
 
-def _to_cdx(comp: Component, kinds: Mapping[str, tuple[str, str]]) -> Any:
+def _to_cdx(comp: Component) -> Any:
     from cyclonedx.model import HashAlgorithm, HashType, Property
     from cyclonedx.model.component import Component as CdxComponent
     from cyclonedx.model.component import ComponentType
@@ -443,7 +438,7 @@ def _to_cdx(comp: Component, kinds: Mapping[str, tuple[str, str]]) -> Any:
         bom_ref=comp.bom_ref,
         purl=purl,
         hashes=hashes,
-        licenses=cdx_licenses(comp.licenses, kinds),
+        licenses=cdx_licenses(comp.licenses),
         description=comp.description,
         supplier=OrganizationalEntity(name=comp.supplier) if comp.supplier else None,
         authors=None,
@@ -451,44 +446,21 @@ def _to_cdx(comp: Component, kinds: Mapping[str, tuple[str, str]]) -> Any:
     )
 
 
-def licence_strings(inventory: Inventory) -> list[str]:
-    """Every distinct declared licence string of an inventory, in first-seen order."""
-    comps = [*inventory.components, *([inventory.root] if inventory.root is not None else [])]
-    return list(dict.fromkeys(text for comp in comps for text in comp.licenses))
+def cdx_licenses(declared: Sequence[str]) -> list[License]:
+    """cyclonedx licence objects, made by the library's licence factory: an SPDX id (in its
+    canonical case), else a valid SPDX expression, else a name.
 
-
-def cdx_licenses(
-    declared: Sequence[str], kinds: Mapping[str, tuple[str, str]] | None = None
-) -> list[License]:
-    """cyclonedx licence objects: SPDX ids, one SPDX expression, or names.
-
-    Each string becomes what the library's licence factory makes of it (an SPDX id, in its
-    canonical case; else a valid SPDX expression; else a name), taken from `kinds` when given.
     CycloneDX allows either a list of single licences or exactly one expression, so a declared
     expression (PEP 639 `License-Expression`) stands alone.
     """
-    from cyclonedx.model.license import (
-        DisjunctiveLicense,
-        LicenseAcknowledgement,
-        LicenseExpression,
-    )
+    from cyclonedx.contrib.license.factories import LicenseFactory
+    from cyclonedx.model.license import LicenseAcknowledgement, LicenseExpression
 
-    declared_ack = LicenseAcknowledgement.DECLARED
-    made: list[License] = []
-    for text in declared:
-        kind, value = (kinds or {}).get(text, ("", ""))
-        if kind == "id":
-            made.append(DisjunctiveLicense(id=value, acknowledgement=declared_ack))
-        elif kind == "expression":
-            made.append(LicenseExpression(value, acknowledgement=declared_ack))
-        elif kind == "name":
-            made.append(DisjunctiveLicense(name=value, acknowledgement=declared_ack))
-        else:
-            from cyclonedx.contrib.license.factories import LicenseFactory
-
-            made.append(
-                LicenseFactory().make_from_string(text, license_acknowledgement=declared_ack)
-            )
+    factory = LicenseFactory()
+    made = [
+        factory.make_from_string(text, license_acknowledgement=LicenseAcknowledgement.DECLARED)
+        for text in declared
+    ]
     expressions = [m for m in made if isinstance(m, LicenseExpression)]
     if expressions:
         return [expressions[0]]

@@ -1,19 +1,14 @@
-"""cyclonedx-python-lib's CycloneDX 1.6 schema check (`JsonStrictValidator`) and its SPDX
-licence tables, warmed up in a helper process.
+"""cyclonedx-python-lib's CycloneDX 1.6 schema check (`JsonStrictValidator`), warmed up in a
+helper process.
 
-Importing jsonschema with its format checkers, compiling the 1.6 schema and building the SPDX
-expression licensing (license-expression's index) cost about as much as the rest of
-`lumen sbom` together. A helper interpreter does that on the second core while this process
-inventories and imports the model. It answers two requests, one JSON line each:
+Importing jsonschema with its format checkers and compiling the 1.6 schema cost about as much as
+the rest of `lumen sbom` together. A helper interpreter does that on the second core while this
+process inventories, imports the model and builds the document; when the document is ready it
+only has to be checked. One request, one answer, a JSON line each:
+`{"op": "validate", "document": "..."}` → `{"valid": true}` or the validator's first error.
 
-- `{"op": "licenses", "strings": [...]}` → how the library's licence factory would read each
-  string: `["id", "MIT"]`, `["expression", "MIT OR Apache-2.0"]` or `["name", "…"]` (the same
-  steps as `LicenseFactory.make_from_string`: `cyclonedx.spdx.fixup_id`, then
-  `cyclonedx.spdx.is_expression`, else a name);
-- `{"op": "validate", "document": "..."}` → `{"valid": true}` or the validator's first error.
-
-The answers are the library's either way: if the helper cannot run (no interpreter, a broken
-install), the factory and the validator run in this process.
+The verdict is the library's either way: if the helper cannot run (no interpreter, a broken
+install) or does not answer in time, the same validator runs in this process.
 """
 
 from __future__ import annotations
@@ -24,7 +19,6 @@ import os
 import select
 import subprocess
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,37 +45,20 @@ _SCRIPT = (
         "    sys.modules.setdefault(name, None)\n"
     )
     + r"""
-import json, threading
-from cyclonedx.spdx import fixup_id, is_expression
-def load():
-    # Validator imports in the background: the licence answer should not wait for them.
-    global validator
-    from cyclonedx.schema import SchemaVersion
-    from cyclonedx.validation.json import JsonStrictValidator
-    validator = JsonStrictValidator(SchemaVersion.V1_6)
-    validator.validate_str('{"bomFormat": "CycloneDX", "specVersion": "1.6"}')  # compile
-loader = threading.Thread(target=load, daemon=True)
-loader.start()
-def classify(text):
-    spdx_id = fixup_id(text)
-    if spdx_id is not None:
-        return ["id", spdx_id]
-    if is_expression(text):
-        return ["expression", text]
-    return ["name", text]
+import json
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+validator = JsonStrictValidator(SchemaVersion.V1_6)
+validator.validate_str('{"bomFormat": "CycloneDX", "specVersion": "1.6"}')  # compiles the schema
 for line in sys.stdin:
     request = json.loads(line)
-    if request["op"] == "licenses":
-        answer = {s: classify(s) for s in request["strings"]}
+    error = validator.validate_str(request["document"])
+    if error is None:
+        answer = {"valid": True}
     else:
-        loader.join()
-        error = validator.validate_str(request["document"])
-        if error is None:
-            answer = {"valid": True}
-        else:
-            data = error.data
-            answer = {"valid": False, "message": getattr(data, "message", str(data)),
-                      "path": getattr(data, "json_path", None)}
+        data = error.data
+        answer = {"valid": False, "message": getattr(data, "message", str(data)),
+                  "path": getattr(data, "json_path", None)}
     sys.stdout.write(json.dumps(answer) + "\n")
     sys.stdout.flush()
 """
@@ -96,7 +73,7 @@ class Validation:
 
 
 class WarmValidator:
-    """Start early with `WarmValidator()`; then `classify(strings)` and `check(text)`."""
+    """Start early with `WarmValidator()`; `check(text)` once the document exists."""
 
     def __init__(self, *, timeout: float = 300.0) -> None:
         self.timeout = timeout
@@ -141,22 +118,6 @@ class WarmValidator:
         except (OSError, ValueError):  # TimeoutError is an OSError
             self.close()
             return None
-
-    def classify(self, strings: Sequence[str]) -> dict[str, tuple[str, str]] | None:
-        """How the licence factory reads each string, or None (then use the factory here)."""
-        if not strings:
-            return {}
-        answer = self._ask({"op": "licenses", "strings": list(strings)})
-        if not isinstance(answer, dict):
-            return None
-        kinds = {"id", "expression", "name"}
-        out: dict[str, tuple[str, str]] = {}
-        for text in strings:
-            item = answer.get(text)
-            if not (isinstance(item, list) and len(item) == 2 and item[0] in kinds):
-                return None
-            out[text] = (str(item[0]), str(item[1]))
-        return out
 
     def check(self, text: str) -> Validation:
         answer = self._ask({"op": "validate", "document": text})

@@ -5,8 +5,8 @@ writes a schema-validated SBOM and reports NTIA minimum-elements coverage and th
 `lumen sbom diff OLD NEW` lists what changed between two SBOMs.
 
 Speed matters (it runs in every release job): the environment's interpreter starts reading
-its metadata and a helper process (lumen.adapters.cdx_validator) starts loading the SPDX tables
-and the schema validator before anything else, so that work overlaps the model's imports here.
+its metadata and a helper process (lumen.adapters.cdx_validator) starts loading the schema
+validator before anything else, so that work overlaps the model's imports here.
 Nothing here imports sigstore.
 """
 
@@ -198,6 +198,7 @@ def _generate_with(
         collected.append(_artifact(path))
     inputs: dict[str, Any] = {"requirements": requirements, "artifacts": artifacts}
     # Import the model while the environment's interpreter may still be reading metadata.
+    import cyclonedx.contrib.license.factories
     import cyclonedx.model.bom
     import cyclonedx.output.json  # noqa: F401
 
@@ -237,7 +238,6 @@ def _generate_with(
         tool_version=__version__,
         timestamp=None if reproducible else now,
         serial_number=None if reproducible else _serial(),
-        licence_kinds=validator.classify(sbom.licence_strings(inventory)),
     )
     text, document = _serialize_and_validate(bom, fmt, validator)
     from lumen.fileio import atomic_write
