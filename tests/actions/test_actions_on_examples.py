@@ -474,3 +474,25 @@ def test_flipback_execute_with_confirmation_records_once(
     second = run_action("flipback", inputs)
     assert second.returncode == 0, second.log
     assert (examples / "deploys.jsonl").read_text(encoding="utf-8").splitlines() == after
+
+
+def test_umbrella_runs_the_demo(run_action: Runner, examples: Path) -> None:
+    """`make demo` through the umbrella action: the same gate, arguments one per line."""
+    args = [
+        "--config",
+        CONFIG,
+        "--events",
+        "events.jsonl",
+        "--deploys",
+        "deploys.jsonl",
+        "--now",
+        NOW,
+        "--json",
+        "out/integrated.json",
+    ]
+    result = run_action(".", {"command": "integrated", "args": "\n".join(args)})
+    assert result.returncode == 0, result.log
+    assert result.outputs["verdict"] == "PASS"
+    assert result.outputs["json"] == "out/integrated.json"
+    assert json.loads((examples / "out" / "integrated.json").read_text())["verdict"] == "PASS"
+    assert "lumen integrated: PASS" in result.stdout

@@ -472,3 +472,21 @@ def test_release_is_not_published_when_qa_fails(
     assert not [
         r for r in double.state.repo("octo-org/app").releases.values() if r.tag_name == "v1.5.0"
     ]
+
+
+@pytest.mark.prometheus
+def test_nightly_pushes_to_a_real_pushgateway(
+    tmp_path: Path, repo: Path, github_repo: tuple[Any, dict[str, str]], pushgateway: Any
+) -> None:
+    _, env = github_repo
+    inputs = {**starter_with("lumen-nightly.yml"), "pushgateway": pushgateway.url}
+    run = runner(tmp_path, repo, "nightly.yml", inputs=inputs, env=env, event_name="schedule")
+    check = run.run_job("check")
+    assert check.run is not None
+    assert check.conclusion == "success", check.run.log
+    assert check.outputs["failed-step"] == ""
+    assert check.actions["sampler"].outputs["verdict"] in {"PASS", "WARN", "NO_DATA"}
+    exposition = pushgateway.metrics()
+    assert 'job="lumen_sampler"' in exposition
+    assert "lumen_maturity_overall" in exposition
+    assert not (run.artifacts / "lumen-nightly" / "lumen.prom").exists()  # pushed, no textfile
