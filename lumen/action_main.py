@@ -12,10 +12,11 @@ not do on a developer's machine:
 - publishes the result's values as step outputs (`success_rate` -> `success-rate`, nested
   `maturity.overall` -> `overall`) unless the command wrote that output itself;
 - keeps the run's stderr in a file (output `log`) and, when the run errored (exit 1), names its
-  failure class with `lumen classify` (output `failure-class`), for the nightly incident card;
-- with `LUMEN_RETRY=true` (the action input `retry`), retries an errored run whose failure class
-  is `network` or `external_api`, at most twice, after 5 s and 30 s (spec §9); a FAIL verdict
-  (exit 2) and every other class are never retried.
+  failure class as `lumen classify` does (gates.failure_class; output `failure-class`), for the
+  nightly incident card;
+- with `LUMEN_RETRY=true` (the action input `retry`), retries an errored run whose class the
+  spec retries (`network`, `external_api`) after its delays (5 s, then 30 s: at most twice); a
+  FAIL verdict (exit 2) and every other class are never retried.
 
 Arguments never pass through a shell: each INPUT_* value becomes exactly one argv element.
 """
@@ -41,8 +42,6 @@ STANDARD_KEYS = frozenset(
     {"schema_version", "gate", "verdict", "status", "checks", "inputs", "window", "generated_at"}
 )
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|WEBHOOK|SLACK|DISCORD|API_KEY|AUTH")
-RETRY_CLASSES = frozenset({"network", "external_api"})
-DEFAULT_DELAYS = (5.0, 30.0)
 # `python -m lumen.cli` would import lumen.cli twice (as __main__ and by the commands).
 _LUMEN = "import sys; from lumen.cli import main; sys.exit(main())"
 
@@ -196,33 +195,12 @@ def run_lumen(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str
     return code, "".join(kept)
 
 
-def failure_class(log: str, environ: Mapping[str, str]) -> str:
-    """The class `lumen classify` gives a log ("unknown" when it cannot say)."""
-    with tempfile.TemporaryDirectory(prefix="lumen-classify-") as tmp:
-        log_path = Path(tmp) / "step.log"
-        log_path.write_text(log, encoding="utf-8")
-        result_path = Path(tmp) / "class.json"
-        env = {k: v for k, v in environ.items() if k != "GITHUB_OUTPUT"}
-        done = subprocess.run(
-            [sys.executable, "-c", _LUMEN, "classify", str(log_path), "--json", str(result_path)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        document: Any = None
-        if result_path.exists():
-            try:
-                document = json.loads(result_path.read_text(encoding="utf-8"))
-            except ValueError:
-                document = None
-        if isinstance(document, dict):
-            for place in (document, document.get("values") or {}):
-                for key in ("class", "failure_class", "failure-class"):
-                    if isinstance(place, dict) and isinstance(place.get(key), str):
-                        return str(place[key])
-        words = done.stdout.split()
-        return words[0] if done.returncode == 0 and words else "unknown"
+def failure_class(log: str) -> tuple[str, bool]:
+    """The class `lumen classify` gives a log, and whether the spec retries it."""
+    from gates.failure_class import classify
+
+    result = classify(log)
+    return result.failure_class, result.retryable
 
 
 def retry_delays(environ: Mapping[str, str]) -> tuple[float, ...]:
@@ -231,7 +209,9 @@ def retry_delays(environ: Mapping[str, str]) -> tuple[float, ...]:
     custom = environ.get("LUMEN_RETRY_DELAYS", "").strip()  # tests shorten the waits
     if custom:
         return tuple(float(part) for part in custom.split(",") if part.strip())[:2]
-    return DEFAULT_DELAYS
+    from gates.failure_class import RETRY_DELAYS_S
+
+    return tuple(float(delay) for delay in RETRY_DELAYS_S)
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -262,10 +242,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     while True:
         code, log = run_lumen(lumen_argv, env)
         logs.append(log)
-        kind = failure_class(log, env) if code == 1 else ""
+        kind, retryable = failure_class(log) if code == 1 else ("", False)
         if code != 1 or attempt >= len(delays):
             break
-        if kind not in RETRY_CLASSES:
+        if not retryable:
             print(f"lumen action: failure class {kind}; not retried", file=sys.stderr)
             break
         print(
