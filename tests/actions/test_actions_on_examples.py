@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from harness.action_runner import ActionResult, Runner
+from harness.actions import sticky_comments
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-20T18:00:00Z"
@@ -383,35 +384,9 @@ def test_sign_then_verify_with_the_workflow_identity(
     assert wrong.returncode == 2 and wrong.outputs["verdict"] == "FAIL", wrong.log
 
 
-@pytest.fixture
-def github_pr(github_double: Any) -> tuple[Any, dict[str, str], dict[str, Any]]:
-    """The GitHub double with pull request #7 and the job environment of a pull_request run."""
-    from harness.webhooks import webhook_example
-
-    repo = github_double.state.add_repo("octo-org/app")
-    github_double.state.add_label("do-not-merge", repo=repo)
-    github_double.state.add_pull("Add feature", repo=repo, number=7)
-    event = webhook_example("pull_request", "opened")
-    event["number"] = 7
-    event["pull_request"]["number"] = 7
-    env = {
-        "GITHUB_API_URL": github_double.url,
-        "GITHUB_GRAPHQL_URL": github_double.graphql_url,
-        "GITHUB_TOKEN": github_double.token,
-        "GITHUB_REPOSITORY": "octo-org/app",
-        "GITHUB_REPOSITORY_OWNER": "octo-org",
-        "GITHUB_SHA": github_double.state.resolve(repo, repo.default_branch),
-        "LUMEN_GITHUB_WRITE_INTERVAL": "0",
-        "LUMEN_GITHUB_BACKOFF": "0",
-    }
-    return github_double, env, event
-
-
 def test_comment_action_keeps_one_sticky_comment(
     run_action: Runner, examples: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
 ) -> None:
-    from lumen.reporting.comment import marker
-
     double, env, event = github_pr
     gate = run_action(
         "integrated-gate",
@@ -427,8 +402,7 @@ def test_comment_action_keeps_one_sticky_comment(
         )
         assert result.returncode == 0, result.log
         assert double.token in result.masks  # github-token reaches lumen masked
-    repo = double.state.repo("octo-org/app")
-    sticky = [c for c in repo.comments.values() if marker("integrated") in (c.body or "")]
+    sticky = sticky_comments(double, "integrated")
     assert len(sticky) == 1
     assert gate.outputs["verdict"] in sticky[0].body
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from harness.action_runner import dev_venv
+from harness.actions import double_env, sticky_comments
 from harness.workflow_runner import WorkflowRunner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,36 +48,11 @@ def starter_with(name: str) -> dict[str, Any]:
     return dict(job.get("with") or {})
 
 
-@pytest.fixture
-def pr_event(github_double: Any) -> tuple[Any, dict[str, str], dict[str, Any]]:
-    from harness.webhooks import webhook_example
-
-    repo = github_double.state.add_repo("octo-org/app")
-    github_double.state.add_label("do-not-merge", repo=repo)
-    github_double.state.add_pull("Add feature", repo=repo, number=7)
-    event = webhook_example("pull_request", "opened")
-    event["number"] = 7
-    event["pull_request"]["number"] = 7
-    event["pull_request"]["head"]["repo"]["full_name"] = "octo-org/app"
-    env = {
-        "GITHUB_API_URL": github_double.url,
-        "GITHUB_GRAPHQL_URL": github_double.graphql_url,
-        "GITHUB_TOKEN": github_double.token,
-        "GITHUB_REPOSITORY": "octo-org/app",
-        "GITHUB_SHA": github_double.state.resolve(repo, repo.default_branch),
-        "LUMEN_GITHUB_WRITE_INTERVAL": "0",
-        "LUMEN_GITHUB_BACKOFF": "0",
-    }
-    return github_double, env, event
-
-
-def test_pr_gate_runs_every_gate_uploads_and_comments_once(
-    tmp_path: Path, repo: Path, pr_event: tuple[Any, dict[str, str], dict[str, Any]]
-) -> None:
-    from lumen.reporting.comment import marker
-
-    double, env, event = pr_event
-    run = runner(
+def pr_gate(
+    tmp_path: Path, repo: Path, env: dict[str, str], event: dict[str, Any]
+) -> WorkflowRunner:
+    """The example repository's PR gate on a pull_request event."""
+    return runner(
         tmp_path,
         repo,
         "pr-gate.yml",
@@ -85,6 +61,13 @@ def test_pr_gate_runs_every_gate_uploads_and_comments_once(
         event=event,
         event_name="pull_request",
     )
+
+
+def test_pr_gate_runs_every_gate_uploads_and_comments_once(
+    tmp_path: Path, repo: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    double, env, event = github_pr
+    run = pr_gate(tmp_path, repo, env, event)
     gate = run.run_job("gate")
     assert gate.run is not None
     assert gate.conclusion == "success", gate.run.log
@@ -105,31 +88,18 @@ def test_pr_gate_runs_every_gate_uploads_and_comments_once(
 
     comment = run.run_job("comment")
     assert comment.conclusion == "success", comment.run.log if comment.run else ""
-    sticky = [
-        c
-        for c in double.state.repo("octo-org/app").comments.values()
-        if marker("integrated") in (c.body or "")
-    ]
-    assert len(sticky) == 1
+    assert len(sticky_comments(double, "integrated")) == 1
 
 
 def test_pr_gate_fails_the_job_on_a_fail_verdict_but_runs_every_gate(
-    tmp_path: Path, repo: Path, pr_event: tuple[Any, dict[str, str], dict[str, Any]]
+    tmp_path: Path, repo: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
 ) -> None:
-    _, env, event = pr_event
+    _, env, event = github_pr
     (repo / "deploy" / "web.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n"
         "  containers: [{name: c, image: 'nginx:latest'}]\n"
     )
-    run = runner(
-        tmp_path,
-        repo,
-        "pr-gate.yml",
-        inputs=starter_with("lumen-pr-gate.yml"),
-        env=env,
-        event=event,
-        event_name="pull_request",
-    )
+    run = pr_gate(tmp_path, repo, env, event)
     gate = run.run_job("gate")
     assert gate.conclusion == "failure"
     assert gate.run is not None
@@ -140,21 +110,11 @@ def test_pr_gate_fails_the_job_on_a_fail_verdict_but_runs_every_gate(
 
 
 def test_fork_pull_requests_are_commented_from_workflow_run(
-    tmp_path: Path, repo: Path, pr_event: tuple[Any, dict[str, str], dict[str, Any]]
+    tmp_path: Path, repo: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
 ) -> None:
-    from lumen.reporting.comment import marker
-
-    double, env, event = pr_event
+    double, env, event = github_pr
     event["pull_request"]["head"]["repo"]["full_name"] = "fork-owner/app"
-    gate_run = runner(
-        tmp_path,
-        repo,
-        "pr-gate.yml",
-        inputs=starter_with("lumen-pr-gate.yml"),
-        env=env,
-        event=event,
-        event_name="pull_request",
-    )
+    gate_run = pr_gate(tmp_path, repo, env, event)
     gate_run.run_job("gate")
     assert gate_run.run_job("comment").conclusion == "skipped"  # no write token for forks
 
@@ -172,27 +132,14 @@ def test_fork_pull_requests_are_commented_from_workflow_run(
     (tmp_path / "empty").mkdir()
     job = commenter.run_job("comment")
     assert job.conclusion == "success", job.run.log if job.run else ""
-    sticky = [
-        c
-        for c in double.state.repo("octo-org/app").comments.values()
-        if marker("integrated") in (c.body or "")
-    ]
-    assert len(sticky) == 1
+    assert len(sticky_comments(double, "integrated")) == 1
 
 
 def test_fork_commenter_refuses_an_artifact_naming_another_commit(
-    tmp_path: Path, repo: Path, pr_event: tuple[Any, dict[str, str], dict[str, Any]]
+    tmp_path: Path, repo: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
 ) -> None:
-    double, env, event = pr_event
-    gate_run = runner(
-        tmp_path,
-        repo,
-        "pr-gate.yml",
-        inputs=starter_with("lumen-pr-gate.yml"),
-        env=env,
-        event=event,
-        event_name="pull_request",
-    )
+    double, env, event = github_pr
+    gate_run = pr_gate(tmp_path, repo, env, event)
     gate_run.run_job("gate")
     # A poisoned artifact: the fork claims to be PR 7 but the gate ran on another commit.
     commenter = WorkflowRunner(
@@ -216,15 +163,7 @@ def test_fork_commenter_refuses_an_artifact_naming_another_commit(
 def github_repo(github_double: Any) -> tuple[Any, dict[str, str]]:
     repo = github_double.state.add_repo("octo-org/app")
     github_double.state.add_label("incident", repo=repo)
-    env = {
-        "GITHUB_API_URL": github_double.url,
-        "GITHUB_GRAPHQL_URL": github_double.graphql_url,
-        "GITHUB_TOKEN": github_double.token,
-        "GITHUB_REPOSITORY": "octo-org/app",
-        "GITHUB_SHA": github_double.state.resolve(repo, repo.default_branch),
-        "LUMEN_GITHUB_WRITE_INTERVAL": "0",
-        "LUMEN_GITHUB_BACKOFF": "0",
-    }
+    env = double_env(github_double, "octo-org/app")
     return github_double, env
 
 
@@ -379,15 +318,7 @@ def release_repo(github_double: Any) -> tuple[Any, dict[str, str]]:
     state.add_pull("feat: nightly card", repo=repo, user="alice", merged_at=tagged + timedelta(1))
     state.add_pull("fix: flipback lock", repo=repo, user="bob", merged_at=tagged + timedelta(2))
     target = state.add_commit("cut 1.5.0", repo=repo, date=tagged + timedelta(3))
-    env = {
-        "GITHUB_API_URL": github_double.url,
-        "GITHUB_GRAPHQL_URL": github_double.graphql_url,
-        "GITHUB_TOKEN": github_double.token,
-        "GITHUB_REPOSITORY": "octo-org/app",
-        "GITHUB_SHA": target,
-        "LUMEN_GITHUB_WRITE_INTERVAL": "0",
-        "LUMEN_GITHUB_BACKOFF": "0",
-    }
+    env = double_env(github_double, "octo-org/app", target)
     return github_double, env
 
 
