@@ -67,8 +67,8 @@ CASES = [
             "`lumen maturity` over 1,000,000 events (~90 MB JSONL, windows 24h + previous 24h, "
             "seven loops, full validation) against a naive stdlib `json.loads` loop that only "
             "counts kinds. Events/s = 1,000,000 / median. A file this size is read by one "
-            "process per CPU (`--jobs`), so other work on the machine costs it more than the "
-            f"peer: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs when this "
+            "process per CPU (`--jobs`), which only pays off while the CPUs are free: load "
+            f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs when this "
             "case was loaded."
         ),
         subject=Subject(
