@@ -274,7 +274,23 @@ def run(args: argparse.Namespace) -> int:
         "feedback": _out(None if first.spectrum is None else first.spectrum.feedback),
         "release": _out(None if first.spectrum is None else first.spectrum.release),
     }
-    return emit(result, args, outputs=outputs)
+    code = emit(result, args, outputs=outputs)
+    if not args.quiet:
+        print("\n".join(summary_line(r) for r in results))
+    return code
+
+
+def summary_line(result: Any) -> str:
+    """One line per window under the table: the spectrum, trend and hint at a glance."""
+    spectrum = result.spectrum
+    if spectrum is None:
+        return f"{result.window}: no events in the window"
+    trend = "n/a" if result.trend is None else f"{result.trend:+.3f}"
+    return (
+        f"{result.window}: overall {spectrum.overall:.3f} (sense {spectrum.sense:.3f}, "
+        f"feedback {spectrum.feedback:.3f}, release {spectrum.release:.3f}), "
+        f"trend {trend}, hint {result.hint}, {spectrum.events:,} events"
+    )
 
 
 def _out(value: float | None) -> str:
