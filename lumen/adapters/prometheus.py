@@ -73,6 +73,14 @@ def add_prometheus_arguments(parser: argparse.ArgumentParser) -> None:
     add_connection_arguments(parser)
 
 
+def parse_basic_auth(text: str, *, field: str) -> tuple[str, str]:
+    """`USER:PASSWORD` (the password may contain colons) for requests' `auth=`."""
+    user, sep, password = text.partition(":")
+    if not sep:
+        raise UsageError("invalid basic auth", field=field, expected="USER:PASSWORD")
+    return user, password
+
+
 def parse_header(text: str) -> tuple[str, str]:
     name, sep, value = text.partition(":")
     if not sep or not name.strip():
@@ -132,14 +140,7 @@ class PrometheusConnection:
         basic_env = section.get("basic-auth-env") or BASIC_AUTH_ENV
         token = getattr(args, "prometheus_bearer_token", None) or env.get(token_env) or None
         basic = getattr(args, "prometheus_basic_auth", None) or env.get(basic_env) or None
-        auth = None
-        if basic:
-            user, sep, password = basic.partition(":")
-            if not sep:
-                raise UsageError(
-                    "invalid basic auth", field="--prometheus-basic-auth", expected="USER:PASSWORD"
-                )
-            auth = (user, password)
+        auth = parse_basic_auth(basic, field="--prometheus-basic-auth") if basic else None
         headers = {str(k): str(v) for k, v in (section.get("headers") or {}).items()}
         headers.update(parse_header(h) for h in getattr(args, "prometheus_header", None) or [])
         timeout_text = getattr(args, "prometheus_timeout", None) or section.get("timeout")
