@@ -211,13 +211,11 @@ class PrometheusConnection:
             status_forcelist=[429, 502, 503, 504],
             allowed_methods=["GET", "POST"],
         )
+        # The library annotates auth as a tuple and timeout as an int; requests takes None and
+        # fractional seconds, which is what they are passed on to.
+        options: dict[str, Any] = {"auth": self.basic_auth, "timeout": self.timeout}
         return PrometheusConnect(
-            url=self.url,
-            headers=self.request_headers(),
-            auth=self.basic_auth,
-            session=session,
-            retry=retry,
-            timeout=self.timeout,
+            url=self.url, headers=self.request_headers(), session=session, retry=retry, **options
         )
 
     def query(self, promql: str, *, at: datetime | None = None) -> list[dict[str, Any]]:
