@@ -9,7 +9,8 @@ from lumen.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 REGENERATE = (
     "lumen integrated --config examples/.github/lumen.yml --events examples/events.jsonl "
-    "--deploys examples/deploys.jsonl --now 2026-11-20T18:00:00Z --json /tmp/i.json --quiet && "
+    "--deploys examples/deploys.jsonl --slo examples/slo-samples.json --now 2026-11-20T18:00:00Z "
+    "--json /tmp/i.json --quiet && "
     "lumen comment --result /tmp/i.json --markdown examples/comment.md --quiet"
 )
 
