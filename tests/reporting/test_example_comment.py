@@ -36,6 +36,8 @@ def test_example_comment_is_current(tmp_path, monkeypatch) -> None:
                 "examples/events.jsonl",
                 "--deploys",
                 "examples/deploys.jsonl",
+                "--slo",
+                "examples/slo-samples.json",
                 "--now",
                 "2026-11-20T18:00:00Z",
                 "--json",
