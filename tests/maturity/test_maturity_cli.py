@@ -550,3 +550,21 @@ def test_no_processes_falls_back_to_one_pass(
     path.write_text("\n".join(_lines(300, random.Random(2))) + "\n")
     _code, doc = run(["--events", str(path), "--jobs", "3"], tmp_path)
     assert doc is not None and doc["input"]["events_read"] == 300
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["--window", "6h", "--window", "24h", "--skip-invalid"], ["--m-score-preset", "prod"]],
+)
+def test_result_json_matches_the_gate_result_schema(tmp_path: Path, extra: list[str]) -> None:
+    from lumen.schema import iter_errors
+
+    rows = [*BALANCED, ev("2026-11-20T11:00:00Z", "signal")]
+    path = write(tmp_path / "e.jsonl", rows)
+    _code, doc = run(["--events", str(path), *extra], tmp_path)
+    assert doc is not None
+    assert [e.message for e in iter_errors("gate-result.schema.json", doc)] == []
+    empty = write(tmp_path / "empty.jsonl", [])
+    _code, doc = run(["--events", str(empty), *extra], tmp_path)
+    assert doc is not None
+    assert [e.message for e in iter_errors("gate-result.schema.json", doc)] == []
