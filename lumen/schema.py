@@ -35,6 +35,21 @@ def validator(schema_name: str) -> Any:
     return cls(schema, registry=_registry(), format_checker=cls.FORMAT_CHECKER)
 
 
+def json_type_name(value: Any) -> str:
+    """The JSON type of a parsed value, as an error message says it: "a number", "null"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
 def describe(error: Any) -> tuple[str, str]:
     """(field path, message) for a jsonschema ValidationError, in words a user can act on."""
     path = ".".join(str(p) for p in error.absolute_path)

@@ -40,20 +40,25 @@ class Located:
         return None if target is None else target.start_mark.line + 1
 
 
+def yaml_error(exc: yaml.YAMLError, file: str) -> ConfigError:
+    """A YAML syntax error as a ConfigError naming the line."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        return ConfigError(
+            f"not valid YAML: {exc.problem or exc.context}",
+            file=file,
+            line=None if mark is None else mark.line + 1,
+        )
+    return ConfigError(f"not valid YAML: {exc}", file=file)
+
+
 def load_yaml(text: str, file: str) -> Located:
     """Parse one YAML document; a syntax error becomes a ConfigError with the line."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(
-            f"not valid YAML: {exc.problem or exc.context}",
-            file=file,
-            line=None if mark is None else mark.line + 1,
-        ) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", file=file) from None
+        raise yaml_error(exc, file) from None
     return Located(data, root, file)
 
 
@@ -61,10 +66,5 @@ def load_yaml_all(text: str, file: str) -> list[Any]:
     """Parse a multi-document YAML stream (Kubernetes manifests)."""
     try:
         return [doc for doc in yaml.safe_load_all(text) if doc is not None]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise ConfigError(
-            f"not valid YAML: {exc.problem or exc.context}",
-            file=file,
-            line=None if mark is None else mark.line + 1,
-        ) from None
+    except yaml.YAMLError as exc:
+        raise yaml_error(exc, file) from None

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from lumen.report import fmt_value
+
 MARKER_PREFIX = "<!-- lumen-gate:"
 ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⚪"}
 CHECK_CONCLUSIONS = {"PASS": "success", "WARN": "neutral", "FAIL": "failure", "NO_DATA": "neutral"}
@@ -24,16 +26,6 @@ def marker(gate: str, key: str | None = None) -> str:
     return f"{MARKER_PREFIX}{gate}{suffix} -->"
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -46,12 +38,12 @@ def checks_table(result: Mapping[str, Any]) -> str:
     lines = ["| Check | Value | Threshold | Verdict | Reason |", "|---|---:|---|---|---|"]
     for check in result.get("checks") or []:
         verdict = str(check.get("verdict"))
-        threshold = f"{check.get('comparator', '')} {_fmt(check.get('threshold'))}".strip()
+        threshold = f"{check.get('comparator', '')} {fmt_value(check.get('threshold'))}".strip()
         if check.get("baseline") is not None:
-            threshold += f" (baseline {_fmt(check.get('baseline'))})"
+            threshold += f" (baseline {fmt_value(check.get('baseline'))})"
         name = str(check.get("name")) + (" 🔑" if check.get("key") else "")
         lines.append(
-            f"| {_cell(name)} | {_fmt(check.get('value'))} | {_cell(threshold)} | "
+            f"| {_cell(name)} | {fmt_value(check.get('value'))} | {_cell(threshold)} | "
             f"{ICONS.get(verdict, '')} {verdict} | {_cell(str(check.get('reason', '')))} |"
         )
     return "\n".join(lines)

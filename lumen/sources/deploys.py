@@ -22,6 +22,7 @@ from gates.errors import InputError
 from gates.roi import ACTIONS, RESULTS, DeployEvent, RoiTally
 from lumen.config import canonical_env
 from lumen.fileio import display_name
+from lumen.schema import json_type_name
 
 SCHEMA = "deploy-event.schema.json"
 _OPTIONAL_STRINGS = ("author", "notes", "commit", "id", "digest", "bundle")
@@ -49,7 +50,7 @@ def _epoch(value: Any, field: str) -> float:
     """Epoch seconds of an RFC 3339 timestamp (seconds and a zone required, as the schema's
     `date-time` format). `...:SSZ`, the form every writer here produces, takes a cached path."""
     if type(value) is not str:
-        raise _Bad(field, f"expected a string, got {_json_type(value)}", _TS_EXPECTED)
+        raise _Bad(field, f"expected a string, got {json_type_name(value)}", _TS_EXPECTED)
     if len(value) == 20 and value[19] in "Zz" and value[16] == ":":
         minute = value[:16]
         base = _MINUTES.get(minute)
@@ -77,20 +78,6 @@ def _epoch(value: Any, field: str) -> float:
         raise _Bad(field, f"invalid timestamp {value!r}", _TS_EXPECTED) from None
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 class _Bad(Exception):
     def __init__(self, field: str, message: str, expected: str | None = None) -> None:
         super().__init__(message)
@@ -113,7 +100,7 @@ def check_event(item: Any) -> tuple[float, str, str, str, bool, float | None, st
     timestamp; other keys are allowed and ignored.
     """
     if type(item) is not dict:
-        raise _Bad("(line)", f"expected a JSON object, got {_json_type(item)}")
+        raise _Bad("(line)", f"expected a JSON object, got {json_type_name(item)}")
     try:
         ts_raw = item["ts"]
         env = item["env"]
@@ -139,7 +126,7 @@ def check_event(item: Any) -> tuple[float, str, str, str, bool, float | None, st
         get = item.get
         for name in _OPTIONAL_STRINGS:
             if type(get(name, "")) is not str:
-                raise _Bad(name, f"expected a string, got {_json_type(item[name])}")
+                raise _Bad(name, f"expected a string, got {json_type_name(item[name])}")
         if "duration_s" in item:
             duration = item["duration_s"]
             if type(duration) not in (int, float) or duration < 0:

@@ -35,6 +35,7 @@ import orjson
 from gates.errors import InputError
 from gates.maturity import KIND_INDEX, KINDS, Tally, WindowPlan
 from lumen.fileio import display_name
+from lumen.schema import json_type_name
 
 BLOCK_SIZE = 1 << 20
 # Caches and the raw counter are bounded so memory stays constant whatever the input.
@@ -210,7 +211,7 @@ class EventReader:
 
     def _validate(self, item: Any) -> tuple[int, Any, str, Any]:
         if not isinstance(item, dict):
-            raise _Invalid("(line)", f"expected a JSON object, got {_json_type(item)}")
+            raise _Invalid("(line)", f"expected a JSON object, got {json_type_name(item)}")
         for name in ("ts", "kind", "severity"):
             if name not in item:
                 raise _Invalid(name, "required field is missing")
@@ -222,14 +223,16 @@ class EventReader:
         self._severity(severity)
         for name in ("loop_id", "source", "message"):
             if name in item and not isinstance(item[name], str):
-                raise _Invalid(name, f"expected a string, got {_json_type(item[name])}")
+                raise _Invalid(name, f"expected a string, got {json_type_name(item[name])}")
         loop_id = item.get("loop_id", _ABSENT)
         return (self.plan.bucket(moment), loop_id, kind, severity)
 
     def _severity(self, value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise _Invalid(
-                "severity", f"expected a number or a label, got {_json_type(value)}", self._sev()
+                "severity",
+                f"expected a number or a label, got {json_type_name(value)}",
+                self._sev(),
             )
         if isinstance(value, str):
             if value not in self.labels:
@@ -243,7 +246,7 @@ class EventReader:
     def _timestamp(self, value: Any) -> int:
         """Epoch microseconds of an RFC 3339 timestamp; fills the two caches."""
         if not isinstance(value, str):
-            raise _Invalid("ts", f"expected a string, got {_json_type(value)}", _TS_EXPECTED)
+            raise _Invalid("ts", f"expected a string, got {json_type_name(value)}", _TS_EXPECTED)
         prefix, suffix = value[:16], value[16:]
         base = self._minutes.get(prefix)
         if base is None:
@@ -324,22 +327,8 @@ def _parse_block(block: bytes, lines: int) -> list[Any] | None:
         return None
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
 def _show(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else _json_type(value)
+    return repr(value) if isinstance(value, str) else json_type_name(value)
 
 
 def _blocks(handle: BinaryIO) -> Iterator[bytes]:
