@@ -69,7 +69,9 @@ case "$job" in
     python_env test
     npm_data
     export PATH="$venv/bin:$PATH"
-    say "ruff"; ruff check . && ruff format --check .
+    # One command per line: under `set -e` a failure on the left of `&&` would not stop the run.
+    say "ruff check"; ruff check .
+    say "ruff format --check"; ruff format --check .
     say "mypy (gates/, release/)"; mypy
     say "actionlint + zizmor"; "$venv/bin/python" scripts/lint_workflows.py
     say "pytest"
