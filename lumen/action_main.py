@@ -260,6 +260,42 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if kind:
         extra["failure-class"] = kind
     publish(command, json_path, env, extra)
+    if code in (0, 2) and json_path and wants_comment(command, env):
+        comment_on_pr(json_path, env)
+    return code
+
+
+GATE_COMMANDS = frozenset({"maturity", "roi", "slo", "policy", "integrated", "approval"})
+
+
+def wants_comment(command: str | None, environ: Mapping[str, str]) -> bool:
+    """The gate actions' `comment` input: `auto` means on pull_request events."""
+    if command not in GATE_COMMANDS:
+        return False
+    choice = environ.get("LUMEN_COMMENT", "").strip().lower() or "false"
+    if choice == "auto":
+        return environ.get("GITHUB_EVENT_NAME", "") in {"pull_request", "pull_request_target"}
+    return choice in {"1", "true", "yes", "on"}
+
+
+def comment_on_pr(json_path: str, environ: Mapping[str, str]) -> int:
+    """`lumen comment` on the gate's result: sticky comment, label and check run. Its outputs
+    and summary are left out (the gate wrote its own); a failure here never changes the gate's
+    exit code, it is reported as a warning."""
+    if not os.path.exists(json_path):
+        return 1
+    child_env = {
+        k: v
+        for k, v in environ.items()
+        if k not in {"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} and not k.startswith("INPUT_")
+    }
+    code, _ = run_lumen(["comment", "--result", json_path, "--exit-zero", "--quiet"], child_env)
+    if code != 0:
+        gha.annotate(
+            "warning",
+            "the PR comment could not be updated (see the log above)",
+            title="lumen comment",
+        )
     return code
 
 

@@ -139,6 +139,7 @@ ACTIONS: dict[str, ActionSpec] = {
         "package",
         "yellow",
         {
+            "verdict": VERDICT + " (licence gate and NTIA coverage)",
             "path": "path of the SBOM written",
             "components": "number of components in the SBOM",
             "json": JSON,
@@ -187,16 +188,17 @@ ACTIONS: dict[str, ActionSpec] = {
         {
             "target": "the known-good version flipped back to (or that would be)",
             "current": "the version deployed before the flipback",
+            "executed": "`true` when execute changed the platform, else `false`",
             "json": JSON,
         },
     ),
     "notify": ActionSpec(
         "notify",
         "Lumen notify",
-        "Slack, Discord or HMAC-signed webhook notification of a gate result",
+        "Slack, Discord or signed webhook notification of a gate result, and the incident issue",
         "bell",
         "orange",
-        {"json": JSON},
+        {"incident": "number of the incident issue opened, updated or closed (with incident)"},
     ),
     "comment": ActionSpec(
         "comment",
@@ -204,7 +206,10 @@ ACTIONS: dict[str, ActionSpec] = {
         "One sticky PR comment per gate, do-not-merge label and a check run with the verdict",
         "message-square",
         "blue",
-        {"json": JSON},
+        {
+            "verdict": VERDICT + " (of the result commented on)",
+            "comment-id": "id of the sticky comment (empty when it could not be written)",
+        },
     ),
     "approval": ActionSpec(
         "approval",
@@ -243,6 +248,18 @@ COMMON_INPUTS: dict[str, tuple[str, str, str]] = {
         "GITHUB_TOKEN",
         "${{ github.token }}",
         "token for the GitHub API (GITHUB_TOKEN); masked in logs",
+    ),
+}
+
+# Inputs of the gate actions only: the gate reports on the pull request itself (spec §9).
+GATE_COMMANDS = frozenset({"maturity", "roi", "slo", "policy", "integrated", "approval"})
+GATE_INPUTS: dict[str, tuple[str, str, str]] = {
+    "comment": (
+        "LUMEN_COMMENT",
+        "auto",
+        "`auto` (on pull_request events), `true` or `false`: after the gate, update its sticky "
+        "PR comment, the do-not-merge label and the lumen/<gate> check run (lumen comment); a "
+        "fork's read-only token degrades to the job summary",
     ),
 }
 
@@ -396,6 +413,8 @@ def generate() -> dict[Path, str]:
             # no --json: no result file, so no `json` output to promise
             outputs = {k: v for k, v in spec.outputs.items() if k != "json"}
             spec = dataclasses.replace(spec, outputs=outputs)
+        if spec.command in GATE_COMMANDS:
+            inputs += [(n, var, d, t) for n, (var, d, t) in GATE_INPUTS.items()]
         files[ROOT / "actions" / name / "action.yml"] = render(
             name, spec, inputs + common_inputs(), "$GITHUB_ACTION_PATH/../..", spec.command
         )

@@ -470,3 +470,43 @@ def test_umbrella_runs_the_demo(run_action: Runner, examples: Path) -> None:
     assert result.outputs["json"] == "out/integrated.json"
     assert json.loads((examples / "out" / "integrated.json").read_text())["verdict"] == "PASS"
     assert "lumen integrated: PASS" in result.stdout
+
+
+def test_gate_action_comments_on_its_pull_request(
+    run_action: Runner, examples: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    """Every gate action reports on the PR itself (input comment: auto on pull_request):
+    one sticky comment, edited on the second run, and the lumen/<gate> check run."""
+    double, env, event = github_pr
+    inputs = {"events": "events.jsonl", "config": CONFIG, "now": NOW, "min-overall": "0.99"}
+    for _ in range(2):
+        result = run_action(
+            "maturity-gate", inputs, env=env, event=event, event_name="pull_request"
+        )
+        assert result.returncode == 2, result.log  # FAIL: overall is below 0.99
+        assert result.outputs["verdict"] == "FAIL"
+    (comment,) = sticky_comments(double, "maturity")
+    assert "❌ Lumen maturity gate: **FAIL**" in comment.body
+    repo = double.state.repo("octo-org/app")
+    assert repo.issues[7].labels == ["do-not-merge"]
+    assert {run.name for run in repo.check_runs.values()} == {"lumen/maturity"}
+    assert double.count("POST", "/repos/*/issues/7/comments") == 1
+
+
+def test_gate_action_comment_false_and_push_events_leave_the_pr_alone(
+    run_action: Runner, examples: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    double, env, event = github_pr
+    inputs = {"events": "events.jsonl", "config": CONFIG, "now": NOW}
+    off = run_action(
+        "maturity-gate",
+        {**inputs, "comment": "false"},
+        env=env,
+        event=event,
+        event_name="pull_request",
+    )
+    assert off.returncode == 0, off.log
+    on_push = run_action("maturity-gate", inputs, env=env, event=event, event_name="push")
+    assert on_push.returncode == 0, on_push.log
+    assert sticky_comments(double, "maturity") == []
+    assert double.count("POST") == 0
