@@ -29,3 +29,15 @@ def test_init_refuses_to_overwrite(tmp_path: Path, capsys) -> None:
 
 def test_init_bad_dir(tmp_path: Path) -> None:
     assert main(["init", "--dir", str(tmp_path / "missing")]) == 1
+
+
+def test_init_writes_the_starter_workflows(tmp_path: Path) -> None:
+    from lumen.resources import shipped_path
+
+    assert main(["init", "--dir", str(tmp_path), "--quiet"]) == 0
+    starters = sorted(p.name for p in shipped_path("workflows", "starters").glob("*.yml"))
+    written = sorted(p.name for p in (tmp_path / ".github/workflows").glob("*.yml"))
+    assert starters and written == starters
+    for name in written:
+        shipped = shipped_path("workflows", "starters", name).read_text()
+        assert (tmp_path / ".github/workflows" / name).read_text() == shipped
