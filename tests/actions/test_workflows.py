@@ -198,6 +198,15 @@ def test_flipback_inputs_confirmation_and_concurrency() -> None:
     assert flipback["concurrency"]["cancel-in-progress"] is False
     assert "inputs.env" in flipback["concurrency"]["group"]
     assert "inputs.service" in flipback["concurrency"]["group"]
+    # A FAIL of the integrated gate, or of the canary pack when one is given, triggers it (§6).
+    assert flipback["if"] == (
+        "needs.gate.outputs.verdict == 'FAIL' || needs.gate.outputs.canary == 'FAIL'"
+    )
+    canary = next(s for s in reusable["jobs"]["gate"]["steps"] if s.get("id") == "canary")
+    assert canary["uses"].startswith("lumen-ci/lumen-ci/actions/policy-gate@")
+    assert canary["if"] == "inputs.canary-pack != ''"
+    assert canary["with"]["pack"] == "${{ inputs.canary-pack }}"
+    assert reusable["jobs"]["gate"]["outputs"]["canary"] == "${{ steps.canary.outputs.verdict }}"
     execute = next(s for s in flipback["steps"] if s.get("id") == "execute")
     assert execute["if"] == "inputs.confirm == 'yes'"
     assert execute["with"]["confirm"] == "yes" and execute["with"]["mode"] == "execute"
