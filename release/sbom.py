@@ -8,6 +8,8 @@ here is a function of its arguments: no files, no clock, no environment.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -446,21 +448,101 @@ def _to_cdx(comp: Component) -> Any:
     )
 
 
+@functools.cache
+def spdx_ids() -> dict[str, str]:
+    """SPDX licence ids CycloneDX 1.6 accepts (the list cyclonedx-python-lib ships), by lower
+    case: the id check `cyclonedx.spdx.fixup_id` makes, without importing that module, whose
+    import builds the whole SPDX expression parser (about 50 ms) that plain ids never need."""
+    from cyclonedx.schema._res import SPDX_JSON
+
+    with open(SPDX_JSON, encoding="utf-8") as handle:
+        ids = json.load(handle)["enum"]
+    return {str(spdx_id).lower(): str(spdx_id) for spdx_id in ids}
+
+
+_EXPRESSION_HINTS = (" and ", " or ", " with ", "(", "+", "licenseref-", "documentref-")
+_EXPRESSION_TOKEN = re.compile(r"\(|\)|[^\s()]+")
+_OPERATORS = frozenset({"and", "or", "with"})
+
+
+def _may_be_expression(text: str, ids: Mapping[str, str]) -> bool:
+    """Whether SPDX's parser could accept `text`: it looks compound, and every token is an
+    operator, a known id (with an optional `+`), a LicenseRef/DocumentRef, or the exception
+    after WITH. Names such as `GNU GPLv3+` or trove classifiers fail at once (an unknown key
+    is an error to the parser too), without loading it."""
+    lowered = f" {text.lower()} "
+    if not any(hint in lowered for hint in _EXPRESSION_HINTS):
+        return False
+    after_with = False
+    for token in _EXPRESSION_TOKEN.findall(text):
+        key = token.lower()
+        if token in "()" or key in _OPERATORS:
+            after_with = key == "with"
+            continue
+        known = key.removesuffix("+") in ids or key.startswith(("licenseref-", "documentref-"))
+        if not (known or after_with):
+            return False
+        after_with = False
+    return True
+
+
+def _plain_expression(text: str, ids: Mapping[str, str]) -> bool:
+    """True for the common compound form the SPDX grammar accepts for sure: canonical ids
+    joined by AND/OR, with balanced parentheses (PEP 639's `Apache-2.0 OR BSD-2-Clause`).
+    Anything else (WITH, `+`, LicenseRef, other spellings) is left to the library's parser."""
+    expect_licence = True
+    depth = 0
+    for token in _EXPRESSION_TOKEN.findall(text):
+        if token == "(" and expect_licence:
+            depth += 1
+        elif token == ")" and not expect_licence and depth > 0:
+            depth -= 1
+        elif token in ("AND", "OR") and not expect_licence:
+            expect_licence = True
+        elif expect_licence and ids.get(token.lower()) == token:
+            expect_licence = False
+        else:
+            return False
+    return depth == 0 and not expect_licence
+
+
 def cdx_licenses(declared: Sequence[str]) -> list[License]:
-    """cyclonedx licence objects, made by the library's licence factory: an SPDX id (in its
-    canonical case), else a valid SPDX expression, else a name.
+    """cyclonedx licence objects, as the library's licence factory makes them: an SPDX id (in
+    its canonical case), else a valid SPDX expression, else a name.
 
-    CycloneDX allows either a list of single licences or exactly one expression, so a declared
-    expression (PEP 639 `License-Expression`) stands alone.
+    Plain ids and names are made directly; only text that can be a compound expression goes
+    through the factory (and its expression parser). CycloneDX allows either a list of single
+    licences or exactly one expression, so a declared expression (PEP 639
+    `License-Expression`) stands alone.
     """
-    from cyclonedx.contrib.license.factories import LicenseFactory
-    from cyclonedx.model.license import LicenseAcknowledgement, LicenseExpression
+    from cyclonedx.model.license import (
+        DisjunctiveLicense,
+        LicenseAcknowledgement,
+        LicenseExpression,
+    )
 
-    factory = LicenseFactory()
-    made = [
-        factory.make_from_string(text, license_acknowledgement=LicenseAcknowledgement.DECLARED)
-        for text in declared
-    ]
+    ids = spdx_ids()
+    made: list[License] = []
+    for text in declared:
+        canonical = ids.get(text.lower())
+        if canonical is not None:
+            made.append(
+                DisjunctiveLicense(id=canonical, acknowledgement=LicenseAcknowledgement.DECLARED)
+            )
+        elif _plain_expression(text, ids):
+            made.append(LicenseExpression(text, acknowledgement=LicenseAcknowledgement.DECLARED))
+        elif _may_be_expression(text, ids):
+            from cyclonedx.contrib.license.factories import LicenseFactory
+
+            made.append(
+                LicenseFactory().make_from_string(
+                    text, license_acknowledgement=LicenseAcknowledgement.DECLARED
+                )
+            )
+        else:
+            made.append(
+                DisjunctiveLicense(name=text, acknowledgement=LicenseAcknowledgement.DECLARED)
+            )
     expressions = [m for m in made if isinstance(m, LicenseExpression)]
     if expressions:
         return [expressions[0]]

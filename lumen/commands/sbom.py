@@ -198,9 +198,11 @@ def _generate_with(
         collected.append(_artifact(path))
     inputs: dict[str, Any] = {"requirements": requirements, "artifacts": artifacts}
     # Import the model while the environment's interpreter may still be reading metadata.
-    import cyclonedx.contrib.license.factories
     import cyclonedx.model.bom
+    import cyclonedx.model.license
     import cyclonedx.output.json  # noqa: F401
+
+    sbom.spdx_ids()
 
     if pending is not None:
         report = pending.result()
