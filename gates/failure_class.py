@@ -16,7 +16,10 @@ FAILURE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"connection (?:timed out|reset)|timed? ?out while connecting|ECONNREFUSED|"
             r"ECONNRESET|ETIMEDOUT|connection refused|TLS handshake|SSL handshake|"
-            r"Temporary failure in name resolution|Could not resolve host",
+            r"Temporary failure in name resolution|Could not resolve host|"
+            # requests/urllib3 spellings, as lumen's own errors print them
+            r"Failed to establish a new connection|NewConnectionError|ConnectionError|"
+            r"Network is unreachable",
             re.IGNORECASE,
         ),
     ),
