@@ -1,9 +1,9 @@
 """CycloneDX 1.6 bill of materials from plain data (spec §8).
 
 Adapters (environment introspection, lock-file readers, artifact hashing) produce `Component`
-values; `build_bom` turns an `Inventory` of them into a cyclonedx-python-lib `Bom`. Serializing,
-validating and writing the document happen at the edge (`lumen.commands.sbom`), so everything
-here is a function of its arguments: no files, no clock, no environment.
+values; `bom_document` turns an `Inventory` of them into the CycloneDX 1.6 JSON document, as
+plain data. Serializing, validating and writing it happen at the edge (`lumen.commands.sbom`),
+so everything here is a function of its arguments: no files, no clock, no environment.
 """
 
 from __future__ import annotations
@@ -14,12 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # the cyclonedx model is imported lazily: `lumen sbom diff` never needs it
-    from cyclonedx.model.bom import Bom
-    from cyclonedx.model.dependency import Dependency
-    from cyclonedx.model.license import License
+from typing import Any
 
 TOOL_NAME = "lumen-ci"
 PURL_TYPE = "pypi"
@@ -305,14 +300,25 @@ def artifact_component(
     )
 
 
-def build_bom(
+SPEC_VERSION = "1.6"
+SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
+
+
+def bom_document(
     inventory: Inventory,
     *,
     tool_version: str,
     timestamp: datetime | None,
     serial_number: str | None,
-) -> Bom:
-    """The cyclonedx-python-lib `Bom` for an inventory.
+) -> dict[str, Any]:
+    """The CycloneDX 1.6 JSON document for an inventory, as plain data.
+
+    This is the document cyclonedx-python-lib's `JsonV1Dot6` writes for the same bill (the
+    tests load it with `Bom.from_json` and compare the library's own serialization with it),
+    built directly: importing the library's model costs more than the rest of `lumen sbom`,
+    and the XML form is made from this document by the library (`lumen.commands.sbom`).
+    Components, dependencies, hashes and properties are sorted, so one inventory always
+    gives one document.
 
     `timestamp` and `serial_number` None make a reproducible document (marked with the
     `cdx:reproducible` property, as cyclonedx-py does); the caller decides, this function never
@@ -320,69 +326,78 @@ def build_bom(
     that are in the bill, and the root to its declared dependencies (or, when it declares
     none, to every component nothing else requires).
     """
-    from uuid import UUID
-
-    from cyclonedx.model import Property
-    from cyclonedx.model.bom import Bom, BomMetaData
-    from cyclonedx.model.component import Component as CdxComponent
-    from cyclonedx.model.component import ComponentType
-    from cyclonedx.model.contact import OrganizationalContact
-
     packages = [c for c in inventory.components if c.kind != "file"]
     by_name: dict[str, Component] = {}
     for comp in packages:
         by_name.setdefault(normalize_name(comp.name), comp)
 
-    cdx: dict[tuple[str, str], CdxComponent] = {}
-    for comp in inventory.components:
-        cdx[comp.key] = _to_cdx(comp)
-    root_cdx = _to_cdx(inventory.root) if inventory.root is not None else None
-
-    tool = CdxComponent(name=TOOL_NAME, version=tool_version, type=ComponentType.APPLICATION)
-    metadata = BomMetaData(
-        component=root_cdx,
-        authors=[OrganizationalContact(name=a) for a in inventory.authors],
-        properties=[Property(name=k, value=v) for k, v in inventory.properties],
-    )
-    metadata.tools.components.add(tool)
-    bom = Bom(components=cdx.values(), metadata=metadata)
-    if timestamp is None:
-        # The lib fills "now" when given nothing; a reproducible document has no timestamp.
-        metadata.timestamp = None  # type: ignore[assignment]
-        metadata.properties.add(Property(name=REPRODUCIBLE_PROPERTY, value="true"))
-    else:
-        metadata.timestamp = timestamp
-    if serial_number is None:
-        bom.serial_number = None  # type: ignore[assignment]
-    else:
-        bom.serial_number = UUID(serial_number)
-
-    # Dependency objects are made directly: `Bom.register_dependency` searches the graph
-    # linearly for every call, which is quadratic in the number of components.
-    graph: list[Dependency] = []
+    graph: dict[str, list[str]] = {}
     required: set[str] = set()
     for comp in packages:
         targets = _targets(comp, by_name)
         required.update(normalize_name(t.name) for t in targets)
-        graph.append(_dependency(cdx[comp.key], [cdx[t.key] for t in targets]))
+        graph[comp.bom_ref] = [t.bom_ref for t in targets]
     for comp in inventory.components:
         if comp.kind == "file":
-            graph.append(_dependency(cdx[comp.key], []))
-    if root_cdx is not None and inventory.root is not None:
+            graph[comp.bom_ref] = []
+    if inventory.root is not None:
         direct = _targets(inventory.root, by_name)
         if not direct:
             direct = [c for c in packages if normalize_name(c.name) not in required]
-        graph.append(_dependency(root_cdx, [cdx[t.key] for t in direct]))
-    bom.dependencies = graph
+        graph[inventory.root.bom_ref] = [t.bom_ref for t in direct]
+
+    metadata: dict[str, Any] = {}
+    if timestamp is not None:
+        metadata["timestamp"] = timestamp.isoformat()
+    metadata["tools"] = {
+        "components": [{"type": "application", "name": TOOL_NAME, "version": tool_version}]
+    }
+    if inventory.authors:
+        metadata["authors"] = [{"name": author} for author in dict.fromkeys(inventory.authors)]
+    if inventory.root is not None:
+        metadata["component"] = _component_entry(inventory.root)
+    properties = list(inventory.properties)
+    if timestamp is None:
+        properties.append((REPRODUCIBLE_PROPERTY, "true"))
+    if properties:
+        metadata["properties"] = _property_entries(properties)
+
+    document: dict[str, Any] = {
+        "$schema": SCHEMA_URL,
+        "bomFormat": "CycloneDX",
+        "specVersion": SPEC_VERSION,
+    }
+    if serial_number is not None:
+        document["serialNumber"] = f"urn:uuid:{serial_number}"
+    document["version"] = 1
+    document["metadata"] = metadata
+    # Empty lists are left out, as the library leaves them out.
+    entries = [_component_entry(comp) for comp in inventory.components]
+    entries.sort(key=lambda e: (e["type"], e["name"], e.get("version", ""), e["bom-ref"]))
+    if entries:
+        document["components"] = entries
+    if graph:
+        document["dependencies"] = [
+            {"ref": ref, "dependsOn": sorted(set(targets))} if targets else {"ref": ref}
+            for ref, targets in sorted(graph.items())
+        ]
+    return document
+
+
+def library_bom(document: Mapping[str, Any]) -> Any:
+    """cyclonedx-python-lib's `Bom` for a `bom_document` (what its XML writer takes).
+
+    `Bom.from_json` fills in "now" and a fresh serial number where the document has none; a
+    reproducible document must stay without them.
+    """
+    from cyclonedx.model.bom import Bom
+
+    bom = Bom.from_json(document)  # type: ignore[attr-defined]
+    if "serialNumber" not in document:
+        bom.serial_number = None
+    if "timestamp" not in (document.get("metadata") or {}):
+        bom.metadata.timestamp = None
     return bom
-
-
-def _dependency(target: Any, depends_on: Sequence[Any]) -> Dependency:
-    from cyclonedx.model.dependency import Dependency
-
-    return Dependency(
-        ref=target.bom_ref, dependencies=[Dependency(ref=d.bom_ref) for d in depends_on]
-    )
 
 
 def _targets(comp: Component, by_name: Mapping[str, Component]) -> list[Component]:
@@ -394,6 +409,7 @@ def _targets(comp: Component, by_name: Mapping[str, Component]) -> list[Componen
     return list(out.values())
 
 
+# hashlib names → CycloneDX `hash-alg` names; other algorithms are left out of the document.
 _HASH_NAMES = {
     "md5": "MD5",
     "sha1": "SHA-1",
@@ -407,45 +423,37 @@ _HASH_NAMES = {
 }
 
 
-def _to_cdx(comp: Component) -> Any:
-    from cyclonedx.model import HashAlgorithm, HashType, Property
-    from cyclonedx.model.component import Component as CdxComponent
-    from cyclonedx.model.component import ComponentType
-    from cyclonedx.model.contact import OrganizationalEntity
-    from packageurl import PackageURL
-
-    kind = {
-        "library": ComponentType.LIBRARY,
-        "application": ComponentType.APPLICATION,
-        "file": ComponentType.FILE,
-    }[comp.kind]
-    hashes = [
-        HashType(alg=HashAlgorithm(_HASH_NAMES[alg.lower()]), content=digest.lower())
+def _component_entry(comp: Component) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": comp.kind, "bom-ref": comp.bom_ref, "name": comp.name}
+    if comp.version:
+        entry["version"] = comp.version
+    if comp.description:
+        entry["description"] = comp.description
+    if comp.supplier:
+        entry["supplier"] = {"name": comp.supplier}
+    licences = licence_entries(comp.licenses)
+    if licences:
+        entry["licenses"] = licences
+    hashes = {
+        (_HASH_NAMES[alg.lower()], digest.lower())
         for alg, digest in comp.hashes
         if alg.lower() in _HASH_NAMES
-    ]
-    purl = None
+    }
+    if hashes:
+        entry["hashes"] = [{"alg": alg, "content": digest} for alg, digest in sorted(hashes)]
     if comp.purl and comp.kind != "file":
-        purl = PackageURL(type=PURL_TYPE, name=comp.name, version=comp.version)
-    properties = [Property(name=k, value=v) for k, v in comp.properties]
+        entry["purl"] = purl_of(comp.name, comp.version)
     # Where a component was read from, when that is a file (lock, requirements, pyproject); an
     # environment's components all come from the one environment named in the report.
-    properties += [
-        Property(name="lumen:source", value=s) for s in comp.sources if s != "environment"
-    ]
-    return CdxComponent(
-        name=comp.name,
-        version=comp.version,
-        type=kind,
-        bom_ref=comp.bom_ref,
-        purl=purl,
-        hashes=hashes,
-        licenses=cdx_licenses(comp.licenses),
-        description=comp.description,
-        supplier=OrganizationalEntity(name=comp.supplier) if comp.supplier else None,
-        authors=None,
-        properties=properties,
-    )
+    sources = [("lumen:source", s) for s in comp.sources if s != "environment"]
+    properties = [*comp.properties, *sources]
+    if properties:
+        entry["properties"] = _property_entries(properties)
+    return entry
+
+
+def _property_entries(pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+    return [{"name": name, "value": value} for name, value in sorted(set(pairs))]
 
 
 @functools.cache
@@ -506,44 +514,33 @@ def _plain_expression(text: str, ids: Mapping[str, str]) -> bool:
     return depth == 0 and not expect_licence
 
 
-def cdx_licenses(declared: Sequence[str]) -> list[License]:
-    """cyclonedx licence objects, as the library's licence factory makes them: an SPDX id (in
-    its canonical case), else a valid SPDX expression, else a name.
+def licence_entries(declared: Sequence[str]) -> list[dict[str, Any]]:
+    """CycloneDX `licenses` entries, decided as the library's licence factory decides
+    (`LicenseFactory.make_from_string`): an SPDX id (in its canonical case), else a valid SPDX
+    expression, else a name; all `declared`.
 
-    Plain ids and names are made directly; only text that can be a compound expression goes
-    through the factory (and its expression parser). CycloneDX allows either a list of single
-    licences or exactly one expression, so a declared expression (PEP 639
-    `License-Expression`) stands alone.
+    Plain ids, names and plain AND/OR expressions are recognised directly; only text that may
+    be another kind of compound expression is put to the library's SPDX expression check (and
+    its parser is loaded for it). CycloneDX allows either a list of single licences or exactly
+    one expression, so a declared expression (PEP 639 `License-Expression`) stands alone.
     """
-    from cyclonedx.model.license import (
-        DisjunctiveLicense,
-        LicenseAcknowledgement,
-        LicenseExpression,
-    )
-
     ids = spdx_ids()
-    made: list[License] = []
+    entries: list[dict[str, Any]] = []
     for text in declared:
         canonical = ids.get(text.lower())
         if canonical is not None:
-            made.append(
-                DisjunctiveLicense(id=canonical, acknowledgement=LicenseAcknowledgement.DECLARED)
-            )
-        elif _plain_expression(text, ids):
-            made.append(LicenseExpression(text, acknowledgement=LicenseAcknowledgement.DECLARED))
-        elif _may_be_expression(text, ids):
-            from cyclonedx.contrib.license.factories import LicenseFactory
-
-            made.append(
-                LicenseFactory().make_from_string(
-                    text, license_acknowledgement=LicenseAcknowledgement.DECLARED
-                )
-            )
+            entries.append({"license": {"id": canonical, "acknowledgement": "declared"}})
+        elif _plain_expression(text, ids) or (
+            _may_be_expression(text, ids) and _library_accepts_expression(text)
+        ):
+            entries.append({"expression": text, "acknowledgement": "declared"})
         else:
-            made.append(
-                DisjunctiveLicense(name=text, acknowledgement=LicenseAcknowledgement.DECLARED)
-            )
-    expressions = [m for m in made if isinstance(m, LicenseExpression)]
-    if expressions:
-        return [expressions[0]]
-    return made
+            entries.append({"license": {"name": text, "acknowledgement": "declared"}})
+    expressions = [entry for entry in entries if "expression" in entry]
+    return expressions[:1] or entries
+
+
+def _library_accepts_expression(text: str) -> bool:
+    from cyclonedx.spdx import is_expression
+
+    return bool(is_expression(text))

@@ -13,14 +13,14 @@ install) or does not answer in time, the same validator runs in this process.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import select
 import subprocess
 import sys
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # The CycloneDX 1.6 schemas use three string formats: date-time (rfc3339-validator), idn-email
 # (checked by jsonschema itself) and iri-reference (rfc3987). jsonschema imports every optional
@@ -65,8 +65,7 @@ for line in sys.stdin:
 )
 
 
-@dataclass
-class Validation:
+class Validation(NamedTuple):
     valid: bool
     message: str | None = None
     path: str | None = None
@@ -150,3 +149,25 @@ def validate_here(text: str) -> Validation:
         return Validation(True)
     data: Any = error.data
     return Validation(False, getattr(data, "message", str(data)), getattr(data, "json_path", None))
+
+
+# The helper `prestart()` started and nobody has taken yet (at most one).
+_prestarted: list[WarmValidator] = []
+
+
+def prestart() -> None:
+    """Start the helper now, before the command that will use it is even imported.
+
+    The helper's start-up is the longest thing `lumen sbom` waits for, so the CLI calls this
+    first thing (`lumen.cli`); `warm_validator()` hands the running helper over. A helper
+    nobody takes (a usage error, `--help`) is stopped at exit.
+    """
+    if not _prestarted:
+        helper = WarmValidator()
+        atexit.register(helper.close)
+        _prestarted.append(helper)
+
+
+def warm_validator() -> WarmValidator:
+    """The prestarted helper if there is one, else a new one; the caller closes it."""
+    return _prestarted.pop() if _prestarted else WarmValidator()

@@ -124,7 +124,7 @@ def _list(value: Any) -> list[str]:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from lumen.adapters.cdx_validator import WarmValidator
+    from lumen.adapters.cdx_validator import warm_validator
 
     requirements = list(args.requirements or [])
     artifacts = list(args.artifact or [])
@@ -135,7 +135,7 @@ def _generate(args: argparse.Namespace) -> int:
 
         # Started first: the target interpreter works while we import and read files.
         pending = python_env.start(args.environment or None)
-    validator = WarmValidator()
+    validator = warm_validator()
     try:
         return _generate_with(args, requirements, artifacts, pending, validator)
     finally:
@@ -197,11 +197,7 @@ def _generate_with(
     for path in artifacts:
         collected.append(_artifact(path))
     inputs: dict[str, Any] = {"requirements": requirements, "artifacts": artifacts}
-    # Import the model while the environment's interpreter may still be reading metadata.
-    import cyclonedx.model.bom
-    import cyclonedx.model.license
-    import cyclonedx.output.json  # noqa: F401
-
+    # Read while the environment's interpreter may still be reading metadata.
     sbom.spdx_ids()
 
     if pending is not None:
@@ -235,13 +231,13 @@ def _generate_with(
     from lumen import __version__
 
     now = now_of(args)
-    bom = sbom.build_bom(
+    document = sbom.bom_document(
         inventory,
         tool_version=__version__,
         timestamp=None if reproducible else now,
         serial_number=None if reproducible else _serial(),
     )
-    text, document = _serialize_and_validate(bom, fmt, validator)
+    text = _serialize_and_validate(document, fmt, validator)
     from lumen.fileio import atomic_write
 
     atomic_write(output, text)
@@ -313,30 +309,32 @@ def _checks(
     return checks
 
 
-def _serialize_and_validate(bom: Any, fmt: str, validator: Any) -> tuple[str, dict[str, Any]]:
-    """Serialize at the edge; validate BEFORE anything is written (spec §8)."""
+def _serialize_and_validate(document: dict[str, Any], fmt: str, validator: Any) -> str:
+    """Serialize at the edge; validate BEFORE anything is written (spec §8).
+
+    JSON is the document as it is; XML is written by cyclonedx-python-lib from the same
+    document (`Bom.from_json`), then checked against the 1.6 XML schema as well."""
     import json
 
-    from cyclonedx.output.json import JsonV1Dot6
-
-    json_text = JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
+    json_text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     verdict = validator.check(json_text)
     if not verdict.valid:
         raise LumenError(_validation_message(verdict.message, verdict.path, "JSON"))
-    document = json.loads(json_text)
     if fmt == "json":
-        return json_text, document
+        return json_text
     from cyclonedx.output.xml import XmlV1Dot6
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.xml import XmlValidator
 
-    xml_text = XmlV1Dot6(bom).output_as_string(indent=2) + "\n"
+    from release.sbom import library_bom
+
+    xml_text = XmlV1Dot6(library_bom(document)).output_as_string(indent=2) + "\n"
     xml_error = XmlValidator(SchemaVersion.V1_6).validate_str(xml_text)
     if xml_error is not None:
         data = xml_error.data
         message = getattr(data, "message", None) or str(data)
         raise LumenError(_validation_message(message, f"line {getattr(data, 'line', '?')}", "XML"))
-    return xml_text, document
+    return xml_text
 
 
 def _validation_message(message: str | None, where: str | None, fmt: str) -> str:

@@ -1,5 +1,5 @@
-"""`cdx_licenses` makes the same objects as cyclonedx-python-lib's LicenseFactory, without
-importing its expression parser for plain ids and names."""
+"""`licence_entries` decides as cyclonedx-python-lib's LicenseFactory decides (id, expression or
+name), without importing its expression parser for plain ids, names and AND/OR expressions."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model.license import LicenseAcknowledgement, LicenseExpression
 
-from release.sbom import cdx_licenses
+from release.sbom import licence_entries
 
 SAMPLES = [
     "MIT",
@@ -61,22 +61,43 @@ def describe(licence: object) -> tuple[str, str | None]:
     return ("id", licence.id) if licence.id else ("name", licence.name)  # type: ignore[attr-defined]
 
 
+def describe_entry(entry: dict) -> tuple[str, str | None]:
+    if "expression" in entry:
+        assert set(entry) == {"expression", "acknowledgement"}
+        return ("expression", entry["expression"])
+    (key,) = set(entry["license"]) - {"acknowledgement"}
+    return (key, entry["license"][key])
+
+
 @pytest.mark.parametrize("text", SAMPLES)
 def test_same_as_the_library_factory(text: str) -> None:
     expected = LicenseFactory().make_from_string(
         text, license_acknowledgement=LicenseAcknowledgement.DECLARED
     )
-    (ours,) = cdx_licenses([text])
-    assert describe(ours) == describe(expected)
-    assert ours.acknowledgement == LicenseAcknowledgement.DECLARED
+    (ours,) = licence_entries([text])
+    assert describe_entry(ours) == describe(expected)
+    assert (ours.get("license") or ours)["acknowledgement"] == "declared"
+
+
+def test_an_expression_stands_alone_and_single_licences_keep_their_order() -> None:
+    # CycloneDX: a list of single licences, or exactly one expression.
+    assert [describe_entry(e) for e in licence_entries(["MIT", "MIT OR Apache-2.0", "BSD"])] == [
+        ("expression", "MIT OR Apache-2.0")
+    ]
+    assert [describe_entry(e) for e in licence_entries(["mit", "BSD License"])] == [
+        ("id", "MIT"),
+        ("name", "BSD License"),
+    ]
+    assert licence_entries([]) == []
 
 
 def test_plain_ids_do_not_import_the_expression_parser() -> None:
     code = (
-        "import sys; from release.sbom import cdx_licenses; "
-        "cdx_licenses(['MIT', 'BSD License', 'GNU GPLv3+']); "
-        "cdx_licenses(['Apache-2.0 OR BSD-2-Clause']); "
-        "print('license_expression' in sys.modules, 'cyclonedx.spdx' in sys.modules)"
+        "import sys; from release.sbom import licence_entries; "
+        "licence_entries(['MIT', 'BSD License', 'GNU GPLv3+']); "
+        "licence_entries(['Apache-2.0 OR BSD-2-Clause']); "
+        "print('license_expression' in sys.modules, 'cyclonedx.spdx' in sys.modules, "
+        "'cyclonedx.model' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False", "False"]
+    assert out.stdout.split() == ["False", "False", "False"]

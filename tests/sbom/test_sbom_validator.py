@@ -1,5 +1,4 @@
-"""Licences come from the library's licence factory; the warm helper process's schema check
-equals the library's validator in-process (format checks included), and lumen falls back to
+"""The warm helper process's schema check equals the library's validator in-process (format checks included), and lumen falls back to
 the in-process validator when the helper cannot start, dies or hangs."""
 
 from __future__ import annotations
@@ -7,53 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from cyclonedx.contrib.license.factories import LicenseFactory
-from cyclonedx.model.license import DisjunctiveLicense, LicenseExpression
 
 from lumen.adapters import cdx_validator
 from lumen.adapters.cdx_validator import WarmValidator, validate_here
-from release.sbom import cdx_licenses
-
-STRINGS = [
-    "MIT",
-    "mit",  # fixed up to the canonical id
-    "Apache-2.0",
-    "GPL-2.0+",
-    "MIT OR Apache-2.0",
-    "(MIT AND BSD-3-Clause)",
-    "GPL-2.0-or-later WITH Classpath-exception-2.0",
-    "MIT OR",  # broken expression: a name
-    "BSD License",
-    "License :: OSI Approved :: BSD License",
-    "Apache License 2.0",
-    "LicenseRef-Proprietary",
-    "Dual License",
-    "Copyright (c) ACME",
-]
-
-
-def _shape(lic):
-    if isinstance(lic, LicenseExpression):
-        return ("expression", lic.value)
-    assert isinstance(lic, DisjunctiveLicense)
-    return ("id", lic.id) if lic.id else ("name", lic.name)
-
-
-def test_licences_are_what_the_library_factory_makes():
-    factory = LicenseFactory()
-    for text in STRINGS:
-        assert [_shape(x) for x in cdx_licenses([text])] == [_shape(factory.make_from_string(text))]
-    assert _shape(cdx_licenses(["mit"])[0]) == ("id", "MIT")
-    assert _shape(cdx_licenses(["MIT OR Apache-2.0"])[0]) == ("expression", "MIT OR Apache-2.0")
-    assert _shape(cdx_licenses(["BSD License"])[0]) == ("name", "BSD License")
-    # CycloneDX: a list of single licences, or one expression alone.
-    assert [_shape(x) for x in cdx_licenses(["MIT", "MIT OR Apache-2.0", "BSD License"])] == [
-        ("expression", "MIT OR Apache-2.0")
-    ]
-    assert [_shape(x) for x in cdx_licenses(["MIT", "BSD License"])] == [
-        ("id", "MIT"),
-        ("name", "BSD License"),
-    ]
 
 
 def _valid_document() -> dict:
@@ -151,3 +106,53 @@ def test_fallback_when_the_helper_is_stuck(monkeypatch):
     verdict = helper.check(json.dumps(bad))  # in-process after the timeout
     assert helper._process is None  # stopped
     assert not verdict.valid and verdict.path == "$.metadata.timestamp"
+
+
+def _take_prestarted() -> WarmValidator | None:
+    return cdx_validator._prestarted.pop() if cdx_validator._prestarted else None
+
+
+@pytest.mark.parametrize(
+    ("arguments", "environ", "started"),
+    [
+        (["sbom", "--output", "x.json"], {}, True),
+        (["--inputs-from-env", "sbom"], {}, True),
+        (["sbom", "diff", "old.json", "new.json"], {}, False),
+        (["--inputs-from-env", "sbom"], {"INPUT_SUBCOMMAND": "diff"}, False),
+        (["sbom", "--help"], {}, False),
+        (["maturity", "--events", "e.jsonl"], {}, False),
+    ],
+)
+def test_the_cli_prestarts_the_helper_only_for_sbom_generation(
+    monkeypatch, arguments, environ, started
+):
+    from lumen import cli
+
+    monkeypatch.delenv("INPUT_SUBCOMMAND", raising=False)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    _take_prestarted()
+    command = arguments[1] if arguments[0] == "--inputs-from-env" else arguments[0]
+    cli._prestart(command, arguments)
+    helper = _take_prestarted()
+    try:
+        assert (helper is not None) is started
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+def test_the_prestarted_helper_is_handed_over_once():
+    _take_prestarted()
+    cdx_validator.prestart()
+    cdx_validator.prestart()  # idempotent: still the one helper
+    assert len(cdx_validator._prestarted) == 1
+    first = cdx_validator._prestarted[0]
+    taken = cdx_validator.warm_validator()
+    fresh = cdx_validator.warm_validator()
+    try:
+        assert taken is first and fresh is not first
+        assert taken.check(json.dumps(_valid_document())).valid
+    finally:
+        taken.close()
+        fresh.close()
