@@ -196,24 +196,14 @@ def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Chec
     return checks, inputs
 
 
-def run(args: argparse.Namespace) -> int:
-    from gates.policy import summarize
-    from lumen.report import emit
-
-    env, service = env_service(args)
-    settings = config_of(args).resolve("policy", _flags(args), env=env, service=service)
-    now = now_of(args)
+def evaluate(
+    args: argparse.Namespace, settings: dict[str, Any], env: str | None, files: list[str]
+) -> tuple[list[Check], dict[str, Any]]:
+    """The policy gate's checks for resolved `policy:` settings: metric packs (Prometheus from
+    `args`), Rego over `files`, schema rules. `lumen policy` and the loop sampler both use it."""
     checks: list[Check] = []
     inputs: dict[str, Any] = {}
-    packs = settings.get("pack") or []
-    schemas = settings.get("schema") or []
-    files = list(args.files or [])
-    if not (packs or files or schemas):
-        raise UsageError(
-            "nothing to check: give --pack (metric rules), FILEs with --rego (documents)"
-            " or --schema SCHEMA=FILE"
-        )
-    if packs:
+    if settings.get("pack"):
         metric_checks, metric_inputs = run_metrics(args, settings, env)
         checks += metric_checks
         inputs["metrics"] = metric_inputs
@@ -221,16 +211,33 @@ def run(args: argparse.Namespace) -> int:
         document_checks, document_inputs = run_documents(settings, files)
         checks += document_checks
         inputs["documents"] = document_inputs
-    elif settings.get("rego") and args.rego:
-        raise UsageError("--rego needs FILEs to check")
-    if schemas:
+    if settings.get("schema"):
         from lumen.adapters.schema_rules import split_rule, validate_files
 
         limit = int(settings.get("max-errors") or DEFAULT_MAX_ERRORS)
-        pairs = [split_rule(value) for value in schemas]
+        pairs = [split_rule(value) for value in settings["schema"]]
         for schema, target in pairs:
             checks += validate_files(schema, [target], limit=limit)
         inputs["schemas"] = [f"{s}={f}" for s, f in pairs]
+    return checks, inputs
+
+
+def run(args: argparse.Namespace) -> int:
+    from gates.policy import summarize
+    from lumen.report import emit
+
+    env, service = env_service(args)
+    settings = config_of(args).resolve("policy", _flags(args), env=env, service=service)
+    now = now_of(args)
+    files = list(args.files or [])
+    if not (settings.get("pack") or files or settings.get("schema")):
+        raise UsageError(
+            "nothing to check: give --pack (metric rules), FILEs with --rego (documents)"
+            " or --schema SCHEMA=FILE"
+        )
+    if not files and settings.get("rego") and args.rego:
+        raise UsageError("--rego needs FILEs to check")
+    checks, inputs = evaluate(args, settings, env, files)
     result = GateResult(
         gate="policy",
         verdict=decide(checks),

@@ -49,6 +49,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="maturity window, repeatable (default 24h and 6h)",
     )
     add_connection_arguments(parser)
+    policy = parser.add_argument_group("policy gate (config `policy:`)")
+    policy.add_argument(
+        "--pack",
+        action="append",
+        metavar="PATH",
+        help="metric rule pack judged against --prometheus (a YAML file or a shipped pack name;"
+        " repeatable; default the config's `policy: pack:`)",
+    )
+    policy.add_argument(
+        "--var", action="append", metavar="NAME=VALUE", help="value for a ${NAME} in the packs"
+    )
+    policy.add_argument(
+        "--schema",
+        action="append",
+        metavar="SCHEMA=FILE",
+        help="schema rule, as `lumen policy --schema` (repeatable; default `policy: schema:`)",
+    )
     add_slo_options(parser)
     add_resonance_options(parser)
     add_pushgateway_arguments(parser)
@@ -111,10 +128,19 @@ def run(args: argparse.Namespace) -> int:
     snapshot, slo_samples = settings.get("snapshot"), settings.get("slo")
     prometheus = args.prometheus or (config.get("prometheus") or {}).get("url")
     slo_queries = bool(prometheus) and c.slo_configured(config, args, env, service)
-    if not any((events, deploys, github, snapshot, slo_samples, slo_queries, settings.get("hz"))):
+    policy = config.resolve(
+        "policy",
+        {"pack": args.pack, "var": args.var, "schema": args.schema},
+        env=env,
+        service=service,
+    )
+    policy_rules = bool(policy.get("pack") or policy.get("schema"))
+    sources = (events, deploys, github, snapshot, slo_samples, slo_queries, policy_rules)
+    if not any((*sources, settings.get("hz"))):
         raise UsageError(
             "nothing to sample: give --events, --deploys/--github, --snapshot, --slo, "
-            "--prometheus with SLO queries, or --hz with a live source"
+            "--prometheus with SLO queries, policy rules (--pack, --schema), or --hz with a "
+            "live source"
         )
     windows = c.windows_of(settings)
     # Usage problems of --hz stop the run before anything is read or pushed.
@@ -155,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
             "resonance",
             lambda: c.resonance(out, config, args, str(snapshot), format_timestamp(now)),
         )
+    if policy_rules:
+        out.guard("policy", lambda: c.policy(out, args, policy, prometheus=prometheus))
     if (events or github) and (deploys or github):
         out.guard(
             "integrated",

@@ -2,8 +2,9 @@
 
 Nothing here recomputes a gate: maturity comes from `gates.maturity` over `lumen.sources.events`,
 ROI/DORA from `lumen.commands.roi` (`gates.roi`), SLO from `lumen.commands.slo` (`gates.slo`),
-resonance from `lumen.commands.resonance` (`gates.resonance`) and the integrated verdict from
-`lumen.commands.integrated`. This module only turns their values into gauges.
+resonance from `lumen.commands.resonance` (`gates.resonance`), the policy verdict from
+`lumen.commands.policy` and the integrated verdict from `lumen.commands.integrated`. This
+module only turns their values into gauges.
 
 A source that fails (bad file, unreachable Prometheus) is recorded as an error and the run goes
 on with the others: what was measured is still kept and pushed, but the run is not a success.
@@ -273,6 +274,25 @@ def resonance(
     for signals in result.values["windows"]:
         for name in RESONANCE_PUSHED:
             out.main.add(f"resonance_{name}", signals[name], window=signals["window"])
+
+
+# ------------------------------------------------------------------------------ policy
+
+
+def policy(
+    out: Collected, args: argparse.Namespace, settings: dict[str, Any], *, prometheus: str | None
+) -> None:
+    """The policy gate's verdict over its metric packs (against the sampler's Prometheus) and
+    schema rules, by the policy gate's own code. Rego needs documents to check, which a
+    scheduled run does not have: that stays `lumen policy`'s job on a change."""
+    from gates.policy import summarize
+    from lumen.commands import policy as policy_cmd
+
+    env = out.main.grouping.get("env") or None
+    checks, inputs = policy_cmd.evaluate(sub_args(args, prometheus=prometheus), settings, env, [])
+    out.verdicts["policy"] = decide(checks)
+    out.inputs["policy"] = inputs
+    out.values["policy"] = summarize(checks)
 
 
 # ------------------------------------------------------------------------------ integrated

@@ -55,6 +55,31 @@ class Series:
     samples: Sequence[tuple[float, float]] = ()
 
 
+BACKFILL_STEP = 15.0
+
+
+def counter(name: str, labels: dict[str, str], per_step: float, *, minutes: int = 20) -> Series:
+    """A counter growing by `per_step` every 15 s, up to a few seconds ago."""
+    end = time.time() - 2
+    steps = int(minutes * 60 / BACKFILL_STEP)
+    start = end - steps * BACKFILL_STEP
+    return Series(
+        name, labels, [(start + i * BACKFILL_STEP, i * per_step) for i in range(steps + 1)]
+    )
+
+
+def gauge(name: str, labels: dict[str, str], values: list[float], *, minutes: int = 20) -> Series:
+    """A gauge cycling through `values` every 15 s."""
+    end = time.time() - 2
+    steps = int(minutes * 60 / BACKFILL_STEP)
+    start = end - steps * BACKFILL_STEP
+    return Series(
+        name,
+        labels,
+        [(start + i * BACKFILL_STEP, values[i % len(values)]) for i in range(steps + 1)],
+    )
+
+
 def _escape_label_value(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 

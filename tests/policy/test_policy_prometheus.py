@@ -17,29 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.prometheus import PrometheusServer, PushgatewayServer, Series, wait_for_scrape
+from harness.prometheus import (
+    PrometheusServer,
+    PushgatewayServer,
+    Series,
+    counter,
+    gauge,
+    wait_for_scrape,
+)
 
 from lumen.cli import main
-
-STEP = 15.0
-
-
-def counter(name: str, labels: dict[str, str], per_step: float, *, minutes: int = 20) -> Series:
-    """A counter growing by `per_step` every 15 s, up to a few seconds ago."""
-    end = time.time() - 2
-    steps = int(minutes * 60 / STEP)
-    start = end - steps * STEP
-    return Series(name, labels, [(start + i * STEP, i * per_step) for i in range(steps + 1)])
-
-
-def gauge(name: str, labels: dict[str, str], values: list[float], *, minutes: int = 20) -> Series:
-    """A gauge cycling through `values` every 15 s."""
-    end = time.time() - 2
-    steps = int(minutes * 60 / STEP)
-    start = end - steps * STEP
-    return Series(
-        name, labels, [(start + i * STEP, values[i % len(values)]) for i in range(steps + 1)]
-    )
 
 
 def write_pack(tmp_path: Path, rules: str, *, name: str = "pack.yml") -> Path:
