@@ -335,7 +335,7 @@ def run(args: argparse.Namespace) -> int:
         roi_slo: dict[str, Any] | None = None
         evidence: list[Check] = []
     else:
-        checks, evidence, roi_slo = _full_gate(
+        checks, evidence, roi_slo = full_gate(
             args,
             config,
             settings=settings,
@@ -377,7 +377,7 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-def _full_gate(
+def full_gate(
     args: argparse.Namespace,
     config: Config,
     *,
@@ -390,6 +390,10 @@ def _full_gate(
     values: dict[str, Any],
     on_no_data: OnNoData,
 ) -> tuple[list[Check], list[Check], dict[str, Any]]:
+    """The integrated gate over a maturity spectrum, as (decisive checks, evidence, ROI/SLO
+    summary): the decisive checks are the gate's own (spectrum and weighted score); ROI, SLO and
+    criteria checks are evidence that reached the verdict through the score. `lumen integrated`
+    and the loop sampler both decide with it; `inputs` and `values` are filled in as it goes."""
     tally, rate_scopes, roi_inputs = roi_cmd.collect(
         config, args, env=env, service=svc, now=now, deploys=args.deploys, github=args.github
     )

@@ -138,10 +138,10 @@ def run(args: argparse.Namespace) -> int:
         snapshot = rn.snapshot_table([read_json(path) for path in args.snapshot])
     sbom_diff = None
     if args.previous_sbom:
-        from lumen.commands.sbom import _load_sbom
+        from lumen.commands.sbom import load_sbom
         from release.sbom_diff import diff, render_markdown
 
-        change = diff(_load_sbom(args.previous_sbom), _load_sbom(args.sbom))
+        change = diff(load_sbom(args.previous_sbom), load_sbom(args.sbom))
         sbom_diff = render_markdown(change) or "No dependency changes.\n"
     upload, assets = _assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])
     try:

@@ -426,7 +426,8 @@ def _artifact(path: str) -> Any:
 # --- diff ----------------------------------------------------------------------------------
 
 
-def _load_sbom(path: str) -> dict[str, Any]:
+def load_sbom(path: str) -> dict[str, Any]:
+    """A CycloneDX JSON SBOM from any tool, or a clear error (used by `lumen notes` too)."""
     from lumen.fileio import read_json
 
     document = read_json(path)
@@ -451,7 +452,7 @@ def _diff(args: argparse.Namespace) -> int:
             expected="lumen sbom diff OLD.cdx.json NEW.cdx.json",
         )
     old_path, new_path = args.files
-    change = diff(_load_sbom(old_path), _load_sbom(new_path))
+    change = diff(load_sbom(old_path), load_sbom(new_path))
     if not args.quiet:
         sys.stdout.write(render_text(change))
     if args.json:

@@ -337,7 +337,7 @@ def integrated(
         score_min=None,
         ledger=None,
     )
-    checks, _, roi_slo = ic._full_gate(
+    checks, _, roi_slo = ic.full_gate(
         ns,
         config,
         settings=settings,
