@@ -251,37 +251,40 @@ def deliver(
             str(settings.get("spool") or ".lumen/sampler-spool"),
             int(settings.get("spool-max-bytes") or DEFAULT_MAX_BYTES),
         )
-        current = {group_id(group.grouping) for group in out.groups}
-        _flush_spool(spool, gateway, current, run_id, history_path)
-        for group in out.groups:
-            body = render(group.series)
-            gid = group_id(group.grouping)
-            try:
-                gateway.put(JOB, group.grouping, body)
-                deliveries[gid] = "pushed"
-            except PushError as exc:
-                push_errors.append(str(exc))
-                warn(f"{exc}; kept in the spool {spool.directory}")
-                deliveries[gid] = "spooled"
-                dropped = spool.add(
-                    run_id=run_id,
-                    ts=now,
-                    grouping=group.grouping,
-                    exposition=body,
-                    series=[s.to_dict() for s in group.series],
-                )
-                for entry in dropped:
-                    history.append(
-                        history_path,
-                        {
-                            "type": "spool",
-                            "action": "dropped",
-                            "run_id": entry.run_id,
-                            "ts": entry.ts,
-                            "grouping": entry.grouping,
-                            "by_run": run_id,
-                        },
+        # One run at a time delivers through a spool: two runs flushing it together could both
+        # push an old entry, one of them after the other's newer values.
+        with spool.exclusive():
+            current = {group_id(group.grouping) for group in out.groups}
+            _flush_spool(spool, gateway, current, run_id, history_path)
+            for group in out.groups:
+                body = render(group.series)
+                gid = group_id(group.grouping)
+                try:
+                    gateway.put(JOB, group.grouping, body)
+                    deliveries[gid] = "pushed"
+                except PushError as exc:
+                    push_errors.append(str(exc))
+                    warn(f"{exc}; kept in the spool {spool.directory}")
+                    deliveries[gid] = "spooled"
+                    dropped = spool.add(
+                        run_id=run_id,
+                        ts=now,
+                        grouping=group.grouping,
+                        exposition=body,
+                        series=[s.to_dict() for s in group.series],
                     )
+                    for entry in dropped:
+                        history.append(
+                            history_path,
+                            {
+                                "type": "spool",
+                                "action": "dropped",
+                                "run_id": entry.run_id,
+                                "ts": entry.ts,
+                                "grouping": entry.grouping,
+                                "by_run": run_id,
+                            },
+                        )
     elif settings.get("textfile"):
         destination = str(settings["textfile"])
         # One file, no grouping key: each series carries its group's env/service labels.

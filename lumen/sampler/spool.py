@@ -7,17 +7,18 @@ so the spool only ever loses deliveries, never measurements.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
-from lumen.fileio import atomic_write
+from lumen.fileio import atomic_write, locked
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -46,10 +47,20 @@ class Entry:
         return self.path.stat().st_size if self.path.exists() else 0
 
 
+LOCK_NAME = ".lock"
+
+
 class Spool:
     def __init__(self, directory: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES):
         self.directory = Path(directory)
         self.max_bytes = max_bytes
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held by a run for its whole delivery (flush, push, spool), so runs sharing a spool
+        take turns: a second run waits, then sees what the first left."""
+        with locked(self.directory / LOCK_NAME):
+            yield
 
     def entries(self) -> list[Entry]:
         """Oldest first. An unreadable file (a crash mid-write cannot make one: writes are

@@ -10,7 +10,9 @@ import base64
 import json
 import re
 import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -23,6 +25,7 @@ from harness.prometheus import free_port, wait_for_scrape
 
 from lumen.cli import main
 from lumen.sampler import history
+from lumen.sampler.spool import Spool
 
 ROOT = Path(__file__).resolve().parents[2]
 EX = ROOT / "examples"
@@ -511,3 +514,44 @@ def test_instance_in_grouping_key_and_empty_env(tmp_path: Path, pushgateway: Any
         "instance": "runner-1",
     }
     assert re.search(r'lumen_maturity_overall\{.*instance="runner-1"', pushgateway.metrics())
+
+
+def _waiting_on_a_lock(pid: int) -> bool:
+    """Whether process `pid` is blocked on a flock (Linux lists waiters with `->`)."""
+    lines = Path("/proc/locks").read_text().splitlines()
+    return any("->" in line and "FLOCK" in line and f" {pid} " in line for line in lines)
+
+
+def test_runs_sharing_a_spool_take_turns(tmp_path: Path, pushgateway: Any) -> None:
+    """A run delivers only while it holds the spool: a second run sharing the spool waits for
+    the first (else both could flush the same old entry over newer values)."""
+    spool = Spool(tmp_path / "spool")
+    argv = [
+        sys.executable,
+        "-m",
+        "lumen.cli",
+        "sample",
+        "--snapshot",
+        str(EX / "resonance-snapshot.json"),
+        "--env",
+        "prod",
+        "--service",
+        "turns",
+        "--pushgateway",
+        pushgateway.url,
+        "--spool",
+        str(spool.directory),
+        "--history",
+        str(tmp_path / "history.jsonl"),
+        "--quiet",
+    ]
+    with spool.exclusive():
+        run = subprocess.Popen(argv, cwd=ROOT)
+        deadline = time.monotonic() + 30
+        while not _waiting_on_a_lock(run.pid):
+            assert run.poll() is None, "the run delivered without waiting for the spool"
+            assert time.monotonic() < deadline, "the run never reached its delivery"
+            time.sleep(0.05)
+        assert not [g for g in pushgateway.groups() if "turns" in json.dumps(g["labels"])]
+    assert run.wait(timeout=60) == 0
+    assert [g for g in pushgateway.groups() if g["labels"].get("service") == "turns"]
