@@ -371,6 +371,8 @@ class Finding:
     line: int | None = None
     document: int = 0
     details: Mapping[str, Any] = field(default_factory=dict)
+    # A conftest `exception` of the policy's package covers this rule for this document.
+    excepted: bool = False
 
     @property
     def kind(self) -> FindingKind:
@@ -409,7 +411,11 @@ def judge_documents(
             continue
         for finding in found:
             kind = finding.kind
-            if kind is FindingKind.WARN:
+            reason = finding.message
+            if finding.excepted:
+                verdict = Verdict.PASS
+                reason = f"excepted by {finding.namespace}.exception: {finding.message}"
+            elif kind is FindingKind.WARN:
                 verdict = Verdict.FAIL if fail_on_warn else Verdict.WARN
             else:
                 verdict = Verdict.FAIL
@@ -425,6 +431,8 @@ def judge_documents(
                 extra["line"] = finding.line
             if finding.details:
                 extra["details"] = dict(finding.details)
+            if finding.excepted:
+                extra["exception"] = True
             checks.append(
                 Check(
                     f"{finding.namespace}.{finding.rule} {where}",
@@ -432,7 +440,7 @@ def judge_documents(
                     "",
                     None,
                     verdict,
-                    finding.message,
+                    reason,
                     extra=extra,
                 )
             )
@@ -493,4 +501,5 @@ def summarize(checks: Sequence[Check]) -> dict[str, Any]:
         }
     out["failed"] = sum(c.verdict is Verdict.FAIL for c in checks)
     out["warned"] = sum(c.verdict is Verdict.WARN for c in checks)
+    out["excepted"] = sum(bool(c.extra.get("exception")) for c in checks)
     return out

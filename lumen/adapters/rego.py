@@ -9,6 +9,10 @@ following conftest's conventions so existing policy folders work unchanged.
   into the set of messages conftest would have reported.
 - Messages: strings, or objects with `msg` (conftest's structured results; other keys are kept
   as details).
+- Exceptions: an `exception` rule yields lists of rule names; on a document it matches, the
+  `deny_<name>` and `violation_<name>` rules of that package are excepted (reported, not
+  failing), and the empty name excepts the plain `deny` and `violation` rules. `warn` rules
+  are never excepted, as in conftest.
 
 The policies are compiled once into a bundle and every document is queried against it, which
 keeps a thousand manifests well under a second.
@@ -30,8 +34,10 @@ DEFAULT_NAMESPACE = "main"
 
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
 _RULE_HEAD = re.compile(
-    r"^[ \t]*((?:deny|violation|warn)(?:_\w+)?)\s*(?:\[|contains\b|:=|=|if\b|\{)", re.MULTILINE
+    r"^[ \t]*((?:deny|violation|warn)(?:_\w+)?|exception)\s*(?:\[|contains\b|:=|=|if\b|\{)",
+    re.MULTILINE,
 )
+EXCEPTION_RULE = "exception"
 # regopy errors are s-expressions with length-prefixed strings: `(error 8:bad.rego|36|2 ...)`
 # names the module and the byte offset of the problem; `(errormsg 24:...)` carries the text.
 _ERROR_AT = re.compile(r"\(error (\d+):")
@@ -185,7 +191,7 @@ class RegoPolicies:
 
     @property
     def empty(self) -> bool:
-        return not any(self.rules.values())
+        return not any(rule != EXCEPTION_RULE for rules in self.rules.values() for rule in rules)
 
     def evaluate(self, document: Any) -> list[tuple[str, str, Any]]:
         from regopy import rego_shared
@@ -255,14 +261,52 @@ def _messages(value: Any) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def _excepted_names(value: Any) -> set[str]:
+    """Rule names an `exception` value lists: a set of lists of names (`exception contains
+    rules if {...}`), or the older `exception[rules]` that regopy reads as an object whose keys
+    are the lists' JSON text."""
+    if isinstance(value, dict):
+        groups: list[Any] = []
+        for key in value:
+            try:
+                groups.append(json.loads(key))
+            except json.JSONDecodeError:
+                groups.append(key)
+    elif isinstance(value, list):
+        groups = value
+    else:
+        groups = [value]
+    names: set[str] = set()
+    for group in groups:
+        for name in group if isinstance(group, list) else [group]:
+            if isinstance(name, str):
+                names.add(name)
+    return names
+
+
+def _excepted(rule: str, names: set[str]) -> bool:
+    """conftest: exceptions cover `deny`/`violation` rules, by the name after the prefix."""
+    kind = FindingKind.of_rule(rule)
+    if kind is FindingKind.WARN:
+        return False
+    return rule.removeprefix(kind.value).removeprefix("_") in names
+
+
 def findings_for(
     policies: RegoPolicies, file: str, documents: Sequence[tuple[int | None, Any]]
 ) -> list[Finding]:
     """Evaluate every document of one file; `documents` are (line, parsed document)."""
     findings: list[Finding] = []
     for index, (line, document) in enumerate(documents):
-        for ns, rule, value in policies.evaluate(document):
-            FindingKind.of_rule(rule)
+        results = policies.evaluate(document)
+        exceptions: dict[str, set[str]] = {}
+        for ns, rule, value in results:
+            if rule == EXCEPTION_RULE:
+                exceptions.setdefault(ns, set()).update(_excepted_names(value))
+        for ns, rule, value in results:
+            if rule == EXCEPTION_RULE:
+                continue
+            excepted = _excepted(rule, exceptions.get(ns, set()))
             for message, details in _messages(value):
                 findings.append(
                     Finding(
@@ -273,6 +317,7 @@ def findings_for(
                         line=line,
                         document=index,
                         details=details,
+                        excepted=excepted,
                     )
                 )
     return findings

@@ -57,7 +57,10 @@ def sarif_document(
         return index[rule_id]
 
     for check in checks:
-        level = _LEVELS.get(check.verdict)
+        excepted = bool(check.extra.get("exception"))
+        # An excepted deny/violation finding is still reported, as a suppressed error (code
+        # scanning lists it as dismissed), so the exception is visible where the finding is.
+        level = "error" if excepted else _LEVELS.get(check.verdict)
         kind = check.extra.get("kind")
         file = check.extra.get("file")
         if level is None or kind not in ("document", "schema") or not file:
@@ -84,15 +87,22 @@ def sarif_document(
             region = _region(line)
             if region:
                 location["physicalLocation"]["region"] = region
-            results.append(
-                {
-                    "ruleId": rule_id,
-                    "ruleIndex": position,
-                    "level": level,
-                    "message": {"text": message},
-                    "locations": [location],
-                }
-            )
+            result: dict[str, Any] = {
+                "ruleId": rule_id,
+                "ruleIndex": position,
+                "level": level,
+                "message": {"text": message},
+                "locations": [location],
+            }
+            if excepted:
+                result["suppressions"] = [
+                    {
+                        "kind": "inSource",
+                        "justification": f"conftest exception in package "
+                        f"{check.extra.get('namespace')}",
+                    }
+                ]
+            results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

@@ -435,3 +435,127 @@ def test_unknown_namespace_is_a_config_error(
     code, _, err = run(capsys, "--rego", str(policies), "--namespace", "mian", str(doc))
     assert code == 1
     assert "no Rego package mian in the policies (expected one of main)" in err
+
+
+# conftest's exceptions: `exception` lists rule names (without the deny_/violation_ prefix) that
+# do not apply to the documents it matches; "" stands for the plain deny/violation rules.
+EXCEPTIONS_NEW = """
+    package main
+    import rego.v1
+
+    deny_run_as_root contains msg if {
+        input.kind == "Deployment"
+        not input.spec.runAsNonRoot
+        msg := sprintf("%s runs as root", [input.metadata.name])
+    }
+
+    violation contains msg if {
+        input.kind == "Deployment"
+        msg := sprintf("%s: plain violation", [input.metadata.name])
+    }
+
+    warn_no_team contains msg if {
+        not input.metadata.labels.team
+        msg := sprintf("%s has no team label", [input.metadata.name])
+    }
+
+    exception contains rules if {
+        input.metadata.name == "legacy-agent"
+        rules := ["run_as_root", "no_team"]
+    }
+
+    exception contains rules if {
+        input.metadata.name == "legacy-agent"
+        rules := [""]
+    }
+"""
+EXCEPTIONS_OLD = """
+    package main
+
+    deny_run_as_root[msg] {
+        input.kind == "Deployment"
+        not input.spec.runAsNonRoot
+        msg := sprintf("%s runs as root", [input.metadata.name])
+    }
+
+    violation[msg] {
+        input.kind == "Deployment"
+        msg := sprintf("%s: plain violation", [input.metadata.name])
+    }
+
+    warn_no_team[msg] {
+        not input.metadata.labels.team
+        msg := sprintf("%s has no team label", [input.metadata.name])
+    }
+
+    exception[rules] {
+        input.metadata.name == "legacy-agent"
+        rules = ["run_as_root", "no_team", ""]
+    }
+"""
+DEPLOYMENTS = """
+    kind: Deployment
+    metadata: {name: legacy-agent}
+    spec: {}
+    ---
+    kind: Deployment
+    metadata: {name: web, labels: {team: a}}
+    spec: {}
+"""
+
+
+@pytest.mark.parametrize("policy", [EXCEPTIONS_NEW, EXCEPTIONS_OLD], ids=["v1", "pre-v1"])
+def test_conftest_exceptions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, policy: str
+) -> None:
+    from sarif_pydantic import Sarif
+
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "policy" / "main.rego", policy)
+    write(tmp_path / "deploy.yaml", DEPLOYMENTS)
+    code, _, _ = run(
+        capsys, "deploy.yaml", "--json", "r.json", "--sarif", "out.sarif", "--fail-on-warn"
+    )
+    doc = result(tmp_path / "r.json")
+    by_rule = {(c["rule"], c["document"]): (c["verdict"], c["reason"]) for c in doc["checks"]}
+    assert by_rule == {
+        # legacy-agent: both deny rules excepted; a warn rule never is (conftest).
+        ("deny_run_as_root", 0): ("PASS", "excepted by main.exception: legacy-agent runs as root"),
+        ("violation", 0): ("PASS", "excepted by main.exception: legacy-agent: plain violation"),
+        ("warn_no_team", 0): ("FAIL", "legacy-agent has no team label"),
+        # web: no exception matches it.
+        ("deny_run_as_root", 1): ("FAIL", "web runs as root"),
+        ("violation", 1): ("FAIL", "web: plain violation"),
+    }
+    assert code == 2
+    assert (doc["failed"], doc["excepted"]) == (3, 2)
+    sarif = json.loads((tmp_path / "out.sarif").read_text())
+    Sarif.model_validate(sarif)
+    results = sarif["runs"][0]["results"]
+    suppressed = [r for r in results if r.get("suppressions")]
+    assert sorted(r["message"]["text"] for r in suppressed) == [
+        "excepted by main.exception: legacy-agent runs as root",
+        "excepted by main.exception: legacy-agent: plain violation",
+    ]
+    assert all(r["suppressions"][0]["kind"] == "inSource" for r in suppressed)
+    assert len(results) == 5
+
+
+def test_an_exception_for_another_rule_excepts_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path / "policy" / "main.rego",
+        EXCEPTIONS_NEW.replace('rules := ["run_as_root", "no_team"]', 'rules := ["root"]').replace(
+            'rules := [""]', 'rules := ["violation"]'
+        ),
+    )
+    manifest = write(tmp_path / "deploy.yaml", DEPLOYMENTS)
+    out_json = tmp_path / "r.json"
+    code, _, _ = run(
+        capsys, "--rego", str(tmp_path / "policy"), str(manifest), "--json", str(out_json)
+    )
+    doc = result(out_json)
+    assert code == 2
+    assert doc["excepted"] == 0
+    assert all(c["verdict"] != "PASS" for c in doc["checks"])
