@@ -344,6 +344,11 @@ def _fmt(value: float | None) -> str:
 # --------------------------------------------------------------------------- documents
 
 
+# The file findings of a combined query (conftest `--combine`: every file in one input) are
+# reported against: they belong to no one file.
+COMBINED = "(combined)"
+
+
 class FindingKind(enum.StrEnum):
     """conftest's rule families: `deny` and `violation` fail, `warn` warns."""
 

@@ -1,7 +1,8 @@
 """SARIF 2.1.0 for the policy gate's findings on files (Rego findings and schema errors), the
 format GitHub code scanning uploads (`github/codeql-action/upload-sarif`).
 
-Metric rules have no file to point at and are left out; they are in the JSON and JUnit.
+Metric rules and the findings of a combined Rego query (`--combine`) have no file to point at
+and are left out; they are in the JSON and JUnit.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gates.policy import COMBINED
 from gates.result import Check, Verdict
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -63,7 +65,7 @@ def sarif_document(
         level = "error" if excepted else _LEVELS.get(check.verdict)
         kind = check.extra.get("kind")
         file = check.extra.get("file")
-        if level is None or kind not in ("document", "schema") or not file:
+        if level is None or kind not in ("document", "schema") or not file or file == COMBINED:
             continue
         uri = _uri(str(file), base)
         if kind == "document":

@@ -67,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     documents.add_argument(
         "--fail-on-warn", action="store_true", default=None, help="warn findings FAIL the gate"
     )
+    documents.add_argument(
+        "--combine",
+        action="store_true",
+        default=None,
+        help="one query over every file at once: `input` is a list of {path, contents}",
+    )
     schemas = parser.add_argument_group("schema rules")
     schemas.add_argument(
         "--schema",
@@ -98,6 +104,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "all-namespaces": args.all_namespaces,
         "data": args.data,
         "fail-on-warn": args.fail_on_warn,
+        "combine": args.combine,
         "schema": args.schema,
         "max-errors": args.max_errors,
         "on-no-data": args.on_no_data,
@@ -156,7 +163,7 @@ def run_metrics(
 
 
 def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Check], dict[str, Any]]:
-    from gates.policy import judge_documents
+    from gates.policy import COMBINED, judge_documents
     from lumen.adapters.documents import expand, iter_parsed, parse
     from lumen.adapters.rego import RegoPolicies, findings_for, load_modules
 
@@ -182,15 +189,30 @@ def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Chec
     )
     seen: list[tuple[str, int]] = []
     findings = []
-    for path in expand(files):
-        parsed = parse(path)
-        seen.append((parsed.file, len(parsed.documents)))
-        findings.extend(findings_for(policies, parsed.file, parsed.documents))
+    every = [parse(path) for path in expand(files)]
+    if settings.get("combine"):
+        # conftest --combine: one input listing every file, for rules that relate files (a
+        # Service must select some Deployment). A multi-document file's contents is the list.
+        combined = [
+            {
+                "path": parsed.file,
+                "contents": [d for _, d in parsed.documents]
+                if len(parsed.documents) != 1
+                else parsed.documents[0][1],
+            }
+            for parsed in every
+        ]
+        seen.append((COMBINED, len(every)))
+        findings.extend(findings_for(policies, COMBINED, [(None, combined)]))
+    else:
+        for parsed in every:
+            seen.append((parsed.file, len(parsed.documents)))
+            findings.extend(findings_for(policies, parsed.file, parsed.documents))
     checks = judge_documents(seen, findings, fail_on_warn=bool(settings.get("fail-on-warn")))
     inputs = {
         "rego": folders,
         "namespaces": list(policies.rules),
-        "files": [f for f, _ in seen],
+        "files": [parsed.file for parsed in every],
         "engine": "regopy (rego-cpp)",
     }
     return checks, inputs

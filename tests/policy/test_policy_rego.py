@@ -559,3 +559,69 @@ def test_an_exception_for_another_rule_excepts_nothing(
     assert code == 2
     assert doc["excepted"] == 0
     assert all(c["verdict"] != "PASS" for c in doc["checks"])
+
+
+COMBINED_POLICY = """
+    package main
+    import rego.v1
+
+    # A Service must select the labels of some Deployment among all the files.
+    deny contains msg if {
+        some file in input
+        some service in documents(file.contents)
+        service.kind == "Service"
+        not selected(service.spec.selector)
+        msg := sprintf("%s: service %s selects no deployment", [file.path, service.metadata.name])
+    }
+
+    selected(selector) if {
+        some file in input
+        some document in documents(file.contents)
+        document.kind == "Deployment"
+        every key, value in selector { document.spec.template.metadata.labels[key] == value }
+    }
+
+    documents(contents) := contents if is_array(contents)
+    documents(contents) := [contents] if not is_array(contents)
+"""
+
+
+def test_combine_queries_every_file_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "policy" / "main.rego", COMBINED_POLICY)
+    write(
+        tmp_path / "svc.yaml",
+        """
+        kind: Service
+        metadata: {name: web}
+        spec: {selector: {app: web}}
+        ---
+        kind: Service
+        metadata: {name: orphan}
+        spec: {selector: {app: gone}}
+        """,
+    )
+    write(
+        tmp_path / "deploy.json",
+        '{"kind": "Deployment", "spec": {"template": {"metadata": {"labels": {"app": "web"}}}}}',
+    )
+    out_json = tmp_path / "r.json"
+    files = [str(tmp_path / "svc.yaml"), str(tmp_path / "deploy.json")]
+    rego = ["--rego", str(tmp_path / "policy")]
+    code, _, _ = run(capsys, *rego, "--combine", *files, "--json", str(out_json))
+    doc = result(out_json)
+    assert code == 2
+    (check,) = doc["checks"]
+    assert check["file"] == "(combined)"
+    assert check["reason"] == f"{tmp_path / 'svc.yaml'}: service orphan selects no deployment"
+    assert doc["inputs"]["documents"]["files"] == files
+    # Without --combine each document is the input on its own (not a list of files): the
+    # cross-file rule has nothing to iterate, so the same policy reports nothing.
+    code, _, _ = run(capsys, *rego, *files, "--json", str(out_json))
+    checks = result(out_json)["checks"]
+    assert code == 0
+    assert [(c["file"], c["verdict"]) for c in checks] == [
+        (files[0], "PASS"),
+        (files[1], "PASS"),
+    ]
