@@ -189,30 +189,31 @@ def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Chec
     )
     seen: list[tuple[str, int]] = []
     findings = []
-    every = [parse(path) for path in expand(files)]
+    read: list[str] = []
     if settings.get("combine"):
         # conftest --combine: one input listing every file, for rules that relate files (a
         # Service must select some Deployment). A multi-document file's contents is the list.
-        combined = [
-            {
-                "path": parsed.file,
-                "contents": [d for _, d in parsed.documents]
-                if len(parsed.documents) != 1
-                else parsed.documents[0][1],
-            }
-            for parsed in every
-        ]
-        seen.append((COMBINED, len(every)))
+        combined = []
+        for path in expand(files):
+            parsed = parse(path)
+            read.append(parsed.file)
+            documents = [document for _, document in parsed.documents]
+            contents = documents[0] if len(documents) == 1 else documents
+            combined.append({"path": parsed.file, "contents": contents})
+        seen.append((COMBINED, len(combined)))
         findings.extend(findings_for(policies, COMBINED, [(None, combined)]))
     else:
-        for parsed in every:
+        # File by file: a thousand manifests never sit in memory together.
+        for path in expand(files):
+            parsed = parse(path)
+            read.append(parsed.file)
             seen.append((parsed.file, len(parsed.documents)))
             findings.extend(findings_for(policies, parsed.file, parsed.documents))
     checks = judge_documents(seen, findings, fail_on_warn=bool(settings.get("fail-on-warn")))
     inputs = {
         "rego": folders,
         "namespaces": list(policies.rules),
-        "files": [parsed.file for parsed in every],
+        "files": read,
         "engine": "regopy (rego-cpp)",
     }
     return checks, inputs
