@@ -25,21 +25,37 @@ DEFAULT_MAX_ERRORS = 10
 DEFAULT_PARALLEL = 8
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    metrics = parser.add_argument_group("metric rules (PromQL packs)")
-    metrics.add_argument(
+def add_pack_arguments(group: Any) -> None:
+    """`--pack` and `--var` (config `policy: pack, var`): `lumen policy` and `lumen sample`."""
+    group.add_argument(
         "--pack",
         action="append",
         metavar="PATH",
         help="metric rule pack: a YAML file or a shipped pack name"
         " (canary, rmb, slo-burn, pipeline, m-score); repeatable",
     )
-    metrics.add_argument(
+    group.add_argument(
         "--var",
         action="append",
         metavar="NAME=VALUE",
         help="value for a ${NAME} placeholder in the packs' queries (repeatable)",
     )
+
+
+def add_schema_argument(group: Any) -> None:
+    """`--schema` (config `policy: schema`): `lumen policy` and `lumen sample`."""
+    group.add_argument(
+        "--schema",
+        action="append",
+        metavar="SCHEMA=FILE",
+        help="validate FILE (YAML, JSON or JSONL; a folder: every such file in it) against"
+        " a shipped schema (loop-event, deploy-event, lumen-config, ...) or a schema file",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    metrics = parser.add_argument_group("metric rules (PromQL packs)")
+    add_pack_arguments(metrics)
     metrics.add_argument(
         "--parallel",
         type=int,
@@ -74,13 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="one query over every file at once: `input` is a list of {path, contents}",
     )
     schemas = parser.add_argument_group("schema rules")
-    schemas.add_argument(
-        "--schema",
-        action="append",
-        metavar="SCHEMA=FILE",
-        help="validate FILE (YAML, JSON or JSONL; a folder: every such file in it) against"
-        " a shipped schema (loop-event, deploy-event, lumen-config, ...) or a schema file",
-    )
+    add_schema_argument(schemas)
     schemas.add_argument(
         "--max-errors",
         type=int,

@@ -27,6 +27,7 @@ JOB = "lumen_sampler"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from lumen.adapters.prometheus import add_connection_arguments
     from lumen.adapters.pushgateway import add_pushgateway_arguments
+    from lumen.commands.policy import add_pack_arguments, add_schema_argument
     from lumen.commands.resonance import add_resonance_options
     from lumen.commands.slo import add_slo_options
 
@@ -49,23 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="maturity window, repeatable (default 24h and 6h)",
     )
     add_connection_arguments(parser)
+    # Judged against --prometheus; default the config's `policy:` for the env × service.
     policy = parser.add_argument_group("policy gate (config `policy:`)")
-    policy.add_argument(
-        "--pack",
-        action="append",
-        metavar="PATH",
-        help="metric rule pack judged against --prometheus (a YAML file or a shipped pack name;"
-        " repeatable; default the config's `policy: pack:`)",
-    )
-    policy.add_argument(
-        "--var", action="append", metavar="NAME=VALUE", help="value for a ${NAME} in the packs"
-    )
-    policy.add_argument(
-        "--schema",
-        action="append",
-        metavar="SCHEMA=FILE",
-        help="schema rule, as `lumen policy --schema` (repeatable; default `policy: schema:`)",
-    )
+    add_pack_arguments(policy)
+    add_schema_argument(policy)
     add_slo_options(parser)
     add_resonance_options(parser)
     add_pushgateway_arguments(parser)
