@@ -213,9 +213,9 @@ CASES = [
             " Prometheus with 20 minutes of backfilled history, 8 queries in flight; peer: the"
             " same 50 queries sent one after another with prometheus-api-client, no judging."
             " Both time their imports; lumen's include jsonschema with its format checkers"
-            " (pack validation, about 0.14 s of the run), which dominates: against a local Prometheus"
-            " each query takes milliseconds, so parallelism pays off only on a remote or"
-            " loaded server."
+            " (pack validation, about 0.14 s of the run), which dominates: against a local"
+            " Prometheus each query takes milliseconds, so parallelism pays off only on a"
+            " remote or loaded server."
         ),
         subject=Subject("lumen policy (50 rules)", lumen_metric_rules),
         peer=Subject("sequential prometheus-api-client", sequential_queries),
