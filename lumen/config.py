@@ -30,9 +30,19 @@ def canonical_env(env: str | None) -> str | None:
     return ENV_ALIASES.get(env.strip().lower(), env.strip().lower())
 
 
-@functools.cache
+def defaults_dir() -> Path:
+    """`policy/defaults`: the one place a default setting is written (one file per section)."""
+    return policy_path("defaults")
+
+
 def shipped_defaults(section: str) -> dict[str, Any]:
-    path = policy_path("defaults", f"{section}.yml")
+    """The shipped defaults of a section (a copy: callers may change it)."""
+    return copy.deepcopy(_read_defaults(section, str(defaults_dir())))
+
+
+@functools.cache
+def _read_defaults(section: str, directory: str) -> dict[str, Any]:
+    path = Path(directory, f"{section}.yml")
     if not path.exists():
         return {}
     import yaml
@@ -75,10 +85,17 @@ class Config:
         return override or self.data.get("service")
 
     def section(
-        self, name: str, *, env: str | None = None, service: str | None = None
+        self,
+        name: str,
+        *,
+        env: str | None = None,
+        service: str | None = None,
+        defaults: bool = True,
     ) -> dict[str, Any]:
-        """Merged settings of one section for env and service, without flag overrides."""
-        merged = deep_merge(shipped_defaults(name), self.data.get(name) or {})
+        """Merged settings of one section for env and service, without flag overrides (and,
+        with `defaults=False`, without the shipped defaults: what the user set)."""
+        base = shipped_defaults(name) if defaults else {}
+        merged = deep_merge(base, self.data.get(name) or {})
         env = canonical_env(env)
         environments = self.data.get("environments") or {}
         env_block = environments.get(env) or {} if env else {}
@@ -135,4 +152,24 @@ def load_config(path: str | None, *, required: bool = False) -> Config:
             expected="keys such as maturity:, roi:, environments:",
         )
     validate_config(data, file=str(path), line_of=lambda p, key: located.line_of(p, key=key))
+    _check_finite(data, [], file=str(path), located=located)
     return Config(data=data, file=str(path), located=located)
+
+
+def _check_finite(value: Any, path: list[str | int], *, file: str, located: Located) -> None:
+    """YAML can write `.nan` and `.inf`; no setting means either (JSON Schema cannot say so)."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(
+            f"{value!r} is not a finite number",
+            file=file,
+            line=located.line_of(path),
+            field=".".join(str(p) for p in path),
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, [*path, str(key)], file=file, located=located)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_finite(item, [*path, index], file=file, located=located)
