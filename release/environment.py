@@ -53,9 +53,13 @@ def components_from_report(
                 supplier=supplier_of(package),
                 purl=not package.get("local", False),
                 sources=("environment",),
-                properties=tuple(
-                    ("cdx:python:package:required-extra", extra)
-                    for extra in sorted(requested.get(key, set()))
+                properties=(
+                    *(
+                        ("cdx:python:package:required-extra", extra)
+                        for extra in sorted(requested.get(key, set()))
+                    ),
+                    # PEP 639 `License-File`: where in the distribution the licence text is.
+                    *(("lumen:license-file", str(f)) for f in package.get("license_files") or ()),
                 ),
             )
         )

@@ -135,63 +135,15 @@ def _union(first: Sequence[Any], second: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(dict.fromkeys([*first, *second]))
 
 
-# Trove classifiers whose SPDX id is unambiguous (PEP 639's mapping guidance). Ambiguous ones
-# ("BSD License", "Apache Software License") stay names: guessing a version would be a lie.
-CLASSIFIER_SPDX: Mapping[str, str] = {
-    "License :: OSI Approved :: MIT License": "MIT",
-    "License :: OSI Approved :: MIT No Attribution License (MIT-0)": "MIT-0",
-    "License :: OSI Approved :: ISC License (ISCL)": "ISC",
-    "License :: OSI Approved :: zlib/libpng License": "Zlib",
-    "License :: OSI Approved :: The Unlicense (Unlicense)": "Unlicense",
-    "License :: OSI Approved :: Boost Software License 1.0 (BSL-1.0)": "BSL-1.0",
-    "License :: OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
-    "License :: OSI Approved :: Mozilla Public License 1.1 (MPL 1.1)": "MPL-1.1",
-    "License :: OSI Approved :: Eclipse Public License 2.0 (EPL-2.0)": "EPL-2.0",
-    "License :: OSI Approved :: European Union Public Licence 1.2 (EUPL 1.2)": "EUPL-1.2",
-    "License :: OSI Approved :: GNU General Public License v2 (GPLv2)": "GPL-2.0-only",
-    "License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)": (
-        "GPL-2.0-or-later"
-    ),
-    "License :: OSI Approved :: GNU General Public License v3 (GPLv3)": "GPL-3.0-only",
-    "License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)": (
-        "GPL-3.0-or-later"
-    ),
-    "License :: OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)": "LGPL-3.0-only",
-    "License :: OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)": (
-        "LGPL-3.0-or-later"
-    ),
-    "License :: OSI Approved :: GNU Affero General Public License v3": "AGPL-3.0-only",
-    "License :: OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)": (
-        "AGPL-3.0-or-later"
-    ),
-    "License :: OSI Approved :: Python Software Foundation License": "PSF-2.0",
-    "License :: OSI Approved :: Historical Permission Notice and Disclaimer (HPND)": "HPND",
-    "License :: CC0 1.0 Universal (CC0 1.0) Public Domain Dedication": "CC0-1.0",
-}
-
-_LICENSE_FIELD_MAX = 120  # longer `License:` values are licence texts, not names
-
-
 def declared_licenses(
     expression: str | None, license_field: str | None, classifiers: Iterable[str]
 ) -> tuple[str, ...]:
-    """Licences a distribution's metadata declares, best evidence first.
+    """Licences a distribution's metadata declares, SPDX ids where the SPDX list says so
+    (`release.licences`: PEP 639's order, names and classifiers read against the list the
+    license-expression library ships)."""
+    from release.licences import declared_licenses as declared
 
-    PEP 639: a `License-Expression` makes the older fields void. Otherwise the `License:` field
-    (when it is a short name, not a pasted licence text) and the licence classifiers, mapped to
-    SPDX ids where the mapping is unambiguous and kept as names where it is not.
-    """
-    if expression and expression.strip():
-        return (expression.strip(),)
-    found: list[str] = []
-    text = (license_field or "").strip()
-    if text and text.upper() != "UNKNOWN" and "\n" not in text and len(text) <= _LICENSE_FIELD_MAX:
-        found.append(text)
-    for classifier in classifiers:
-        if not classifier.startswith("License ::"):
-            continue
-        found.append(CLASSIFIER_SPDX.get(classifier, classifier))
-    return tuple(dict.fromkeys(found))
+    return declared(expression, license_field, classifiers)
 
 
 def root_from_pyproject(document: Mapping[str, Any]) -> Component | None:

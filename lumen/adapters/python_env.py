@@ -20,13 +20,15 @@ from typing import Any
 from gates.errors import SourceError, UsageError
 
 # Runs inside the target interpreter (Python 3.8+, stdlib only). It reads `*.dist-info/METADATA`
-# (and legacy `*.egg-info`) headers straight off `sys.path` instead of importing
-# importlib.metadata and packaging: that halves its start-up, and the target need not have
-# packaging. Markers are evaluated here, against the target's own platform, by a small
+# (and legacy `*.egg-info`) headers straight off `sys.path` with the standard library's
+# `email.parser` (as importlib.metadata does) instead of importing importlib.metadata and
+# packaging: that halves its start-up, and the target need not have packaging. Markers are
+# evaluated here, against the target's own platform, by a small
 # evaluator of the PEP 508 marker grammar (versions compared as release tuples); a marker it
 # cannot read keeps its requirement (an edge too many is safer than one missing).
 SCRIPT = r"""
-import json, os, re, sys
+import json, os, re, sys, textwrap
+from email.parser import HeaderParser
 norm = lambda s: re.sub(r"[-_.]+", "-", s).lower()
 try:
     u = os.uname(); system, machine, release, pversion = u.sysname, u.machine, u.release, u.version
@@ -117,7 +119,7 @@ REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 def parse_req(text, provided):
     m = REQ.match(text)
     if not m: return None
-    extras = [norm(e) for e in (m.group(2) or "").split(",") if e.strip()]
+    extras = [norm(e.strip()) for e in (m.group(2) or "").split(",") if e.strip()]
     out = {"name": m.group(1), "extras": sorted(extras)}
     marker = text.split(";", 1)[1] if ";" in text else ""
     if marker.strip():
@@ -129,13 +131,16 @@ def parse_req(text, provided):
             out["marker_unreadable"] = marker.strip()
     return out
 def headers(text):
-    fields = {}; key = None
-    for line in text.splitlines():
-        if not line.strip(): break
-        if line[0] in " \t" and key:
-            fields[key][-1] += "\n" + line.strip(); continue
-        key, _, val = line.partition(":")
-        key = key.strip().lower(); fields.setdefault(key, []).append(val.strip())
+    # The standard library's parser of the email-header format core metadata is written in
+    # (importlib.metadata reads it the same way): continuation lines, even blank-looking ones
+    # inside a pasted licence text, belong to their field.
+    # Multi-line values are dedented as importlib.metadata dedents them (RFC 822 indentation).
+    fields = {}
+    for key, value in HeaderParser().parsestr(text).items():
+        value = str(value)
+        if "\n" in value:
+            value = textwrap.dedent(" " * 8 + value)
+        fields.setdefault(key.lower(), []).append(value)
     return fields
 def read(path):
     try:
@@ -187,6 +192,7 @@ for entry in sys.path:
         packages.append({
             "name": name, "version": one("version"), "summary": one("summary"),
             "license_expression": one("license-expression"), "license": one("license"),
+            "license_files": h.get("license-file", []),
             "classifiers": [c for c in h.get("classifier", []) if c.startswith("License ::")],
             "author": one("author"), "author_email": one("author-email"),
             "maintainer": one("maintainer"), "maintainer_email": one("maintainer-email"),
