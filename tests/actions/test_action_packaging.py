@@ -215,18 +215,3 @@ def test_action_files_are_generated_from_the_current_parser() -> None:
 def test_generated_metadata_is_valid_yaml_for_odd_descriptions() -> None:
     for text in ["plain", "a: colon", "true", "3.12", "`tick`", "trailing ", "quote's"]:
         assert yaml.safe_load(f"k: {gen_actions.quote(text)}")["k"] == text
-
-
-def test_readme_action_tables_are_generated_from_the_action_files() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "gen_action_docs.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for path in ALL_ACTIONS:
-        action = load(path)
-        for name in [*action["inputs"], *action["outputs"]]:
-            assert f"| `{name}`" in readme, f"{rel(path)}: {name} not in the README"
