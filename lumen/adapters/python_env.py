@@ -29,6 +29,7 @@ from gates.errors import SourceError, UsageError
 SCRIPT = r"""
 import json, os, re, sys, textwrap
 from email.parser import HeaderParser
+PARSER = HeaderParser()
 norm = lambda s: re.sub(r"[-_.]+", "-", s).lower()
 try:
     u = os.uname(); system, machine, release, pversion = u.sysname, u.machine, u.release, u.version
@@ -116,17 +117,24 @@ def evaluate(marker, extra):
     if peek() is not None: raise ValueError(marker)
     return r
 REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+EXTRA_ONLY = re.compile(r"\s*extra\s*==\s*(['\"])([^'\"]+)\1\s*$")
 def parse_req(text, provided):
     m = REQ.match(text)
     if not m: return None
     extras = [norm(e.strip()) for e in (m.group(2) or "").split(",") if e.strip()]
     out = {"name": m.group(1), "extras": sorted(extras)}
     marker = text.split(";", 1)[1] if ";" in text else ""
-    if marker.strip():
+    only_extra = EXTRA_ONLY.match(marker)
+    if only_extra:  # the common `extra == "x"`: no need to evaluate it once per extra
+        out["base"] = False
+        out["extras_when"] = [e for e in provided if e == norm(only_extra.group(2))]
+    elif marker.strip():
         try:
             out["base"] = bool(evaluate(marker, ""))
             if not out["base"]:
-                out["extras_when"] = [e for e in provided if evaluate(marker, e)]
+                # A marker that never names `extra` is false whatever the extra.
+                named = "extra" in marker
+                out["extras_when"] = [e for e in provided if named and evaluate(marker, e)]
         except Exception:
             out["marker_unreadable"] = marker.strip()
     return out
@@ -135,8 +143,11 @@ def headers(text):
     # (importlib.metadata reads it the same way): continuation lines, even blank-looking ones
     # inside a pasted licence text, belong to their field.
     # Multi-line values are dedented as importlib.metadata dedents them (RFC 822 indentation).
+    # Only the header block is parsed: it ends at the first empty line, where the parser would
+    # stop too (a line of blanks is a continuation, not an end), and long READMEs after it
+    # would otherwise be split into lines for nothing.
     fields = {}
-    for key, value in HeaderParser().parsestr(text).items():
+    for key, value in PARSER.parsestr(re.split(r"\r?\n\r?\n", text, 1)[0] + "\n").items():
         value = str(value)
         if "\n" in value:
             value = textwrap.dedent(" " * 8 + value)
