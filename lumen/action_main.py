@@ -8,9 +8,7 @@ not do on a developer's machine:
 
 - masks secret-looking inputs (tokens, webhook URLs and secrets) before anything is printed;
 - gives the command a result JSON path (`--json`) under RUNNER_TEMP when the user set none, so
-  the `json` output and the values read from it always exist;
-- publishes the result's values as step outputs (`success_rate` -> `success-rate`, nested
-  `maturity.overall` -> `overall`) unless the command wrote that output itself;
+  the `json` output always exists;
 - keeps the run's stderr in a file (output `log`) and, when the run errored (exit 1), names its
   failure class as `lumen classify` does (gates.failure_class; output `failure-class`), for the
   nightly incident card;
@@ -19,11 +17,12 @@ not do on a developer's machine:
   FAIL verdict (exit 2) and every other class are never retried.
 
 Arguments never pass through a shell: each INPUT_* value becomes exactly one argv element.
+Every other step output is the command's own: it writes what its `OUTPUTS` table declares
+(lumen.outputs); this module writes only `RUN_OUTPUTS`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -33,14 +32,11 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TextIO
 
 from lumen import actions_runtime as gha
+from lumen import outputs
 
-# Keys of every result document that are not gate-specific values.
-STANDARD_KEYS = frozenset(
-    {"schema_version", "gate", "verdict", "status", "checks", "inputs", "window", "generated_at"}
-)
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|WEBHOOK|SLACK|DISCORD|API_KEY|AUTH")
 # `python -m lumen.cli` would import lumen.cli twice (as __main__ and by the commands).
 _LUMEN = "import sys; from lumen.cli import main; sys.exit(main())"
@@ -77,99 +73,10 @@ def json_path_in(argv: Sequence[str]) -> str | None:
     return None
 
 
-def written_outputs(path: str | None) -> set[str]:
-    """Names already in a GITHUB_OUTPUT file (both `k=v` and `k<<DELIM` forms)."""
-    if not path or not os.path.exists(path):
-        return set()
-    names: set[str] = set()
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            names.add(name)
-            index += 1
-            while index < len(lines) and lines[index] != delimiter:
-                index += 1
-        elif "=" in line:
-            names.add(line.split("=", 1)[0])
-        index += 1
-    return names
-
-
-def _scalar(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | str):
-        return str(value)
-    return None
-
-
-def result_outputs(document: Mapping[str, Any]) -> dict[str, str]:
-    """Gate-specific values of a result JSON as kebab-case outputs.
-
-    Top-level scalars first; then scalar leaves of nested objects one level down under their
-    own name (`maturity.overall` -> `overall`) when no top-level value has that name.
-    """
-    outputs: dict[str, str] = {}
-    nested: dict[str, str] = {}
-    for key, value in document.items():
-        if key in STANDARD_KEYS:
-            continue
-        text = _scalar(value)
-        if text is not None:
-            outputs[key.replace("_", "-")] = text
-        elif isinstance(value, Mapping):
-            for leaf, inner in value.items():
-                inner_text = _scalar(inner)
-                if inner_text is not None:
-                    nested.setdefault(leaf.replace("_", "-"), inner_text)
-    for name, text in nested.items():
-        outputs.setdefault(name, text)
-    return outputs
-
-
-def fallback_outputs(command: str, environ: Mapping[str, str]) -> dict[str, str]:
-    """Outputs that follow from the inputs alone, for commands whose results are files."""
-    lines = [v.strip() for v in environ.get("INPUT_FILES", "").splitlines() if v.strip()]
-    if command == "sbom" and environ.get("INPUT_OUTPUT", "").strip():
-        return {"path": environ["INPUT_OUTPUT"].strip()}
-    if command == "sign" and lines:
-        return {"bundles": "\n".join(f"{f}.sigstore.json" for f in lines)}
-    if command == "notes" and environ.get("INPUT_OUTPUT", "").strip():
-        return {"body": environ["INPUT_OUTPUT"].strip()}
-    return {}
-
-
-def publish(
-    command: str | None,
-    json_path: str | None,
-    environ: Mapping[str, str],
-    extra: Mapping[str, str] | None = None,
-) -> None:
-    output_file = environ.get("GITHUB_OUTPUT")
-    if not output_file:
-        return
-    already = written_outputs(output_file)
-    values: dict[str, str] = dict(extra or {})
-    if json_path and os.path.exists(json_path):
-        values["json"] = json_path
-        try:
-            document = json.loads(Path(json_path).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            document = None
-        if isinstance(document, dict):
-            verdict = document.get("verdict") or document.get("status")
-            if isinstance(verdict, str):
-                values["verdict"] = verdict
-            values.update(result_outputs(document))
-    if command:
-        for name, value in fallback_outputs(command, environ).items():
-            values.setdefault(name, value)
-    for name, value in values.items():
-        if name not in already:
-            gha.set_output(name, value, environ)
+def publish(kind: str, log: str, environ: Mapping[str, str]) -> None:
+    """The outputs this module owns: `log`, and `failure-class` when the run errored."""
+    values = {"log": log, **({"failure-class": kind} if kind else {})}
+    outputs.publish(outputs.RUN_OUTPUTS, values, environ)
 
 
 def _tee(source: IO[bytes], sink: IO[str], buffer: list[str]) -> None:
@@ -256,10 +163,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         )
         time.sleep(delays[attempt])
         attempt += 1
-    extra = {"log": _keep_log("".join(logs), command or "lumen", env)}
-    if kind:
-        extra["failure-class"] = kind
-    publish(command, json_path, env, extra)
+    publish(kind, _keep_log("".join(logs), command or "lumen", env), env)
     if code in (0, 2) and json_path and wants_comment(command, env):
         comment_on_pr(json_path, env)
     return code

@@ -12,10 +12,13 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from gates.errors import LumenError, UsageError
 from lumen import __version__
+
+if TYPE_CHECKING:
+    from lumen.outputs import Output
 
 # name -> (module, one-line help). Order is the order of `lumen --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -73,6 +76,14 @@ def build_parser(only: str | None = None) -> ArgumentParser:
         module.add_arguments(command)
         command.set_defaults(func=module.run, _parser=command)
     return parser
+
+
+def outputs_of(name: str) -> tuple[Output, ...]:
+    """The step outputs `lumen NAME` writes in Actions: the `OUTPUTS` table of its module."""
+    if name not in COMMANDS:
+        raise UsageError(f"unknown command {name!r}; expected one of {', '.join(COMMANDS)}")
+    module = importlib.import_module(COMMANDS[name][0])
+    return tuple(module.OUTPUTS)
 
 
 def subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:

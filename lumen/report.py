@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 from xml.etree import ElementTree as ET
 
 from gates.result import Check, GateResult, Verdict
 from lumen import actions_runtime as gha
 from lumen.fileio import atomic_write, write_json
+from lumen.outputs import Output, OutputValue, publish
 
 _ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⚪"}
 
@@ -108,13 +109,16 @@ def junit_xml(result: GateResult) -> str:
 def emit(
     result: GateResult,
     args: argparse.Namespace,
+    declared: Sequence[Output],
+    values: Mapping[str, OutputValue] | None = None,
     *,
-    outputs: Mapping[str, Any] | None = None,
     stream: TextIO | None = None,
 ) -> int:
     """Print, write and publish a gate result; return the exit code (2 only for FAIL).
 
-    The ledger is written first so the JSON can carry `ledger_head`.
+    `declared` is the command's OUTPUTS table; `values` are its outputs beyond `verdict` and
+    `json`, which every gate writes. The ledger is written first so the JSON can carry
+    `ledger_head`.
     """
     out = stream or sys.stdout
     ledger_path = getattr(args, "ledger", None)
@@ -133,24 +137,22 @@ def emit(
     if junit_path:
         atomic_write(junit_path, junit_xml(result))
     if gha.in_actions():
-        publish_to_actions(result, json_path=json_path, outputs=outputs)
+        publish_to_actions(result, declared, json_path=json_path, values=values)
     return result.exit_code
 
 
 def publish_to_actions(
     result: GateResult,
+    declared: Sequence[Output],
     *,
     json_path: str | None = None,
-    outputs: Mapping[str, Any] | None = None,
+    values: Mapping[str, OutputValue] | None = None,
     environ: Mapping[str, str] | None = None,
     stream: TextIO | None = None,
 ) -> None:
     """Step outputs, job summary and one annotation per failing or warning check."""
-    gha.set_output("verdict", result.verdict.value, environ)
-    if json_path:
-        gha.set_output("json", json_path, environ)
-    for name, value in (outputs or {}).items():
-        gha.set_output(name, "" if value is None else value, environ)
+    standard: dict[str, OutputValue] = {"verdict": result.verdict.value}
+    publish(declared, {**standard, **(values or {})}, environ, json_path=json_path)
     gha.add_summary(render_markdown(result), environ)
     for check in result.checks:
         annotation = _annotation_for(check)

@@ -6,8 +6,9 @@
 One input per flag (and positional) of the action's subcommand, named like the flag
 (`--min-overall` -> `min-overall`) and passed through `env:` as the variable
 `lumen --inputs-from-env` reads (`INPUT_MIN_OVERALL`), never by `${{ }}` inside `run:`. The
-metadata that argparse cannot know (title, description, branding, outputs) lives in ACTIONS
-below. The four steps are the same in every action (a test holds them identical): Python from
+metadata that argparse cannot know (title, description, branding) lives in ACTIONS below; the
+outputs are the command's own `OUTPUTS` table (lumen.outputs), read through `lumen.cli`. The
+four steps are the same in every action (a test holds them identical): Python from
 actions/setup-python without touching the user's PATH, the venv path and cache key
 (scripts/venv_key.py), actions/cache on that directory, and scripts/run-action.sh.
 """
@@ -15,24 +16,21 @@ actions/setup-python without touching the user's PATH, the venv path and cache k
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lumen.cli import build_parser, env_name, subparser  # noqa: E402
+from lumen.cli import build_parser, env_name, outputs_of, subparser  # noqa: E402
+from lumen.outputs import RUN_OUTPUTS, UMBRELLA_OUTPUTS, Output  # noqa: E402
 
 SETUP_PYTHON = "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0"
 CACHE = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3"
 REPOSITORY = "lumen-ci/lumen-ci"
-
-VERDICT = "PASS, WARN, FAIL or NO_DATA"
-JSON = "path of the result JSON (under RUNNER_TEMP unless the json input names one)"
 
 
 @dataclass(frozen=True)
@@ -42,11 +40,6 @@ class ActionSpec:
     description: str
     icon: str
     color: str
-    outputs: dict[str, str] = field(default_factory=dict)
-
-
-def _gate(**extra: str) -> dict[str, str]:
-    return {"verdict": VERDICT, "json": JSON, **extra}
 
 
 ACTIONS: dict[str, ActionSpec] = {
@@ -56,14 +49,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Sense/Feedback/Release maturity spectrum of loop events, gated on overall and bands",
         "activity",
         "blue",
-        _gate(
-            overall="overall maturity (0-1)",
-            sense="Sense band (0-1)",
-            feedback="Feedback band (0-1)",
-            release="Release band (0-1)",
-            trend="change of overall against the previous window or --compare",
-            hint="policy hint: tighten, relax or steady",
-        ),
     ),
     "roi-gate": ActionSpec(
         "roi",
@@ -71,13 +56,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Deployment success and rollback rates (and DORA figures) over a window, gated",
         "trending-up",
         "green",
-        _gate(
-            **{
-                "success-rate": "successful deploys / deploys",
-                "rollback-rate": "rollbacks / deploys (capped at 1)",
-                "deploys": "number of deploys in the window",
-            }
-        ),
     ),
     "slo-gate": ActionSpec(
         "slo",
@@ -85,7 +63,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "SLO error rate and multi-window burn rate from Prometheus or samples, gated",
         "target",
         "orange",
-        _gate(**{"burn-rate": "burn rate of the shortest window: error rate / (1 - objective)"}),
     ),
     "policy-gate": ActionSpec(
         "policy",
@@ -93,11 +70,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "PromQL metric rule packs and Rego document policies, with SARIF for code scanning",
         "shield",
         "purple",
-        _gate(
-            failed="number of failing rules",
-            warned="number of warning rules",
-            sarif="path of the SARIF file, when the sarif input names one",
-        ),
     ),
     "integrated-gate": ActionSpec(
         "integrated",
@@ -105,11 +77,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Maturity plus the ROI/SLO weighted score in one release-readiness decision",
         "check-circle",
         "green",
-        _gate(
-            score="ROI/SLO weighted score (0-100)",
-            overall="maturity overall (0-1)",
-            **{"burn-rate": "SLO burn rate used by the composite"},
-        ),
     ),
     "record-event": ActionSpec(
         "record",
@@ -117,7 +84,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Append a deploy, rollback or flipback event to the deploy log (and the ledger)",
         "edit-3",
         "gray-dark",
-        {"id": "id of the recorded event", "json": JSON},
     ),
     "loop-sampler": ActionSpec(
         "sample",
@@ -125,12 +91,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Compute the loop's signals and push them to a Prometheus Pushgateway or a textfile",
         "clock",
         "blue",
-        {
-            "verdict": VERDICT + " (worst of the sampled gates)",
-            "status": "delivery status (spooled when the Pushgateway could not be reached)",
-            "history": "path of the run history (JSONL)",
-            "json": JSON,
-        },
     ),
     "sbom": ActionSpec(
         "sbom",
@@ -138,12 +98,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "CycloneDX 1.6 SBOM from a Python environment, lock files and release artifacts",
         "package",
         "yellow",
-        {
-            "verdict": VERDICT + " (licence gate and NTIA coverage)",
-            "path": "path of the SBOM written",
-            "components": "number of components in the SBOM",
-            "json": JSON,
-        },
     ),
     "sign": ActionSpec(
         "sign",
@@ -151,7 +105,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Sigstore keyless signing of files (needs `permissions: id-token: write`)",
         "edit",
         "purple",
-        {"bundles": "the <file>.sigstore.json bundles written, one per line", "json": JSON},
     ),
     "verify": ActionSpec(
         "verify",
@@ -159,12 +112,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Verify a Sigstore bundle against an identity policy (repository, ref, workflow)",
         "check-square",
         "purple",
-        {
-            "verdict": VERDICT,
-            "identity": "the verified signing identity",
-            "issuer": "the OIDC issuer of that identity",
-            "json": JSON,
-        },
     ),
     "release-notes": ActionSpec(
         "notes",
@@ -172,12 +119,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Categorised release notes from merged PRs, next version, optional GitHub Release",
         "file-text",
         "blue",
-        {
-            "version": "the release version resolved from labels or conventional commits",
-            "body": "path of the notes Markdown",
-            "release-url": "URL of the GitHub Release when published",
-            "json": JSON,
-        },
     ),
     "flipback": ActionSpec(
         "flipback",
@@ -185,12 +126,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Plan or execute a return to the last known-good version (two-stage, confirmed)",
         "rotate-ccw",
         "red",
-        {
-            "target": "the known-good version flipped back to (or that would be)",
-            "current": "the version deployed before the flipback",
-            "executed": "`true` when execute changed the platform, else `false`",
-            "json": JSON,
-        },
     ),
     "notify": ActionSpec(
         "notify",
@@ -198,7 +133,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Slack, Discord or signed webhook notification of a gate result, and the incident issue",
         "bell",
         "orange",
-        {"incident": "number of the incident issue opened, updated or closed (with incident)"},
     ),
     "comment": ActionSpec(
         "comment",
@@ -206,10 +140,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "One sticky PR comment per gate, do-not-merge label and a check run with the verdict",
         "message-square",
         "blue",
-        {
-            "verdict": VERDICT + " (of the result commented on)",
-            "comment-id": "id of the sticky comment (empty when it could not be written)",
-        },
     ),
     "approval": ActionSpec(
         "approval",
@@ -217,10 +147,6 @@ ACTIONS: dict[str, ActionSpec] = {
         "Quorum of approving reviews from allowlisted users or teams",
         "users",
         "green",
-        _gate(
-            approvals="number of counted approvals",
-            **{"approved-by": "the counted approvers, comma-separated"},
-        ),
     ),
 }
 
@@ -263,23 +189,12 @@ GATE_INPUTS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
-# Outputs every action has (written by lumen.action_main).
-COMMON_OUTPUTS: dict[str, str] = {
-    "log": "path of the command's stderr log (every attempt)",
-    "failure-class": "when the command errored: its failure class from lumen classify "
-    "(network, token_expired, external_api, dependency, build, environment, unknown)",
-}
-
 UMBRELLA = ActionSpec(
     "",
     "Lumen CI",
     "Run any lumen command: maturity, roi, slo, integrated, policy, sbom, sign, notes, flipback…",
     "sun",
     "yellow",
-    {
-        "verdict": VERDICT + " (gates)",
-        "json": "path of the result JSON, when --json was given",
-    },
 )
 UMBRELLA_INPUTS: dict[str, tuple[str, str, str]] = {
     "command": ("INPUT_COMMAND", "", "the lumen subcommand, e.g. `maturity` or `flipback plan`"),
@@ -363,10 +278,13 @@ def render(
     name: str,
     spec: ActionSpec,
     inputs: list[tuple[str, str, str, str]],
+    outputs: tuple[Output, ...],
+    *,
     root: str,
     run: str,
 ) -> str:
-    """inputs: (name, env var or '', default, description)."""
+    """inputs: (name, env var or '', default, description); outputs: the command's own, to which
+    those lumen.action_main writes around every command are added."""
     usage = f"{REPOSITORY}/actions/{name}@v1" if name else f"{REPOSITORY}@v1"
     out = [
         f"# Generated by scripts/gen_actions.py from `lumen {spec.command or 'COMMAND'} --help`;"
@@ -388,11 +306,11 @@ def render(
             f"    default: {quote(default) if default else chr(34) * 2}",
         ]
     out.append("outputs:")
-    for output, text in {**spec.outputs, **COMMON_OUTPUTS}.items():
+    for output in (*outputs, *RUN_OUTPUTS):
         out += [
-            f"  {output}:",
-            f"    description: {quote(text)}",
-            f"    value: ${{{{ steps.run.outputs.{output} }}}}",
+            f"  {output.name}:",
+            f"    description: {quote(output.description)}",
+            f"    value: ${{{{ steps.run.outputs.{output.name} }}}}",
         ]
     out += ["runs:", "  using: composite", "  steps:"]
     env = [(var, input_id) for input_id, var, _d, _t in inputs if var]
@@ -409,18 +327,25 @@ def generate() -> dict[Path, str]:
     for name, spec in ACTIONS.items():
         flags = flag_actions(spec.command)
         inputs = [(input_name(a), env_name(a), "", describe(a)) for a in flags]
-        if "json" not in {input_name(a) for a in flags}:
-            # no --json: no result file, so no `json` output to promise
-            outputs = {k: v for k, v in spec.outputs.items() if k != "json"}
-            spec = dataclasses.replace(spec, outputs=outputs)
+        outputs = outputs_of(spec.command)
         if spec.command in GATE_COMMANDS:
             inputs += [(n, var, d, t) for n, (var, d, t) in GATE_INPUTS.items()]
         files[ROOT / "actions" / name / "action.yml"] = render(
-            name, spec, inputs + common_inputs(), "$GITHUB_ACTION_PATH/../..", spec.command
+            name,
+            spec,
+            inputs + common_inputs(),
+            outputs,
+            root="$GITHUB_ACTION_PATH/../..",
+            run=spec.command,
         )
     umbrella = [(n, var, d, t) for n, (var, d, t) in UMBRELLA_INPUTS.items()]
     files[ROOT / "action.yml"] = render(
-        "", UMBRELLA, umbrella + common_inputs(), "$GITHUB_ACTION_PATH", "--umbrella"
+        "",
+        UMBRELLA,
+        umbrella + common_inputs(),
+        UMBRELLA_OUTPUTS,
+        root="$GITHUB_ACTION_PATH",
+        run="--umbrella",
     )
     return files
 

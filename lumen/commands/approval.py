@@ -7,6 +7,14 @@ from typing import Any
 
 from gates.errors import LumenError, UsageError
 from lumen.commands.common import add_common, config_of, now_of
+from lumen.outputs import GATE, Output
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    *GATE,
+    Output("approvals", "number of counted approvals"),
+    Output("approved-by", "the counted approvers, comma-separated"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -159,7 +167,8 @@ def run(args: argparse.Namespace) -> int:
     return emit(
         result,
         args,
-        outputs={
+        OUTPUTS,
+        {
             "approvals": len(approval["approved_by"]),
             "approved-by": ",".join(approval["approved_by"]),
         },

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from gates.errors import UsageError
 from gates.timeutil import format_timestamp
-from lumen import actions_runtime as gha
 from lumen.commands.common import add_common, now_of
 from lumen.commands.sigstore_common import (
     add_attestation_options,
@@ -25,6 +24,13 @@ from lumen.commands.sigstore_common import (
     subjects_of,
 )
 from lumen.fileio import write_json
+from lumen.outputs import JSON, Output, publish
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    Output("bundles", "the attestation bundles written, one per line"),
+    JSON,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
                 "generated_at": format_timestamp(now_of(args)),
             },
         )
-    if gha.in_actions():
-        gha.set_output("bundles", "\n".join(item["bundle"] for item in written))
+    publish(
+        OUTPUTS, {"bundles": "\n".join(item["bundle"] for item in written)}, json_path=args.json
+    )
     return 0

@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 
 from gates.failure_class import RETRY_DELAYS_S, classify
-from lumen import actions_runtime as gha
 from lumen.fileio import display_name, open_text, write_json
+from lumen.outputs import JSON, Output, publish
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    Output("class", "the failure class of the log"),
+    Output("retryable", "`true` when the spec retries that class, else `false`"),
+    JSON,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         retry = " (retryable)" if result.retryable else ""
         print(f"{result.failure_class}{retry}: {result.hint}")
-    if gha.in_actions():
-        gha.set_output("class", result.failure_class)
-        gha.set_output("retryable", "true" if result.retryable else "false")
+    publish(
+        OUTPUTS,
+        {"class": result.failure_class, "retryable": "true" if result.retryable else "false"},
+        json_path=args.json,
+    )
     return 0

@@ -11,6 +11,13 @@ from gates.errors import InputError, UsageError
 from lumen import actions_runtime as gha
 from lumen.commands.common import config_of
 from lumen.fileio import read_json
+from lumen.outputs import Output, publish, verdict_output
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    verdict_output("of the result commented on"),
+    Output("comment-id", "id of the sticky comment (empty when it could not be written)"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -148,7 +155,5 @@ def run(args: argparse.Namespace) -> int:
     }
     if not args.quiet:
         print(json.dumps(summary))
-    if gha.in_actions():
-        gha.set_output("verdict", verdict)
-        gha.set_output("comment-id", str(outcome.comment_id or ""))
+    publish(OUTPUTS, {"verdict": verdict, "comment-id": str(outcome.comment_id or "")})
     return exit_code

@@ -6,6 +6,10 @@ import argparse
 
 from gates.errors import ConfigError
 from lumen.config import DEFAULT_PATH, load_config
+from lumen.outputs import Output
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS: tuple[Output, ...] = ()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

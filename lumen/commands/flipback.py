@@ -15,8 +15,18 @@ from gates.errors import LumenError, SourceError, UsageError
 from lumen import actions_runtime as gha
 from lumen.commands.approval import add_require_approval, require_quorum
 from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.outputs import JSON, Output, publish
 
 PLATFORMS = ["github", "helm", "argo-rollouts", "argocd", "none"]
+
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    Output("target", "the known-good version flipped back to (or that would be)"),
+    Output("current", "the version deployed before the flipback"),
+    Output("executed", "`true` when execute changed the platform, else `false`"),
+    JSON,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -347,10 +357,13 @@ def _finish(args: argparse.Namespace, report: dict[str, Any]) -> int:
         from lumen.fileio import write_json
 
         write_json(args.json, {"schema_version": "1", "flipback": report})
-    if gha.in_actions():
-        gha.set_output("current", report["current"] or "")
-        gha.set_output("target", report["target"] or "")
-        gha.set_output("executed", "true" if report["executed"] else "false")
-        if args.json:
-            gha.set_output("json", args.json)
+    publish(
+        OUTPUTS,
+        {
+            "current": report["current"] or "",
+            "target": report["target"] or "",
+            "executed": "true" if report["executed"] else "false",
+        },
+        json_path=args.json,
+    )
     return 0

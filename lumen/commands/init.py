@@ -7,7 +7,11 @@ from pathlib import Path
 
 from gates.errors import LumenError, UsageError
 from lumen.fileio import atomic_write
+from lumen.outputs import Output
 from lumen.resources import policy_path, shipped_path
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS: tuple[Output, ...] = ()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

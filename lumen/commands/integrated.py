@@ -24,6 +24,15 @@ from lumen.commands import roi as roi_cmd
 from lumen.commands import slo as slo_cmd
 from lumen.commands.common import add_common, config_of, env_service, now_of
 from lumen.config import Config
+from lumen.outputs import GATE, Output
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    *GATE,
+    Output("score", "ROI/SLO weighted score (0-100)"),
+    Output("overall", "maturity overall (0-1)"),
+    Output("burn-rate", "SLO burn rate used by the composite"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -369,7 +378,8 @@ def run(args: argparse.Namespace) -> int:
     return emit(
         result,
         args,
-        outputs={
+        OUTPUTS,
+        {
             "overall": _out(maturity.get("overall")),
             "score": _out((roi_slo or {}).get("score")),
             "burn-rate": _out((roi_slo or {}).get("slo_burn_rate")),

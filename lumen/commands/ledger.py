@@ -7,6 +7,10 @@ import json
 
 from gates.errors import InputError
 from lumen import ledger
+from lumen.outputs import JSON
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (JSON,)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

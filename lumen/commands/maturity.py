@@ -20,11 +20,24 @@ from gates.errors import ConfigError, InputError, UsageError
 from gates.timeutil import format_timestamp, parse_duration
 from lumen.adapters.prometheus import add_connection_arguments
 from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.outputs import GATE, Output
 
 if TYPE_CHECKING:
     from gates.maturity import Window
 
 SOURCES = ("events", "prometheus", "github")
+
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    *GATE,
+    Output("overall", "overall maturity (0-1)"),
+    Output("sense", "Sense band (0-1)"),
+    Output("feedback", "Feedback band (0-1)"),
+    Output("release", "Release band (0-1)"),
+    Output("trend", "change of overall against the previous window or --compare"),
+    Output("hint", "policy hint: tighten, relax or steady"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -274,7 +287,7 @@ def run(args: argparse.Namespace) -> int:
         "feedback": _out(None if first.spectrum is None else first.spectrum.feedback),
         "release": _out(None if first.spectrum is None else first.spectrum.release),
     }
-    code = emit(result, args, outputs=outputs)
+    code = emit(result, args, OUTPUTS, outputs)
     if not args.quiet:
         print("\n".join(summary_line(r) for r in results))
     return code

@@ -12,6 +12,15 @@ from lumen import actions_runtime as gha
 from lumen.commands.approval import add_require_approval, require_quorum
 from lumen.commands.common import config_of
 from lumen.fileio import atomic_write, read_json
+from lumen.outputs import JSON, Output, publish
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    Output("version", "the release version resolved from labels or conventional commits"),
+    Output("body", "path of the notes Markdown"),
+    Output("release-url", "URL of the GitHub Release when published"),
+    JSON,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -194,10 +203,11 @@ def run(args: argparse.Namespace) -> int:
         write_json(args.json, document)
     if args.output and not args.quiet:
         print(f"{notes.version} ({notes.bump}): wrote {args.output}")
-    if gha.in_actions():
-        gha.set_output("version", notes.version)
-        gha.set_output("body", args.output or "")
-        gha.set_output("release-url", release_url or "")
+    publish(
+        OUTPUTS,
+        {"version": notes.version, "body": args.output or "", "release-url": release_url or ""},
+        json_path=args.json,
+    )
     return 0
 
 

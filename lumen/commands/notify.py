@@ -10,6 +10,12 @@ from typing import Any
 from gates.errors import InputError, UsageError
 from lumen import actions_runtime as gha
 from lumen.fileio import atomic_write, read_json
+from lumen.outputs import Output, publish
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    Output("incident", "number of the incident issue opened, updated or closed (with incident)"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -178,5 +184,4 @@ def _sync_incident(args: argparse.Namespace, result: dict[str, Any]) -> None:
     )
     if not args.quiet:
         print(f"incident: {action}" + (f" #{number}" if number else ""))
-    if gha.in_actions():
-        gha.set_output("incident", str(number or ""))
+    publish(OUTPUTS, {"incident": str(number or "")})

@@ -20,6 +20,7 @@ from gates.result import Check, GateResult, OnNoData, decide
 from gates.timeutil import format_timestamp
 from lumen.adapters.prometheus import add_connection_arguments
 from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.outputs import GATE, Output
 
 DEFAULT_MAX_ERRORS = 10
 DEFAULT_PARALLEL = 8
@@ -51,6 +52,15 @@ def add_schema_argument(group: Any) -> None:
         help="validate FILE (YAML, JSON or JSONL; a folder: every such file in it) against"
         " a shipped schema (loop-event, deploy-event, lumen-config, ...) or a schema file",
     )
+
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    *GATE,
+    Output("failed", "number of failing rules"),
+    Output("warned", "number of warning rules"),
+    Output("sarif", "path of the SARIF file, when the sarif input names one"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -289,7 +299,8 @@ def run(args: argparse.Namespace) -> int:
     return emit(
         result,
         args,
-        outputs={
+        OUTPUTS,
+        {
             "failed": result.values["failed"],
             "warned": result.values["warned"],
             "sarif": args.sarif or "",

@@ -15,6 +15,10 @@ from typing import Any
 from gates.errors import UsageError
 from gates.timeutil import format_timestamp, parse_timestamp
 from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.outputs import JSON, Output, publish
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (Output("id", "id of the recorded event"), JSON)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,10 +107,5 @@ def run(args: argparse.Namespace) -> int:
             f"recorded {event['action']} {event['version']} of {event['service']} to "
             f"{event['env']}: {event['result']} ({args.deploys}, id {event['id']})"
         )
-    from lumen import actions_runtime as gha
-
-    if gha.in_actions():
-        gha.set_output("id", event["id"])
-        if args.json:
-            gha.set_output("json", args.json)
+    publish(OUTPUTS, {"id": event["id"]}, json_path=args.json)
     return 0

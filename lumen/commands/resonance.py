@@ -14,6 +14,14 @@ from typing import Any
 from gates.errors import ConfigError, UsageError
 from lumen.commands.common import add_common, config_of, env_service, now_of
 from lumen.config import Config
+from lumen.outputs import GATE, Output
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    *GATE,
+    Output("coherence", "coherence of the snapshot's signals (0-1)"),
+    Output("phase", "phase of the snapshot's signals"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     return emit(
         result,
         args,
-        outputs={
+        OUTPUTS,
+        {
             "coherence": _out(signals.get("coherence")),
             "phase": _out(signals.get("phase")),
         },

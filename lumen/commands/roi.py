@@ -18,6 +18,15 @@ from gates.roi import DeployCounts, RoiSettings, RoiTally, roi_checks
 from gates.timeutil import format_duration, format_timestamp, parse_duration
 from lumen.commands.common import add_common, config_of, env_service, now_of
 from lumen.config import Config
+from lumen.outputs import GATE, Output
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    *GATE,
+    Output("success-rate", "successful deploys / deploys"),
+    Output("rollback-rate", "rollbacks / deploys (capped at 1)"),
+    Output("deploys", "number of deploys in the window"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -252,7 +261,8 @@ def run(args: argparse.Namespace) -> int:
     return emit(
         result,
         args,
-        outputs={
+        OUTPUTS,
+        {
             "success-rate": _out(outcome.values["success_rate"]),
             "rollback-rate": _out(outcome.values["rollback_rate"]),
             "deploys": outcome.values["deploys"],

@@ -20,8 +20,19 @@ import uuid
 from typing import Any
 
 from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.outputs import JSON, Output, publish, verdict_output
 
 JOB = "lumen_sampler"
+
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    verdict_output("worst of the sampled gates"),
+    Output("status", "delivery status (spooled when the Pushgateway could not be reached)"),
+    Output("history", "path of the run history (JSONL)"),
+    Output("series", "number of series sampled"),
+    JSON,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -333,12 +344,16 @@ def deliver(
     if gha.in_actions():
         from gates.result import worst
 
-        gha.set_output("verdict", worst(out.verdicts.values()).value)
-        gha.set_output("status", status)
-        gha.set_output("history", history_path)
-        gha.set_output("series", str(sum(len(g.series) for g in out.groups)))
-        if getattr(args, "json", None):
-            gha.set_output("json", args.json)
+        publish(
+            OUTPUTS,
+            {
+                "verdict": worst(out.verdicts.values()).value,
+                "status": status,
+                "history": history_path,
+                "series": str(sum(len(g.series) for g in out.groups)),
+            },
+            json_path=getattr(args, "json", None),
+        )
         gha.add_summary(_markdown(record))
     if out.errors:
         return 1

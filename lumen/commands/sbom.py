@@ -22,8 +22,19 @@ from typing import Any
 
 from gates.errors import InputError, LumenError, UsageError
 from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.outputs import JSON, Output, publish, verdict_output
 
 NTIA_MISSING = ("pass", "warn", "fail")
+
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    verdict_output("licence gate and NTIA coverage"),
+    Output("path", "path of the SBOM written"),
+    Output("sbom", "path of the SBOM written (the same as path)"),
+    Output("components", "number of components in the SBOM"),
+    JSON,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -269,7 +280,7 @@ def _generate_with(
     count = result.values["components"]
     # `path` is the output name the generated action declares; `sbom` reads better in docs.
     return emit(
-        result, args, outputs={"path": str(output), "sbom": str(output), "components": count}
+        result, args, OUTPUTS, {"path": str(output), "sbom": str(output), "components": count}
     )
 
 
@@ -464,6 +475,5 @@ def _diff(args: argparse.Namespace) -> int:
     if gha.in_actions():
         markdown = render_markdown(change) or "No dependency changes.\n"
         gha.add_summary("### SBOM changes\n\n" + markdown)
-        if args.json:
-            gha.set_output("json", args.json)
+    publish(OUTPUTS, {}, json_path=args.json)
     return 0

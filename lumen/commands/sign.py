@@ -26,6 +26,13 @@ from lumen.commands.sigstore_common import (
     subjects_of,
 )
 from lumen.fileio import write_json
+from lumen.outputs import JSON, Output, publish
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    Output("bundles", "the <file>.sigstore.json bundles written, one per line"),
+    JSON,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
                 "attestations": attested,
             },
         )
+    bundles = [item["bundle"] for item in signed + attested]
+    publish(OUTPUTS, {"bundles": "\n".join(bundles)}, json_path=args.json)
     if gha.in_actions():
-        bundles = [item["bundle"] for item in signed + attested]
-        gha.set_output("bundles", "\n".join(bundles))
         lines = [f"### Signed with Sigstore as `{token.identity}`", ""]
         lines += [f"- `{item['file']}` → `{item['bundle']}`" for item in signed]
         lines += [f"- {item['kind']} attestation → `{item['bundle']}`" for item in attested]

@@ -17,6 +17,13 @@ from gates.result import Check, GateResult, OnNoData, decide
 from gates.timeutil import format_timestamp, parse_duration
 from lumen.commands.common import add_common, config_of, env_service, now_of
 from lumen.config import Config
+from lumen.outputs import GATE, Output
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    *GATE,
+    Output("burn-rate", "burn rate of the shortest window: error rate / (1 - objective)"),
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -196,4 +203,4 @@ def run(args: argparse.Namespace) -> int:
         values=outcome.values(),
     )
     burn = outcome.burn_rate
-    return emit(result, args, outputs={"burn-rate": "" if burn is None else f"{burn:.6g}"})
+    return emit(result, args, OUTPUTS, {"burn-rate": "" if burn is None else f"{burn:.6g}"})

@@ -19,11 +19,21 @@ from gates.timeutil import format_timestamp
 from lumen.commands.common import add_common, now_of
 from lumen.commands.sigstore_common import add_instance_options, load_instance, settings
 from lumen.fileio import write_json
+from lumen.outputs import JSON, Output, verdict_output
 from lumen.report import emit
 from release import verification as policy_rules
 
 POLICY_KEYS = ("repository", "ref", "workflow", "sha", "trigger", "identity", "issuer")
 CONFIG_KEYS = (*POLICY_KEYS, "predicate-type", "gate", "trust-config", "staging", "offline")
+
+
+# The step outputs this command writes in Actions (and its action.yml declares).
+OUTPUTS = (
+    verdict_output(),
+    Output("identity", "the verified signing identity"),
+    Output("issuer", "the OIDC issuer of that identity"),
+    JSON,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -180,5 +190,6 @@ def run(args: argparse.Namespace) -> int:
     return emit(
         result,
         args,
-        outputs={"identity": verified[0].get("identity"), "issuer": verified[0].get("issuer")},
+        OUTPUTS,
+        {"identity": verified[0].get("identity"), "issuer": verified[0].get("issuer")},
     )

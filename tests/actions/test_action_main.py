@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+from harness.action_runner import parse_file_command
+
 from lumen import action_main
 
 
@@ -29,46 +32,42 @@ def test_json_path_in_args() -> None:
     assert action_main.json_path_in(["roi", "--junit", "x"]) is None
 
 
-def test_result_values_become_kebab_case_outputs() -> None:
-    document = {
-        "schema_version": "1",
-        "gate": "integrated",
-        "verdict": "PASS",
-        "checks": [],
-        "success_rate": 0.9,
-        "deploys": 10,
-        "matrix": True,
-        "maturity": {"overall": 0.71, "sense": 0.7},
-        "roi_slo": {"score": 100, "deploys": 99},
-        "list": [1, 2],
-    }
-    assert action_main.result_outputs(document) == {
-        "success-rate": "0.9",
-        "deploys": "10",  # the top-level value wins over a nested one
-        "matrix": "true",
-        "overall": "0.71",
-        "sense": "0.7",
-        "score": "100",
-    }
-
-
-def test_written_outputs_reads_both_forms(tmp_path: Path) -> None:
-    path = tmp_path / "out"
-    path.write_text("a=1\nb<<EOF\nc=not a name\nEOF\nd=x<<y\n", encoding="utf-8")
-    assert action_main.written_outputs(str(path)) == {"a", "b", "d"}
-    assert action_main.written_outputs(str(tmp_path / "missing")) == set()
-
-
-def test_publish_fills_only_outputs_the_command_did_not_write(tmp_path: Path) -> None:
+def test_action_main_writes_only_its_own_outputs(tmp_path: Path) -> None:
     output = tmp_path / "out"
-    output.write_text("overall=0.707\n", encoding="utf-8")
-    result = tmp_path / "r.json"
-    result.write_text('{"verdict": "WARN", "maturity": {"overall": 0.70712}, "hint": "steady"}')
-    action_main.publish("maturity", str(result), {"GITHUB_OUTPUT": str(output)}, {"log": "l"})
+    output.write_text("overall=0.707\n", encoding="utf-8")  # what the command wrote
+    env = {"GITHUB_OUTPUT": str(output), "GITHUB_ACTIONS": "true"}
+    action_main.publish("", "l", env)
+    action_main.publish("network", "m", env)
+    parsed = parse_file_command(output)
+    assert parsed == {"overall": "0.707", "log": "m", "failure-class": "network"}
     text = output.read_text(encoding="utf-8")
-    assert text.count("overall") == 1  # the command's rounded value stays the only one
-    for name in ("verdict<<", "WARN", "hint<<", "steady", "json<<", "log<<"):
-        assert name in text
+    assert text.count("overall") == 1 and text.count("failure-class") == 1
+
+
+def test_every_command_writes_json_exactly_when_it_has_the_flag() -> None:
+    """A command's OUTPUTS table promises `json` iff the command takes `--json`."""
+    from lumen import cli
+
+    for name in cli.COMMANDS:
+        flags = {
+            flag
+            for action in cli.subparser(cli.build_parser(name), name)._actions
+            for flag in action.option_strings
+        }
+        declared = [output.name for output in cli.outputs_of(name)]
+        assert ("json" in declared) == ("--json" in flags), name
+        assert len(declared) == len(set(declared)), name
+
+
+def test_an_undeclared_output_is_refused(tmp_path: Path) -> None:
+    from lumen.outputs import JSON, publish
+
+    env = {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_ACTIONS": "true"}
+    with pytest.raises(ValueError, match="series"):
+        publish((JSON,), {"series": 3}, env)
+    assert not (tmp_path / "out").exists()
+    publish((JSON,), {}, env, json_path="r.json")
+    assert parse_file_command(tmp_path / "out") == {"json": "r.json"}
 
 
 def test_secret_looking_inputs_are_masked() -> None:

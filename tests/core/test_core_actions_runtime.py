@@ -109,6 +109,7 @@ def test_broken_event_payload_is_an_input_error(tmp_path: Path) -> None:
 
 def test_report_publishes_outputs_summary_annotations(tmp_path: Path) -> None:
     from gates.result import GateResult, Verdict, threshold_check
+    from lumen.outputs import GATE, Output
     from lumen.report import publish_to_actions
 
     out, summary = tmp_path / "out", tmp_path / "summary"
@@ -120,8 +121,9 @@ def test_report_publishes_outputs_summary_annotations(tmp_path: Path) -> None:
         generated_at="2026-11-21T00:00:00Z",
     )
     stream = io.StringIO()
+    declared = (*GATE, Output("overall", "overall maturity"))
     publish_to_actions(
-        result, json_path="r.json", outputs={"overall": 0.4}, environ=env, stream=stream
+        result, declared, json_path="r.json", values={"overall": 0.4}, environ=env, stream=stream
     )
     parsed = parse_output_file(out.read_text())
     assert parsed == {"verdict": "FAIL", "json": "r.json", "overall": "0.4"}
