@@ -1,0 +1,288 @@
+"""State that outlives the runner: files kept on a data branch of the user's repository.
+
+The decision ledger, the deploy-event log, the results history and the sampler's history and
+spool are small append-mostly files. A runner is thrown away after each job, so they live on a
+branch of the repository itself (default `lumen-data`), as github-action-benchmark keeps its
+data: durable, auditable in `git log`, and free.
+
+Everything here is git plumbing run in the user's repository (the job's checkout), so the
+credentials that `actions/checkout` configured are the ones used, and neither the work tree nor
+the index is touched:
+
+- read: `git fetch <remote> +refs/heads/<branch>:<private ref>`, then `git cat-file`;
+- write: the caller's update runs on a temporary copy of the file, the new content becomes a
+  blob, a temporary index builds the tree, `git commit-tree` the commit on top of what was
+  fetched, and `git push <remote> <commit>:refs/heads/<branch>`.
+
+A push that is not a fast-forward means another job wrote first. The writer then fetches again
+and *re-runs the update on the new content* (for the ledger that re-chains the entry onto the new
+head), so concurrent writers lose nothing and the hash chain still verifies.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from gates.errors import SourceError, UsageError
+from lumen.fileio import atomic_write
+
+DEFAULT_BRANCH = "lumen-data"
+DEFAULT_REMOTE = "origin"
+# Enough for a handful of jobs finishing at once; each retry waits a little longer, with jitter.
+DEFAULT_ATTEMPTS = 30
+GIT_TIMEOUT_SECONDS = 60.0
+
+_IDENTITY = {
+    "GIT_AUTHOR_NAME": "lumen",
+    "GIT_AUTHOR_EMAIL": "lumen@users.noreply.github.com",
+    "GIT_COMMITTER_NAME": "lumen",
+    "GIT_COMMITTER_EMAIL": "lumen@users.noreply.github.com",
+}
+
+
+class StateError(SourceError):
+    """The data branch could not be read or written."""
+
+
+@dataclass(frozen=True)
+class StateLocation:
+    """Where state lives: a branch of a remote of the repository at `repo`."""
+
+    repo: Path
+    branch: str = DEFAULT_BRANCH
+    remote: str = DEFAULT_REMOTE
+
+
+def branch_path(path: str) -> str:
+    """A file's path on the data branch: relative, POSIX, and never outside the branch root."""
+    text = path.strip().replace("\\", "/")
+    if not text:
+        raise UsageError("a state path must not be empty")
+    pure = PurePosixPath(text)
+    if pure.is_absolute() or ".." in pure.parts:
+        raise UsageError(f"state path {path!r} must stay inside the data branch (no '..', no '/')")
+    parts = [part for part in pure.parts if part not in ("", ".")]
+    if not parts:
+        raise UsageError(f"state path {path!r} names no file")
+    return "/".join(parts)
+
+
+def _git(
+    location: StateLocation,
+    *argv: str,
+    input_bytes: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    environ = {**os.environ, **_IDENTITY, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(location.repo), *argv],
+            input=input_bytes,
+            capture_output=True,
+            env=environ,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise StateError("git is not installed; the data branch needs it") from None
+    except subprocess.TimeoutExpired:
+        raise StateError(
+            f"git {argv[0]} did not finish within {GIT_TIMEOUT_SECONDS:.0f}s "
+            f"(remote {location.remote!r}, branch {location.branch!r})"
+        ) from None
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise StateError(
+            f"git {argv[0]} failed for branch {location.branch!r} of remote "
+            f"{location.remote!r}: {message[-1] if message else 'exit ' + str(proc.returncode)}"
+        )
+    return proc
+
+
+@contextmanager
+def _fetched(location: StateLocation) -> Iterator[str | None]:
+    """Fetch the branch into a private ref; yield its commit, or None when it does not exist."""
+    ref = f"refs/lumen/state/{uuid.uuid4().hex}"
+    try:
+        proc = _git(
+            location,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            location.remote,
+            f"+refs/heads/{location.branch}:{ref}",
+            check=False,
+        )
+        if proc.returncode != 0:
+            stderr = proc.stderr.decode("utf-8", "replace")
+            if "couldn't find remote ref" in stderr or "could not find remote ref" in stderr:
+                yield None
+                return
+            lines = stderr.strip().splitlines()
+            raise StateError(
+                f"cannot fetch branch {location.branch!r} from remote {location.remote!r}: "
+                f"{lines[-1] if lines else 'git fetch exit ' + str(proc.returncode)}"
+            )
+        yield _git(location, "rev-parse", ref).stdout.decode().strip()
+    finally:
+        _git(location, "update-ref", "-d", ref, check=False)
+
+
+def _read_blob(location: StateLocation, commit: str | None, path: str) -> bytes | None:
+    if commit is None:
+        return None
+    proc = _git(location, "cat-file", "blob", f"{commit}:{path}", check=False)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def read_file(location: StateLocation, path: str) -> bytes | None:
+    """The file's content on the data branch, or None when the branch or the file is absent."""
+    name = branch_path(path)
+    with _fetched(location) as commit:
+        return _read_blob(location, commit, name)
+
+
+def list_files(location: StateLocation) -> dict[str, int]:
+    """Every file on the data branch with its size in bytes (empty when there is no branch)."""
+    with _fetched(location) as commit:
+        if commit is None:
+            return {}
+        out = _git(location, "ls-tree", "-r", "-l", "-z", commit).stdout.decode()
+    files: dict[str, int] = {}
+    for record in out.split("\0"):
+        if not record:
+            continue
+        meta, name = record.split("\t", 1)
+        size = meta.split()[3]
+        files[name] = int(size) if size.isdigit() else 0
+    return files
+
+
+Update = Callable[[Path], None]
+
+
+def update_files(
+    location: StateLocation,
+    updates: Mapping[str, Update],
+    *,
+    message: str,
+    attempts: int = DEFAULT_ATTEMPTS,
+) -> str:
+    """Apply `updates` (branch path → function that edits a local copy of that file, which may
+    not exist yet) in one commit on the data branch and push it. Returns the pushed commit.
+
+    On a rejected push the branch is fetched again and every update re-runs on the new content.
+    """
+    names = {branch_path(path): update for path, update in updates.items()}
+    for attempt in range(1, attempts + 1):
+        with _fetched(location) as parent, tempfile.TemporaryDirectory() as scratch:
+            index = Path(scratch) / "index"
+            env = {"GIT_INDEX_FILE": str(index)}
+            if parent is not None:
+                _git(location, "read-tree", parent, env=env)
+            for name, update in names.items():
+                local = Path(scratch) / "files" / name
+                local.parent.mkdir(parents=True, exist_ok=True)
+                current = _read_blob(location, parent, name)
+                if current is not None:
+                    local.write_bytes(current)
+                update(local)
+                if not local.exists():
+                    _git(location, "update-index", "--force-remove", "--", name, env=env)
+                    continue
+                blob = _git(location, "hash-object", "-w", "--", str(local)).stdout.decode().strip()
+                _git(
+                    location,
+                    "update-index",
+                    "--add",
+                    "--cacheinfo",
+                    f"100644,{blob},{name}",
+                    env=env,
+                )
+            tree = _git(location, "write-tree", env=env).stdout.decode().strip()
+            parents = ["-p", parent] if parent is not None else []
+            commit = (
+                _git(location, "commit-tree", tree, *parents, "-m", message).stdout.decode().strip()
+            )
+            lease = parent or ""
+            push = _git(
+                location,
+                "push",
+                "--quiet",
+                "--porcelain",
+                f"--force-with-lease=refs/heads/{location.branch}:{lease}",
+                location.remote,
+                f"{commit}:refs/heads/{location.branch}",
+                check=False,
+            )
+            if push.returncode == 0:
+                return commit
+            text = (push.stdout + push.stderr).decode("utf-8", "replace")
+            if not _is_race(text):
+                lines = text.strip().splitlines()
+                raise StateError(
+                    f"cannot push branch {location.branch!r} to remote {location.remote!r}: "
+                    f"{lines[-1] if lines else 'git push exit ' + str(push.returncode)}"
+                )
+        time.sleep(min(2.0, 0.05 * attempt) * (0.5 + random.random()))  # noqa: S311 (jitter)
+    raise StateError(
+        f"gave up writing branch {location.branch!r} of remote {location.remote!r} after "
+        f"{attempts} attempts: other jobs kept writing first"
+    )
+
+
+def _is_race(push_output: str) -> bool:
+    """Another writer moved the branch between our fetch and our push."""
+    markers = ("stale info", "non-fast-forward", "fetch first", "[rejected]", "cannot lock ref")
+    return any(marker in push_output for marker in markers)
+
+
+def append_bytes(data: bytes) -> Update:
+    """An update that appends `data` (adding the missing final newline of the old content)."""
+
+    def update(local: Path) -> None:
+        prefix = b""
+        if local.exists() and local.stat().st_size:
+            with local.open("rb") as handle:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":
+                    prefix = b"\n"
+        with local.open("ab") as handle:
+            handle.write(prefix + data)
+
+    return update
+
+
+def replace_with(source: Path) -> Update:
+    """An update that replaces the file with a copy of `source`."""
+
+    def update(local: Path) -> None:
+        shutil.copyfile(source, local)
+
+    return update
+
+
+def pull(location: StateLocation, destination: Path) -> list[str]:
+    """Copy every file of the data branch under `destination`; return the paths written."""
+    written: list[str] = []
+    with _fetched(location) as commit:
+        if commit is None:
+            return written
+        out = _git(location, "ls-tree", "-r", "-z", "--name-only", commit).stdout.decode()
+        for name in filter(None, out.split("\0")):
+            target = destination / branch_path(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, _read_blob(location, commit, name) or b"")
+            written.append(name)
+    return written
