@@ -57,8 +57,8 @@ def evaluate(args: argparse.Namespace) -> Any:
     from gates.approval import decide_quorum, required_for, to_result
     from gates.timeutil import format_timestamp
     from lumen import actions_runtime as gha
-    from lumen.adapters.github import split_repo
-    from lumen.adapters.github_reviews import (
+    from lumen.adapters.github.api import split_repo
+    from lumen.adapters.github.reviews import (
         Allowlist,
         deployment_approvals,
         new_client,

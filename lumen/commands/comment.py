@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
             print(message)
             print(body)
         return exit_code
-    from lumen.adapters.github_pr import report_on_pr
+    from lumen.adapters.github.pr import report_on_pr
 
     label = None if args.no_label else (args.label or settings.get("label") or "do-not-merge")
     check_name = None if args.no_check else (args.check_name or f"lumen/{gate}")

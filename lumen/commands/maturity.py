@@ -323,7 +323,7 @@ def _from_github(
     from datetime import UTC, timedelta
 
     from gates.maturity import Tally
-    from lumen.sources.github_activity import ActivityCount, activity_events
+    from lumen.adapters.github.activity import ActivityCount, activity_events
 
     tally = Tally()
     counts = ActivityCount()

@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     if args.prs_json:
         raw_prs = _prs_from_json(args.prs_json)
     else:
-        from lumen.adapters.github_releases import fetch_merged_prs
+        from lumen.adapters.github.releases import fetch_merged_prs
 
         previous_tag, raw_prs = fetch_merged_prs(
             args.github, previous_tag=previous_tag, target=args.target or ctx.sha, tag=args.tag
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         print(notes.body, end="")
     release_url = None
     if args.publish:
-        from lumen.adapters.github_releases import publish_release
+        from lumen.adapters.github.releases import publish_release
 
         if args.require_approval:
             _require_approval(args, repository)

@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _sync_incident(args: argparse.Namespace, result: dict[str, Any]) -> None:
-    from lumen.adapters.github_pr import sync_incident
+    from lumen.adapters.github.pr import sync_incident
     from lumen.reporting import comment as render
 
     ctx = gha.GitHubContext.from_env()

@@ -211,7 +211,7 @@ def collect(
         return None, scopes, {"prometheus": prometheus}
     tally = RoiTally(start, now)
     if github:
-        from lumen.sources.deploys_github import read_github
+        from lumen.adapters.github.deploys import read_github
 
         info = read_github(github, tally, start=start, end=now, config=config)
         return tally, None, {"github": github, **info}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from gates.errors import SourceError, UsageError
-from lumen.adapters.github import client, github_errors, split_repo
+from lumen.adapters.github.api import client, github_errors, split_repo
 from lumen.flipback.platforms import Platform
 from release.flipback import Outcome, Plan
 
@@ -29,7 +29,7 @@ class GitHubDeployments(Platform):
 
     def history(self) -> list[Outcome]:
         from gates.roi import classify_deployments
-        from lumen.sources.deploys_github import _Mapper, fetch_graphql
+        from lumen.adapters.github.deploys import _Mapper, fetch_graphql
 
         owner, name = split_repo(self.repository)
         mapper = _Mapper(

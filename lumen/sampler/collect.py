@@ -125,7 +125,7 @@ def maturity(
         tally = read.tally
         out.inputs["events"] = read.summary()
     else:
-        from lumen.sources.github_activity import ActivityCount, activity_events
+        from lumen.adapters.github.activity import ActivityCount, activity_events
 
         assert github is not None
         tally = gm.Tally()

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from lumen.adapters.github.activity import issue_severity
 from lumen.cli import main
-from lumen.sources.github_activity import issue_severity
 
 NOW = "2026-11-21T12:00:00Z"
 IN = "2026-11-21T{}:00:00Z"  # inside the 24h window

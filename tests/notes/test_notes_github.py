@@ -282,7 +282,7 @@ def test_duplicate_asset_names_refused(gh, tmp_path, offline, capsys) -> None:
 
 def test_graphql_node_to_rest_shape_bots_and_first_timers() -> None:
     """What GitHub (not the double, which always answers MEMBER) says about authors."""
-    from lumen.adapters.github_releases import _iso, _rest_shape
+    from lumen.adapters.github.releases import _iso, _rest_shape
     from release.notes import PullRequest
 
     node = {

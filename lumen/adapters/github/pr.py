@@ -2,7 +2,7 @@
 check run (or commit status) and the nightly incident issue.
 
 Writes that GitHub refuses with 403 (a fork's read-only token) are not errors: the caller
-degrades to the job summary. Everything else goes through `lumen.adapters.github`.
+degrades to the job summary. Everything else goes through `lumen.adapters.github.api`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lumen.adapters.github import client, explain, github_errors, is_forbidden
+from lumen.adapters.github.api import client, explain, github_errors, is_forbidden
 from lumen.reporting import comment as render
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from gates.approval import Review
 from gates.errors import SourceError
-from lumen.adapters.github import client, github_errors
+from lumen.adapters.github.api import client, github_errors
 
 
 class Allowlist:

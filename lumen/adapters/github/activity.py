@@ -9,7 +9,7 @@
   configured severity (`critical`, `severity:high`, `sev/low` ...), else `warning`.
 
 Only activity created inside `(since, until]` is fetched. The API URL and token come from the
-runner (`GITHUB_API_URL`, `GITHUB_TOKEN`) through `lumen.adapters.github`.
+runner (`GITHUB_API_URL`, `GITHUB_TOKEN`) through `lumen.adapters.github.api`.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def activity_events(
     gh: Any = None,
 ) -> Iterator[LoopEvent]:
     """Events from deployments, workflow/check runs and incident issues created in the span."""
-    from lumen.adapters import github as gh_adapter
+    from lumen.adapters.github import api as gh_adapter
 
     owner, name = gh_adapter.split_repo(owner_repo)
     counts = counts if counts is not None else ActivityCount()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError, SourceError, UsageError
-from lumen.adapters.github import client, github_errors, graphql, split_repo
+from lumen.adapters.github.api import client, github_errors, graphql, split_repo
 
 MERGED_PRS_QUERY = """
 query($q: String!, $after: String) {

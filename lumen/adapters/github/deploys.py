@@ -80,7 +80,7 @@ def fetch_graphql(
 ) -> tuple[list[GitHubDeployment], int]:
     """Deployments created after `start` (plus the rest of the last page: earlier SHAs help
     rollback detection); returns them and the number of requests made."""
-    from lumen.adapters.github import graphql
+    from lumen.adapters.github.api import graphql
 
     out: list[GitHubDeployment] = []
     cursor: str | None = None
@@ -127,7 +127,7 @@ def fetch_rest(
     """The same through REST (PyGithub): one request per page plus one per deployment."""
     from datetime import UTC
 
-    from lumen.adapters.github import client, github_errors
+    from lumen.adapters.github.api import client, github_errors
 
     gh = client()
     out: list[GitHubDeployment] = []
@@ -169,7 +169,7 @@ def read_github(
     owner_repo: str, tally: RoiTally, *, start: datetime, end: datetime, config: Config
 ) -> dict[str, Any]:
     """Fill `tally` from the repository's deployments; returns the inputs description."""
-    from lumen.adapters.github import split_repo
+    from lumen.adapters.github.api import split_repo
 
     owner, name = split_repo(owner_repo)
     settings = config.resolve("roi", {}).get("github") or {}
