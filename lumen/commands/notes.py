@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser, guards="publish", severity_default="approval.severity, else normal"
     )
     parser.add_argument("--config", metavar="PATH", help="config file (default: .github/lumen.yml)")
+    drafter = parser.add_argument_group(
+        "release-drafter compatibility (its config file read unchanged, its output byte for byte)"
+    )
+    drafter.add_argument(
+        "--drafter-config",
+        metavar="PATH",
+        help="a release-drafter config (default: .github/release-drafter.yml when it exists "
+        "and the Lumen config has no notes: section)",
+    )
+    drafter.add_argument(
+        "--drafter-input",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a release-drafter action input (tag, name, version, prerelease, commitish, "
+        "header, footer, prerelease-identifier, latest, publish); repeatable",
+    )
+    drafter.add_argument(
+        "--releases-json",
+        metavar="PATH",
+        help="offline: the repository's releases (REST list) for release-drafter's last-release "
+        "choice; --prs-json may then be its GraphQL commit history (or a PR list)",
+    )
+    drafter.add_argument(
+        "--pr-files-json",
+        metavar="PATH",
+        help='offline: each PR\'s changed files, {"<number>": [paths]} (for path conditions)',
+    )
     parser.add_argument("--json", metavar="PATH", help="write version, bump, sections as JSON")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -103,6 +132,21 @@ def _prs_from_json(path: str) -> list[dict[str, Any]]:
     return data
 
 
+def _drafter_config_path(args: argparse.Namespace, config: Any) -> str | None:
+    """release-drafter mode: --drafter-config, else notes.drafter-config, else the repository's
+    .github/release-drafter.yml when the Lumen config has no notes: section."""
+    if args.drafter_config:
+        return str(args.drafter_config)
+    section = config.get("notes")
+    if isinstance(section, dict) and section.get("drafter-config"):
+        return str(section["drafter-config"])
+    from lumen.app.drafter import DEFAULT_DRAFTER_CONFIG
+
+    if section is None and Path(DEFAULT_DRAFTER_CONFIG).is_file():
+        return DEFAULT_DRAFTER_CONFIG
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from release import notes as rn
 
@@ -113,6 +157,14 @@ def run(args: argparse.Namespace) -> int:
     if args.previous_sbom and not args.sbom:
         raise UsageError("--previous-sbom needs --sbom (this release's SBOM) to compare with")
     config = config_of(args)
+    drafter_path = _drafter_config_path(args, config)
+    if drafter_path is not None:
+        return _run_drafter(args, config, drafter_path)
+    if args.drafter_input or args.releases_json or args.pr_files_json:
+        raise UsageError(
+            "--drafter-input, --releases-json and --pr-files-json need a release-drafter "
+            "config (--drafter-config PATH)"
+        )
     try:
         notes_config = rn.NotesConfig.from_mapping(config.get("notes") or {})
     except rn.NotesConfigError as exc:
@@ -209,6 +261,114 @@ def run(args: argparse.Namespace) -> int:
         json_path=args.json,
     )
     return 0
+
+
+def _run_drafter(args: argparse.Namespace, config: Any, path: str) -> int:
+    """release-drafter's run: the body, name and tag it would write, byte for byte; Lumen's
+    additions only where the notes: section's `additions` switches them on."""
+    from lumen.app import drafter as app
+
+    ctx = gha.GitHubContext.from_env()
+    repository = args.repository or args.github or ctx.repository
+    if not repository or "/" not in repository:
+        raise UsageError("release-drafter mode needs --repository OWNER/REPO (or --github)")
+    inputs = app.parse_inputs(args.drafter_input)
+    if args.tag and "tag" not in inputs:
+        inputs["tag"] = args.tag
+    fetch = None
+    if args.github:
+        from lumen.adapters.github_history import fetch_file
+
+        fetch = fetch_file
+    drafter_config = app.load_config(path, repository=repository, fetch=fetch)
+    for warning in drafter_config.warnings:
+        print(f"lumen notes: {path}: {warning}", file=sys.stderr)
+    ref = args.target or ctx.ref or ""
+    if args.github:
+        from lumen.adapters.github_history import read_drafter_data
+
+        data = read_drafter_data(
+            repository, drafter_config.with_inputs(inputs, default_commitish=ref), inputs
+        )
+    else:
+        data = app.offline_data(
+            commit_files=[args.prs_json],
+            releases_file=args.releases_json,
+            previous_tag=args.previous_tag,
+            files_file=args.pr_files_json,
+            repository=repository,
+        )
+    info = app.run(
+        drafter_config,
+        data,
+        repository=repository,
+        ref=ref,
+        inputs=inputs,
+        server_url=ctx.server_url,
+    )
+    body = app.with_additions(
+        info.body,
+        additions=_additions(config),
+        snapshot=[read_json(p) for p in args.snapshot or []],
+        sbom_diff=_sbom_diff(args),
+        repository=repository,
+        version=info.tag or info.resolved_version,
+        assets=_assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])[1],
+        workflow=args.workflow,
+    )
+    if args.output:
+        atomic_write(args.output, body)
+    elif not args.quiet:
+        print(body, end="" if body.endswith("\n") else "\n")
+    release_url = None
+    if args.publish:
+        from lumen.adapters.github_releases import publish_release
+
+        if args.require_approval:
+            _require_approval(args, repository)
+        upload, _ = _assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])
+        release_url = publish_release(
+            repository,
+            tag=info.tag or info.resolved_version,
+            name=info.name or None,
+            body=body,
+            mode=args.publish,
+            target=info.target_commitish or args.target or ctx.sha,
+            assets=upload,
+        )
+    document = app.result_document(info, body=body, output=args.output)
+    document["release_url"] = release_url
+    if args.json:
+        from lumen.fileio import write_json
+
+        write_json(args.json, document)
+    if args.output and not args.quiet:
+        print(f"{info.tag or info.resolved_version}: wrote {args.output}")
+    if gha.in_actions():
+        for key in ("name", "tag_name", "resolved_version", "major_version", "minor_version"):
+            gha.set_output(key.replace("_", "-"), str(document[key]))
+        gha.set_output("patch-version", str(document["patch_version"]))
+        gha.set_output("version", info.resolved_version)
+        gha.set_output("body", args.output or "")
+        gha.set_output("release-url", release_url or "")
+    return 0
+
+
+def _additions(config: Any) -> tuple[str, ...]:
+    section = config.get("notes")
+    if isinstance(section, dict):
+        return tuple(section.get("additions") or ())
+    return ()
+
+
+def _sbom_diff(args: argparse.Namespace) -> str | None:
+    if not args.previous_sbom:
+        return None
+    from lumen.commands.sbom import load_sbom
+    from release.sbom_diff import diff, render_markdown
+
+    change = diff(load_sbom(args.previous_sbom), load_sbom(args.sbom))
+    return render_markdown(change) or "No dependency changes.\n"
 
 
 def _assets(paths: list[str]) -> tuple[list[str], list[Any]]:

@@ -358,7 +358,18 @@ class Root:
             "release": lambda tagName: next(
                 (self.release(r, x) for x in r.releases.values() if x.tag_name == tagName), None
             ),
+            "object": lambda expression=None, oid=None: self.git_object(r, expression or oid),
         }
+
+    def git_object(self, r: gs.Repo, expression: str | None) -> dict[str, Any] | None:
+        """`object(expression:)`: a sha, branch, tag or `refs/...` name (commits only)."""
+        if not expression:
+            return None
+        try:
+            sha = self.st.resolve(r, expression)
+        except gs.NotFoundError:
+            return None
+        return self.commit(r, sha)
 
     def ref(self, r: gs.Repo, key: str) -> dict[str, Any] | None:
         if key not in r.refs:
@@ -395,7 +406,46 @@ class Root:
             "url": f"https://github.com/{r.full_name}/commit/{sha}",
             "author": person,
             "committer": person,
+            "history": lambda **a: self.history(r, sha, **a),
+            "associatedPullRequests": lambda **a: connection(
+                "associatedPullRequests",
+                [
+                    i
+                    for i in sorted(r.issues.values(), key=lambda i: i.number)
+                    if i.pull is not None
+                    and (i.pull.merge_commit_sha == sha or sha in i.pull.commits)
+                ],
+                lambda i: self.pull(r, i),
+                **a,
+            ),
         }
+
+    def history(
+        self,
+        r: gs.Repo,
+        sha: str,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        path: str | None = None,
+        author: Any = None,
+        **page: Any,
+    ) -> dict[str, Any]:
+        """`Commit.history`: the commit and its ancestors, newest first; `since`/`until`
+        bound the commit date (inclusive), `path` keeps commits that changed it (or a file
+        under it)."""
+        low = datetime.fromisoformat(since.replace("Z", "+00:00")) if since else None
+        high = datetime.fromisoformat(until.replace("Z", "+00:00")) if until else None
+        prefix = path.rstrip("/") + "/" if path else None
+        commits = [
+            c
+            for c in (r.commits[s] for s in self.st.ancestors(r, sha))
+            if (low is None or c.date >= low)
+            and (high is None or c.date <= high)
+            and (path is None or any(f == path or f.startswith(prefix or "") for f in c.files))
+        ]
+        commits.sort(key=lambda c: c.date, reverse=True)
+        return connection("history", commits, lambda c: self.commit(r, c.sha), **page)
 
     # -- deployments --
 

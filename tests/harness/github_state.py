@@ -58,6 +58,7 @@ class Commit:
     author: str  # login
     date: datetime
     parents: list[str]
+    files: list[str] = field(default_factory=list)  # paths the commit changed
 
 
 @dataclass
@@ -351,8 +352,10 @@ class State:
         branch: str | None = None,
         author: str = "octocat",
         date: Timestamp = None,
+        files: Iterable[str] = (),
     ) -> str:
-        """Add a commit on `branch` (default branch; parent = its head) and move the branch."""
+        """Add a commit on `branch` (default branch; parent = its head) and move the branch;
+        `files` are the paths it changed (GraphQL `history(path:)` filters on them)."""
         r = self.repo(repo)
         branch = branch or r.default_branch
         if parents is None:
@@ -361,7 +364,7 @@ class State:
         sha = sha or hashlib.sha1(f"{r.full_name}:{message}:{self.new_id()}".encode()).hexdigest()
         when = to_dt(date) or self.now()
         assert when is not None
-        r.commits[sha] = Commit(sha, message, author, when, list(parents))
+        r.commits[sha] = Commit(sha, message, author, when, list(parents), list(files))
         r.refs[f"heads/{branch}"] = sha
         self.user(author)
         return sha
@@ -481,6 +484,7 @@ class State:
         draft: bool = False,
         requested_reviewers: Iterable[str] = (),
         requested_teams: Iterable[str] = (),
+        files: Iterable[str] = (),
     ) -> Issue:
         """A pull request. `merged=True` or `merged_at=` makes it closed+merged; a merge commit
         is added to the base branch unless `merge_commit_sha` names an existing one."""
@@ -507,7 +511,13 @@ class State:
         base_sha = base_sha or r.refs.get(f"heads/{base}") or self.resolve(r, r.default_branch)
         if head_sha is None:
             head_sha = self.add_commit(
-                title, repo=r, branch=head, parents=[base_sha], author=user, date=issue.created_at
+                title,
+                repo=r,
+                branch=head,
+                parents=[base_sha],
+                author=user,
+                date=issue.created_at,
+                files=files,
             )
             r.refs[f"heads/{base}"] = base_sha  # add_commit moved `head`, keep base where it was
         pull = Pull(self.new_id(), head, head_sha, base, base_sha, draft=draft)
@@ -525,6 +535,7 @@ class State:
                     branch=base,
                     author=user,
                     date=merged_dt,
+                    files=files,
                 )
             pull.merge_commit_sha = merge_commit_sha
         issue.pull = pull

@@ -205,6 +205,7 @@ def publish_release(
     mode: str,
     target: str | None,
     assets: list[str],
+    name: str | None = None,
 ) -> str:
     """Create or update the release for `tag` and replace its assets; returns its html_url.
 
@@ -232,9 +233,9 @@ def publish_release(
             kwargs: dict[str, Any] = {"draft": draft, "prerelease": prerelease}
             if target:
                 kwargs["target_commitish"] = target
-            release = repo.create_git_release(tag, tag, body, **kwargs)
+            release = repo.create_git_release(tag, name or tag, body, **kwargs)
         else:
-            release = release.update_release(tag, body, draft=draft, prerelease=prerelease)
+            release = release.update_release(name or tag, body, draft=draft, prerelease=prerelease)
         existing = {asset.name: asset for asset in release.get_assets()}
         for path in assets:
             name = Path(path).name

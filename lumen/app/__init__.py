@@ -1,0 +1,1 @@
+"""The use-case layer: one module per capability, typed inputs in, results out (no argparse)."""

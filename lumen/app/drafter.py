@@ -1,0 +1,284 @@
+"""`lumen notes --drafter-config`: release-drafter's run from its own config file, its
+inputs and the repository's data (read offline from files, or online through the API), to
+the body, name and tag release-drafter would write (`release.drafter` renders them)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gates.errors import ConfigError, InputError, UsageError
+from release import drafter as rd
+
+DEFAULT_DRAFTER_CONFIG = ".github/release-drafter.yml"
+# How many `_extends` hops are followed before the chain is called a loop.
+EXTENDS_DEPTH = 5
+
+FetchConfig = Callable[[str, str], str]
+
+
+def parse_inputs(pairs: Sequence[str]) -> dict[str, str]:
+    """`KEY=VALUE` action inputs (`--drafter-input`), as release-drafter's `with:`."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--drafter-input {pair!r}: expected KEY=VALUE (e.g. tag=v1.2.3)")
+        out[key.strip().lower()] = value
+    return out
+
+
+def _read_yaml(text: str, file: str) -> tuple[Any, Any]:
+    from lumen.yamlpos import load_yaml
+
+    located = load_yaml(text, file)
+    return located.data, located
+
+
+def load_config(
+    path: str,
+    *,
+    repository: str | None = None,
+    fetch: FetchConfig | None = None,
+) -> rd.DrafterConfig:
+    """Read a release-drafter config file unchanged. `_extends: [owner/]repo[:path]` is read
+    through `fetch(owner/repo, path)` (the API); without `fetch` (offline) it is refused."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        raise InputError("release-drafter config not found", file=path) from None
+    data, located = _read_yaml(text, path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("a release-drafter config is a mapping of keys", file=path, line=1)
+    where = path
+    depth = 0
+    while isinstance(data.get("_extends"), str):
+        if fetch is None:
+            raise ConfigError(
+                f"_extends: {data['_extends']!r} is read from another repository through the "
+                "GitHub API; offline it cannot be followed",
+                file=where,
+                line=located.line_of(["_extends"]),
+                field="_extends",
+                hint="run with --github OWNER/REPO, or inline the base config",
+            )
+        depth += 1
+        if depth > EXTENDS_DEPTH:
+            raise ConfigError(
+                f"_extends chain longer than {EXTENDS_DEPTH} files (a loop?)",
+                file=where,
+                field="_extends",
+            )
+        source, file_path = _extends_target(str(data["_extends"]), repository)
+        base_text = fetch(source, file_path)
+        base, located_base = _read_yaml(base_text, f"{source}:{file_path}")
+        if not isinstance(base, dict):
+            raise ConfigError("the extended config is not a mapping", file=f"{source}:{file_path}")
+        nested = base.get("_extends")
+        data = rd.merge_extends(base, data)
+        if isinstance(nested, str):
+            data["_extends"] = nested
+            repository = source
+        where, located = f"{source}:{file_path}", located_base
+    try:
+        return rd.parse_config(data)
+    except rd.DrafterConfigError as exc:
+        raise ConfigError(
+            str(exc),
+            file=path,
+            line=located.line_of(list(exc.key)) if exc.key else None,
+            field=".".join(str(k) for k in exc.key) or None,
+            expected=exc.expected,
+        ) from None
+
+
+def _extends_target(value: str, repository: str | None) -> tuple[str, str]:
+    """`repo`, `owner/repo`, `owner/repo:path` → (owner/repo, path in that repository)."""
+    spec, _, file_path = value.partition(":")
+    if "/" not in spec:
+        if not repository or "/" not in repository:
+            raise UsageError(f"_extends: {value!r} names a repository without its owner")
+        spec = f"{repository.split('/')[0]}/{spec}"
+    return spec, file_path or DEFAULT_DRAFTER_CONFIG
+
+
+@dataclass
+class DrafterData:
+    """What release-drafter reads from GitHub: the commits between the last release's tag
+    and the target (each with its pull requests), the releases, the changed files of each
+    PR (only when a category matches on paths) and the first-time contributors."""
+
+    commits: list[rd.Commit] = field(default_factory=list)
+    releases: list[rd.Release] = field(default_factory=list)
+    changed_files: dict[int, list[str]] = field(default_factory=dict)
+    new_contributors: set[str] | None = None
+    comparison_read: bool = False
+
+
+def _load_json(path: str) -> Any:
+    from lumen.fileio import read_json
+
+    return read_json(path)
+
+
+def commits_from_json(document: Any, file: str) -> list[rd.Commit]:
+    """Commits from a GraphQL response (release-drafter's comparison, or a history), a list
+    of commit nodes, or a list of pull requests (GraphQL nodes or REST objects: one commit
+    each, the PR's own, so the contributors are the PR authors)."""
+    try:
+        if isinstance(document, dict):
+            return [rd.Commit.from_mapping(node) for node in rd.history_nodes(document)]
+        if not isinstance(document, list):
+            raise InputError("expected a GraphQL response or a JSON list", file=file)
+        out = []
+        for index, item in enumerate(document):
+            if not isinstance(item, dict):
+                raise InputError(f"item {index} is not an object", file=file, field=f"[{index}]")
+            if "associatedPullRequests" in item:
+                out.append(rd.Commit.from_mapping(item))
+            elif isinstance(item.get("number"), int):
+                pr = rd.PullRequest.from_mapping(item)
+                out.append(rd.Commit(id=f"pr-{pr.number}", pull_requests=(pr,)))
+            else:
+                raise InputError(
+                    f"item {index} is neither a commit node nor a pull request with a 'number'",
+                    file=file,
+                    field=f"[{index}]",
+                )
+        return out
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"not a commit list or pull request list ({exc})", file=file) from None
+
+
+def offline_data(
+    *,
+    commit_files: Sequence[str],
+    releases_file: str | None,
+    previous_tag: str | None,
+    files_file: str | None,
+    repository: str,
+) -> DrafterData:
+    data = DrafterData(comparison_read=previous_tag is not None and releases_file is None)
+    for file in commit_files:
+        data.commits += commits_from_json(_load_json(file), file)
+    # A PR list from REST names no base repository: it is this one's.
+    data.commits = [
+        replace(
+            c,
+            pull_requests=tuple(
+                pr if pr.base_repository else replace(pr, base_repository=repository)
+                for pr in c.pull_requests
+            ),
+        )
+        for c in data.commits
+    ]
+    if releases_file:
+        document = _load_json(releases_file)
+        if not isinstance(document, list) or not all(isinstance(r, dict) for r in document):
+            raise InputError("expected a JSON list of release objects", file=releases_file)
+        data.releases = [rd.Release.from_mapping(item) for item in document]
+    elif previous_tag:
+        data.releases = [rd.Release(tag_name=previous_tag)]
+    if files_file:
+        document = _load_json(files_file)
+        if not isinstance(document, dict):
+            raise InputError('expected {"<PR number>": [paths]}', file=files_file)
+        for key, paths in document.items():
+            if not str(key).isdigit() or not isinstance(paths, list):
+                raise InputError(
+                    "expected a PR number and a list of paths", file=files_file, field=str(key)
+                )
+            data.changed_files[int(key)] = [str(p) for p in paths]
+    return data
+
+
+def with_changed_files(data: DrafterData) -> list[rd.Commit]:
+    if not data.changed_files:
+        return data.commits
+    return [
+        replace(
+            c,
+            pull_requests=tuple(
+                replace(pr, changed_files=tuple(data.changed_files[pr.number]))
+                if pr.number in data.changed_files
+                else pr
+                for pr in c.pull_requests
+            ),
+        )
+        for c in data.commits
+    ]
+
+
+def run(
+    config: rd.DrafterConfig,
+    data: DrafterData,
+    *,
+    repository: str,
+    ref: str,
+    inputs: Mapping[str, str],
+    server_url: str = "https://github.com",
+) -> rd.ReleaseInfo:
+    owner, _, repo = repository.partition("/")
+    return rd.draft(
+        config=config,
+        commits=with_changed_files(data),
+        releases=data.releases,
+        owner=owner,
+        repo=repo,
+        ref=ref,
+        inputs=inputs,
+        new_contributor_logins=data.new_contributors,
+        server_url=server_url,
+        comparison_read=data.comparison_read,
+    )
+
+
+# Lumen's additions to a release-drafter body, switched on by `notes.additions`.
+ADDITIONS = ("snapshot", "sbom-diff", "verifying")
+
+
+def with_additions(
+    body: str,
+    *,
+    additions: Sequence[str],
+    snapshot: Sequence[Mapping[str, Any]],
+    sbom_diff: str | None,
+    repository: str,
+    version: str,
+    assets: Sequence[Any],
+    workflow: str | None,
+) -> str:
+    """The body with Lumen's additions that the config switched on and the run has data for;
+    with none switched on, release-drafter's body unchanged."""
+    from release import notes as rn
+
+    if "snapshot" in additions and snapshot:
+        body = rn.insert_snapshot(body, rn.snapshot_table(list(snapshot)))
+    if "sbom-diff" in additions and sbom_diff:
+        body = body.rstrip("\n") + "\n\n## Dependency changes\n\n" + sbom_diff
+    if "verifying" in additions and any(getattr(a, "bundle", None) for a in assets):
+        deployment = rn.render_deployment(version, repository, list(assets), workflow=workflow)
+        verifying = deployment[deployment.find("### Verifying") :]
+        body = body.rstrip("\n") + "\n\n" + verifying.replace("### ", "## ", 1) + "\n"
+    return body
+
+
+def result_document(info: rd.ReleaseInfo, *, body: str, output: str | None) -> dict[str, Any]:
+    """release-drafter's release payload (`name`, `tag_name`, `body`, `draft`,
+    `prerelease`, `make_latest`, `target_commitish`) and action outputs, plus `version`."""
+    document = info.as_json()
+    document["body"] = body
+    document["version"] = info.resolved_version
+    document["output"] = output
+    return document
+
+
+def dump(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
