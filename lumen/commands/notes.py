@@ -20,6 +20,11 @@ OUTPUTS = (
     Output("version", "the release version resolved from labels or conventional commits"),
     Output("body", "path of the notes Markdown"),
     Output("release-url", "URL of the GitHub Release when published"),
+    Output("name", "release-drafter mode: the release name"),
+    Output("tag-name", "release-drafter mode: the release tag"),
+    Output("major-version", "release-drafter mode: major part of the resolved version"),
+    Output("minor-version", "release-drafter mode: minor part of the resolved version"),
+    Output("patch-version", "release-drafter mode: patch part of the resolved version"),
     JSON,
 )
 
@@ -344,13 +349,20 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str) -> int:
         write_json(args.json, document)
     if args.output and not args.quiet:
         print(f"{info.tag or info.resolved_version}: wrote {args.output}")
-    if gha.in_actions():
-        for key in ("name", "tag_name", "resolved_version", "major_version", "minor_version"):
-            gha.set_output(key.replace("_", "-"), str(document[key]))
-        gha.set_output("patch-version", str(document["patch_version"]))
-        gha.set_output("version", info.resolved_version)
-        gha.set_output("body", args.output or "")
-        gha.set_output("release-url", release_url or "")
+    publish(
+        OUTPUTS,
+        {
+            "version": info.resolved_version,
+            "body": args.output or "",
+            "release-url": release_url or "",
+            "name": info.name,
+            "tag-name": info.tag,
+            "major-version": info.major_version,
+            "minor-version": info.minor_version,
+            "patch-version": info.patch_version,
+        },
+        json_path=args.json,
+    )
     return 0
 
 
