@@ -181,6 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 *arguments[2:],
             ]
         args = parser.parse_args(arguments)
+        from lumen import budget
+
+        budget.reset()  # each command gets its whole wall-time budget per service
         return int(args.func(args))
     except LumenError as exc:
         _report_error(str(exc))

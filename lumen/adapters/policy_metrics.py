@@ -105,7 +105,10 @@ def measure(connection: Connection, rule: MetricRule) -> Measurement:
     except LumenError as exc:
         message = clear_message(exc.message)
         # The library's text is cut before its cause when the query is long; the clock is not.
-        if message.startswith("Prometheus unreachable") and (
+        # (A query past its own timeout says "timed out"; past the command's budget it names
+        # the budget, which is kept.)
+        per_query = message.startswith(("Prometheus unreachable", "Prometheus timed out"))
+        if per_query and "budget" not in message and (
             time.monotonic() - started >= connection.timeout * 0.9
         ):
             message = f"Prometheus unreachable (no answer within {connection.timeout:g}s)"

@@ -21,6 +21,8 @@ from typing import Any
 
 from gates.errors import SourceError, UsageError
 from gates.timeutil import parse_duration
+from lumen.adapters.urls import split_userinfo
+from lumen.budget import BudgetExceeded
 
 DEFAULT_TIMEOUT = 10.0
 # Environment fallbacks keep secrets out of the process list and out of workflow logs.
@@ -136,11 +138,13 @@ class PrometheusConnection:
         url = getattr(args, "prometheus", None) or section.get("url")
         if not url:
             return None
+        # Credentials in the URL become basic auth, so the URL itself is safe to show.
+        url, url_auth = split_userinfo(str(url))
         token_env = section.get("bearer-token-env") or TOKEN_ENV
         basic_env = section.get("basic-auth-env") or BASIC_AUTH_ENV
         token = getattr(args, "prometheus_bearer_token", None) or env.get(token_env) or None
         basic = getattr(args, "prometheus_basic_auth", None) or env.get(basic_env) or None
-        auth = parse_basic_auth(basic, field="--prometheus-basic-auth") if basic else None
+        auth = parse_basic_auth(basic, field="--prometheus-basic-auth") if basic else url_auth
         headers = {str(k): str(v) for k, v in (section.get("headers") or {}).items()}
         headers.update(parse_header(h) for h in getattr(args, "prometheus_header", None) or [])
         timeout_text = getattr(args, "prometheus_timeout", None) or section.get("timeout")
@@ -173,9 +177,7 @@ class PrometheusConnection:
 
     def session(self) -> Any:
         """A requests.Session with auth, headers and TLS settings applied."""
-        import requests
-
-        session = requests.Session()
+        session = self._bounded_session()
         session.verify = self.ca_bundle if (self.verify and self.ca_bundle) else self.verify
         session.headers.update(self.request_headers())
         if self.basic_auth:
@@ -199,23 +201,38 @@ class PrometheusConnection:
 
     def client(self) -> Any:
         """A `prometheus_api_client.PrometheusConnect` configured with every option."""
-        import requests
         from prometheus_api_client.prometheus_connect import PrometheusConnect
-        from urllib3.util.retry import Retry
 
-        session = requests.Session()
+        session = self._bounded_session()
         session.verify = self.ca_bundle if (self.verify and self.ca_bundle) else self.verify
-        retry = Retry(
+        # The library annotates auth as a tuple and timeout as an int; requests takes None and
+        # fractional seconds, which is what they are passed on to.
+        options: dict[str, Any] = {"auth": self.basic_auth, "timeout": self.timeout}
+        client = PrometheusConnect(
+            url=self.url, headers=self.request_headers(), session=session, **options
+        )
+        # It mounts a plain adapter for its URL; the longest prefix wins, so put ours back there.
+        session.mount(self.url, session.get_adapter("http://"))
+        return client
+
+    def _bounded_session(self) -> Any:
+        """A session bounded by the command's Prometheus budget and `timeout` per query, with
+        retries of connection errors, 429 and 502-504 inside both."""
+        from lumen import budget
+        from lumen.adapters.http import bounded_retry, bounded_session
+
+        retry = bounded_retry(
             total=self.retries,
             backoff_factor=0.2,
             status_forcelist=[429, 502, 503, 504],
             allowed_methods=["GET", "POST"],
         )
-        # The library annotates auth as a tuple and timeout as an int; requests takes None and
-        # fractional seconds, which is what they are passed on to.
-        options: dict[str, Any] = {"auth": self.basic_auth, "timeout": self.timeout}
-        return PrometheusConnect(
-            url=self.url, headers=self.request_headers(), session=session, retry=retry, **options
+        return bounded_session(
+            budget.prometheus(),
+            per_call=self.timeout,
+            per_read=self.timeout,
+            retry=retry,
+            what="the query",
         )
 
     def query(self, promql: str, *, at: datetime | None = None) -> list[dict[str, Any]]:
@@ -229,6 +246,10 @@ class PrometheusConnection:
         try:
             with self.client() as client:
                 result = client.custom_query(promql, params=params)
+        except BudgetExceeded as exc:
+            raise BudgetExceeded(
+                f"{exc.message} (query {promql!r})", file=self.url, hint=exc.hint
+            ) from None
         except PrometheusApiClientException as exc:
             raise SourceError(
                 f"Prometheus refused query {promql!r}: {_short(str(exc))}", file=self.url
@@ -328,6 +349,10 @@ class PrometheusClient:
                 timeout=limit,
                 verify=self._session.verify,
             )
+        except BudgetExceeded as exc:
+            raise BudgetExceeded(
+                f"{exc.message} (query {promql!r})", file=self.options.url, hint=exc.hint
+            ) from None
         except requests.exceptions.SSLError as exc:
             raise SourceError(
                 f"TLS error talking to Prometheus: {_short(str(exc))}",

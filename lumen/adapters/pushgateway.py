@@ -23,6 +23,8 @@ from urllib.parse import quote
 
 from gates.errors import SourceError, UsageError
 from gates.timeutil import parse_duration
+from lumen.adapters.urls import split_userinfo
+from lumen.budget import BudgetExceeded
 
 TOKEN_ENV = "LUMEN_PUSHGATEWAY_BEARER_TOKEN"
 BASIC_AUTH_ENV = "LUMEN_PUSHGATEWAY_BASIC_AUTH"
@@ -98,6 +100,8 @@ class Pushgateway:
         url = getattr(args, "pushgateway", None) or settings.get("pushgateway")
         if not url:
             return None
+        # Credentials in the URL become basic auth, so the URL itself is safe to show.
+        url, url_auth = split_userinfo(str(url))
         token = (
             getattr(args, "pushgateway_bearer_token", None)
             or env.get(str(settings.get("bearer-token-env") or TOKEN_ENV))
@@ -108,7 +112,7 @@ class Pushgateway:
             or env.get(str(settings.get("basic-auth-env") or BASIC_AUTH_ENV))
             or None
         )
-        auth = None
+        auth = url_auth
         if basic:
             user, sep, password = basic.partition(":")
             if not sep:
@@ -152,9 +156,16 @@ class Pushgateway:
         return self.ca_bundle if (self.verify and self.ca_bundle) else self.verify
 
     def session(self) -> Any:
-        import requests
+        """A session bounded by the command's Pushgateway budget (`deadline`): connect, reads
+        and a trickling answer all end by then."""
+        from lumen import budget
+        from lumen.adapters.http import bounded_session
 
-        session = requests.Session()
+        session = bounded_session(
+            budget.for_service("Pushgateway", self.deadline, setting="--push-deadline"),
+            per_read=self.timeout,
+            what="the push",
+        )
         session.verify = self.tls_verify
         if self.bearer_token:
             session.headers["Authorization"] = f"Bearer {self.bearer_token}"
@@ -198,6 +209,12 @@ class Pushgateway:
                         # --pushgateway-ca-bundle and --pushgateway-insecure.
                         verify=self.tls_verify,
                     )
+                except BudgetExceeded as exc:
+                    raise PushError(
+                        f"push failed after {attempt} attempt(s): {exc.message}",
+                        file=url,
+                        hint=exc.hint,
+                    ) from None
                 except requests.exceptions.SSLError as exc:
                     raise PushError(
                         f"TLS error talking to the Pushgateway: {_short(str(exc))}",

@@ -70,10 +70,51 @@ def post_json(
 ) -> Delivery:
     """POST JSON; retry 429 and 5xx (and connection errors) with exponential backoff, honouring
     `Retry-After` up to `max_wait_s`. Other 4xx fail at once. The URL never appears in errors:
-    webhook URLs are secrets."""
-    import requests
+    webhook URLs are secrets.
+
+    Every delivery of the command shares the webhook budget (`LUMEN_WEBHOOK_BUDGET`, 30 s):
+    connects, reads, a trickling answer and the waits between attempts all end by then."""
+    from lumen import budget as budgets
+    from lumen.adapters.http import bounded_session
 
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    session = bounded_session(budgets.webhooks(), per_read=timeout_s, what=f"the {label} delivery")
+    with session:
+        return _deliver(
+            session,
+            url,
+            body,
+            label=label,
+            secret=secret,
+            attempts=attempts,
+            backoff_s=backoff_s,
+            max_wait_s=max_wait_s,
+            timeout_s=timeout_s,
+            sleep=sleep,
+            clock=clock,
+        )
+
+
+def _deliver(
+    session: Any,
+    url: str,
+    body: bytes,
+    *,
+    label: str,
+    secret: str | None,
+    attempts: int,
+    backoff_s: float,
+    max_wait_s: float,
+    timeout_s: float,
+    sleep: Callable[[float], None],
+    clock: Callable[[], float],
+) -> Delivery:
+    import requests
+
+    from lumen import budget as budgets
+    from lumen.budget import BudgetExceeded
+
+    budget = budgets.webhooks()
     last_problem = ""
     for attempt in range(1, attempts + 1):
         headers = {"Content-Type": "application/json", "User-Agent": "lumen-ci"}
@@ -83,7 +124,7 @@ def post_json(
             headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
         wait = backoff_s * (2 ** (attempt - 1))
         try:
-            response = requests.post(url, data=body, headers=headers, timeout=timeout_s)
+            response = session.post(url, data=body, headers=headers, timeout=timeout_s)
         except requests.RequestException as exc:
             last_problem = f"{type(exc).__name__}"
         else:
@@ -99,5 +140,10 @@ def post_json(
             if hinted is not None:
                 wait = hinted
         if attempt < attempts:
-            sleep(min(wait, max_wait_s))
+            try:
+                budget.sleep(min(wait, max_wait_s), f"the {label} delivery", sleep=sleep)
+            except BudgetExceeded as exc:
+                raise BudgetExceeded(
+                    f"{exc.message}; attempt {attempt} failed with {last_problem}", hint=exc.hint
+                ) from None
     raise SourceError(f"{label} webhook failed after {attempts} attempts ({last_problem})")

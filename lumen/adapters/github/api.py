@@ -17,9 +17,6 @@ from typing import Any
 from gates.errors import SourceError, UsageError
 from lumen.actions_runtime import GitHubContext
 
-# Bound on how long one call may wait for a primary or secondary rate limit to reset.
-DEFAULT_MAX_RATE_LIMIT_WAIT_S = 120.0
-
 # What a 403 usually means for each kind of write, to name the missing permission.
 PERMISSION_HINTS = {
     "comment": "pull-requests: write (or issues: write)",
@@ -54,16 +51,22 @@ def client(ctx: GitHubContext | None = None, *, token: str | None = None) -> Any
     """A PyGithub client for this run's API URL and token."""
     from github import Auth, Github, GithubRetry
 
+    from lumen import budget as budgets
+    from lumen.adapters.http import bound_pygithub, bounded_retry
+
     ctx = ctx or GitHubContext.from_env()
-    # 429 is a primary rate limit too; GithubRetry adds 403 to whatever is listed here.
-    retry = GithubRetry(
+    budget = budgets.github()
+    # 429 is a primary rate limit too; GithubRetry adds 403 to whatever is listed here. Its
+    # waits (backoff, `Retry-After`, a rate limit's reset) end at the GitHub budget's deadline.
+    retry = bounded_retry(
+        GithubRetry,
         status_forcelist=[429, *range(500, 600)],
         total=int(_float_env("LUMEN_GITHUB_RETRIES", 4)),
         backoff_factor=_float_env("LUMEN_GITHUB_BACKOFF", 1.0),
         secondary_rate_wait=_float_env("LUMEN_GITHUB_SECONDARY_WAIT", 60.0),
-        max_rate_limit_wait=_float_env("LUMEN_GITHUB_MAX_WAIT", DEFAULT_MAX_RATE_LIMIT_WAIT_S),
+        max_rate_limit_wait=budget.seconds,
     )
-    return Github(
+    github = Github(
         base_url=ctx.api_url.rstrip("/"),
         auth=Auth.Token(token_of(ctx, token)),
         retry=retry,
@@ -74,6 +77,8 @@ def client(ctx: GitHubContext | None = None, *, token: str | None = None) -> Any
         seconds_between_writes=_float_env("LUMEN_GITHUB_WRITE_INTERVAL", 1.0) or None,
         user_agent="lumen-ci",
     )
+    bound_pygithub(github, budget, per_read=_float_env("LUMEN_GITHUB_TIMEOUT", 30))
+    return github
 
 
 def explain(exc: Exception, what: str, *, kind: str | None = None) -> SourceError:
@@ -153,9 +158,13 @@ def graphql(
     """POST one GraphQL query; GraphQL `errors` become a SourceError."""
     import requests
 
+    from lumen import budget as budgets
+    from lumen.adapters.http import bounded_session
+
     ctx = ctx or GitHubContext.from_env()
+    session = bounded_session(budgets.github(), what="the GitHub GraphQL call")
     try:
-        response = requests.post(
+        response = session.post(
             ctx.graphql_url,
             json={"query": query, "variables": dict(variables or {})},
             headers={"Authorization": f"bearer {token_of(ctx, token)}", "User-Agent": "lumen-ci"},
@@ -163,6 +172,8 @@ def graphql(
         )
     except requests.RequestException as exc:
         raise SourceError(f"cannot reach GitHub GraphQL to {what}: {type(exc).__name__}") from None
+    finally:
+        session.close()
     if response.status_code == 401:
         raise SourceError(f"GitHub rejected the token (401) while trying to {what}")
     if response.status_code >= 400:

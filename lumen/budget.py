@@ -1,0 +1,150 @@
+"""Wall-time budgets: one per outside service per command (spec: "Budgets").
+
+A `Budget` is a deadline on the monotonic clock. Everything that waits on a service (connect,
+read, a retry's backoff, a `Retry-After` sleep) asks the budget how long it may still wait, so
+the sum of those waits cannot pass the deadline. Past it, `BudgetExceeded` ends the command with
+exit 1; its message says "timed out", which `lumen classify` files under `network`.
+
+`for_service` hands out the command's budget for a service, created on first use; `cli.main`
+calls `reset` when a command starts, so in-process callers (tests) get fresh budgets.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+
+from gates.errors import SourceError, UsageError
+from gates.timeutil import parse_duration
+
+# Defaults of the budgets (seconds) and the variables that change them. The Pushgateway's budget
+# is its `push-deadline` (policy/defaults/sampler.yml), and GitHub's is LUMEN_GITHUB_MAX_WAIT.
+PROMETHEUS_QUERY_S = 10.0
+PROMETHEUS_TOTAL_S = 60.0
+PROMETHEUS_TOTAL_ENV = "LUMEN_PROMETHEUS_BUDGET"
+WEBHOOK_TOTAL_S = 30.0
+WEBHOOK_TOTAL_ENV = "LUMEN_WEBHOOK_BUDGET"
+GITHUB_TOTAL_S = 120.0
+GITHUB_TOTAL_ENV = "LUMEN_GITHUB_MAX_WAIT"
+
+
+class BudgetExceeded(SourceError):
+    """A service took longer than the command's budget for it (failure class `network`)."""
+
+
+class Budget:
+    """A deadline for one service; `setting` names what changes it (for the error's hint)."""
+
+    def __init__(
+        self,
+        service: str,
+        seconds: float,
+        *,
+        setting: str = "",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not math.isfinite(seconds) or seconds <= 0:
+            raise UsageError(
+                f"the {service} budget must be a positive number of seconds, got {seconds!r}",
+                field=setting or None,
+            )
+        self.service = service
+        self.seconds = seconds
+        self.setting = setting
+        self._clock = clock
+        self.deadline = clock() + seconds
+
+    def remaining(self) -> float:
+        return self.deadline - self._clock()
+
+    def until(self, per_call: float | None = None) -> float:
+        """The deadline of one call allowed `per_call` seconds, never past the budget's."""
+        if per_call is None:
+            return self.deadline
+        return min(self.deadline, self._clock() + per_call)
+
+    def exceeded(self, what: str, *, detail: str = "") -> BudgetExceeded:
+        hint = f"raise it with {self.setting}" if self.setting else None
+        extra = f": {detail}" if detail else ""
+        return BudgetExceeded(
+            f"{self.service} timed out: {what} did not finish within the "
+            f"{self.seconds:g}s budget{extra}",
+            hint=hint,
+        )
+
+    def check(self, what: str) -> float:
+        """Seconds left; BudgetExceeded when none are."""
+        left = self.remaining()
+        if left <= 0:
+            raise self.exceeded(what)
+        return left
+
+    def sleep(
+        self, seconds: float, what: str, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        """Wait `seconds` (a backoff or a `Retry-After`) unless that would pass the deadline:
+        then fail at once instead of sleeping into a certain timeout."""
+        seconds = max(0.0, seconds)
+        left = self.remaining()
+        if seconds >= left:
+            raise self.exceeded(
+                what, detail=f"asked to wait {seconds:g}s with {max(left, 0):.1f}s left"
+            )
+        sleep(seconds)
+
+
+_lock = threading.Lock()
+_budgets: dict[str, Budget] = {}
+
+
+def reset() -> None:
+    """A command starts: every service gets its whole budget again."""
+    with _lock:
+        _budgets.clear()
+
+
+def seconds_setting(name: str, default: float, environ: Mapping[str, str] | None = None) -> float:
+    """A duration from the environment (`90`, `90s`, `2m`), else `default`."""
+    env = os.environ if environ is None else environ
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = parse_duration(raw, field=name).total_seconds()
+    if not math.isfinite(value) or value <= 0:
+        raise UsageError(f"{name} must be a positive duration, got {raw!r}", field=name)
+    return value
+
+
+def for_service(service: str, seconds: float, *, setting: str = "") -> Budget:
+    """The command's budget for `service`, started by its first caller."""
+    with _lock:
+        budget = _budgets.get(service)
+        if budget is None:
+            budget = _budgets[service] = Budget(service, seconds, setting=setting)
+        return budget
+
+
+def prometheus() -> Budget:
+    return for_service(
+        "Prometheus",
+        seconds_setting(PROMETHEUS_TOTAL_ENV, PROMETHEUS_TOTAL_S),
+        setting=PROMETHEUS_TOTAL_ENV,
+    )
+
+
+def github() -> Budget:
+    return for_service(
+        "GitHub", seconds_setting(GITHUB_TOTAL_ENV, GITHUB_TOTAL_S), setting=GITHUB_TOTAL_ENV
+    )
+
+
+def webhooks() -> Budget:
+    return for_service(
+        "webhook", seconds_setting(WEBHOOK_TOTAL_ENV, WEBHOOK_TOTAL_S), setting=WEBHOOK_TOTAL_ENV
+    )
