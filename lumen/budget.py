@@ -3,7 +3,7 @@
 A `Budget` is a deadline on the monotonic clock. Everything that waits on a service (connect,
 read, a retry's backoff, a `Retry-After` sleep) asks the budget how long it may still wait, so
 the sum of those waits cannot pass the deadline. Past it, `BudgetExceeded` ends the command with
-exit 1; its message says "timed out", which `lumen classify` files under `network`.
+exit 1; its message says "connection timed out", which `lumen classify` files under `network`.
 
 `for_service` hands out the command's budget for a service, created on first use; `cli.main`
 calls `reset` when a command starts, so in-process callers (tests) get fresh budgets.
@@ -70,7 +70,7 @@ class Budget:
         hint = f"raise it with {self.setting}" if self.setting else None
         extra = f": {detail}" if detail else ""
         return BudgetExceeded(
-            f"{self.service} timed out: {what} did not finish within the "
+            f"{self.service}: connection timed out: {what} did not finish within the "
             f"{self.seconds:g}s budget{extra}",
             hint=hint,
         )

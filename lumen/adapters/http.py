@@ -49,7 +49,7 @@ class Call:
     def exceeded(self) -> BudgetExceeded:
         if self.per_call is not None and self.deadline < self.budget.deadline:
             return BudgetExceeded(
-                f"{self.budget.service} timed out: {self.what} did not finish within "
+                f"{self.budget.service}: connection timed out: {self.what} did not finish within "
                 f"{self.per_call:g}s"
             )
         return self.budget.exceeded(self.what)
@@ -121,8 +121,8 @@ class _BudgetRetryMixin(Retry):
             detail = f"asked to wait {wait:g}s with {max(left, 0):.1f}s left"
             if call.per_call is not None and call.deadline < call.budget.deadline:
                 raise BudgetExceeded(
-                    f"{call.budget.service} timed out: {call.what} did not finish within "
-                    f"{call.per_call:g}s: {detail}"
+                    f"{call.budget.service}: connection timed out: {call.what} did not "
+                    f"finish within {call.per_call:g}s: {detail}"
                 )
             raise call.budget.exceeded(call.what, detail=detail)
         time.sleep(wait)

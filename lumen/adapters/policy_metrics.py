@@ -105,11 +105,15 @@ def measure(connection: Connection, rule: MetricRule) -> Measurement:
     except LumenError as exc:
         message = clear_message(exc.message)
         # The library's text is cut before its cause when the query is long; the clock is not.
-        # (A query past its own timeout says "timed out"; past the command's budget it names
-        # the budget, which is kept.)
-        per_query = message.startswith(("Prometheus unreachable", "Prometheus timed out"))
-        if per_query and "budget" not in message and (
-            time.monotonic() - started >= connection.timeout * 0.9
+        # (A query past its own timeout says "connection timed out"; past the command's budget
+        # it names the budget, which is kept.)
+        per_query = message.startswith(
+            ("Prometheus unreachable", "Prometheus: connection timed out")
+        )
+        if (
+            per_query
+            and "budget" not in message
+            and (time.monotonic() - started >= connection.timeout * 0.9)
         ):
             message = f"Prometheus unreachable (no answer within {connection.timeout:g}s)"
         return Measurement(error=message)

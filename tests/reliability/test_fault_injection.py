@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from gates.failure_class import classify
+
 from .servers import Behaviour, misbehaving_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,6 +223,7 @@ def test_misbehaving_service_ends_within_budget(
         try:
             done = subprocess.run(
                 [sys.executable, "-m", "lumen.cli", *argv],
+                check=False,
                 env=clean_env(case.env(url), tmp_path),
                 cwd=tmp_path,
                 capture_output=True,
@@ -234,4 +237,7 @@ def test_misbehaving_service_ends_within_budget(
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     assert re.search(EXPECTED[behaviour], done.stderr), done.stderr[-1000:]
     assert url.removeprefix("http://") not in done.stdout
+    if "timed out" in done.stderr:
+        # The failure class the incident card shows and the workflows retry on.
+        assert classify(done.stderr).failure_class == "network", done.stderr
     assert elapsed <= bound, f"{elapsed:.1f}s > {bound:.1f}s: {done.stderr[-500:]}"
