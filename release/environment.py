@@ -8,6 +8,7 @@ extras are followed only when something installed asks for them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -49,6 +50,7 @@ def components_from_report(
                     package.get("classifiers") or (),
                 ),
                 requires=tuple(dict.fromkeys(n for n in live if normalize_name(n) in by_key)),
+                hashes=_archive_hashes(package.get("archive_hashes")),
                 description=(package.get("summary") or None),
                 supplier=supplier_of(package),
                 purl=not package.get("local", False),
@@ -64,6 +66,19 @@ def components_from_report(
             )
         )
     return tuple(comps)
+
+
+def _archive_hashes(value: Any) -> tuple[tuple[str, str], ...]:
+    """PEP 610 `archive_info.hashes` (the archive pip installed, when it was given its hash)."""
+    if not isinstance(value, Mapping):
+        return ()
+    return tuple(
+        sorted(
+            (str(alg).lower(), str(digest).lower())
+            for alg, digest in value.items()
+            if isinstance(digest, str) and re.fullmatch(r"[0-9A-Fa-f]+", digest)
+        )
+    )
 
 
 def _live(req: Mapping[str, Any], extras: set[str]) -> bool:

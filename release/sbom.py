@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from gates.errors import InputError
+
 TOOL_NAME = "lumen-ci"
 PURL_TYPE = "pypi"
 # Property CycloneDX tools use to mark a document without timestamp or serial number.
@@ -69,6 +71,8 @@ class Component:
     purl: bool = True
     sources: tuple[str, ...] = ()
     properties: tuple[tuple[str, str], ...] = ()
+    # Files inside this one (a wheel's files, from its RECORD): nested `components`.
+    contents: tuple[Component, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -127,6 +131,7 @@ def merge(components: Iterable[Component]) -> tuple[Component, ...]:
             purl=seen.purl and comp.purl,
             sources=_union(seen.sources, comp.sources),
             properties=_union(seen.properties, comp.properties),
+            contents=seen.contents or comp.contents,
         )
     return tuple(merged.values())
 
@@ -239,17 +244,62 @@ def artifact_version(filename: str) -> str | None:
 
 
 def artifact_component(
-    filename: str, sha256: str, sha512: str, *, source: str | None = None
+    filename: str,
+    sha256: str,
+    sha512: str,
+    *,
+    source: str | None = None,
+    files: Sequence[tuple[str, str]] = (),
 ) -> Component:
-    """A release file: CycloneDX `file` component with its SHA-256 and SHA-512."""
+    """A release file: CycloneDX `file` component with its SHA-256 and SHA-512, and for a wheel
+    the files it holds (`files`: path inside, SHA-256 from its RECORD) as nested components."""
+    where = source or filename
     return Component(
         name=filename,
         version=artifact_version(filename),
         kind="file",
         hashes=(("sha256", sha256), ("sha512", sha512)),
         purl=False,
-        sources=(source or filename,),
+        sources=(where,),
+        contents=tuple(
+            Component(
+                name=inner,
+                kind="file",
+                hashes=(("sha256", digest),),
+                purl=False,
+                sources=(f"{where}!/{inner}",),
+            )
+            for inner, digest in files
+        ),
     )
+
+
+def record_entries(text: str, file: str = "RECORD") -> tuple[tuple[str, str, str], ...]:
+    """A wheel's `RECORD` (CSV rows `path,alg=<urlsafe base64, unpadded>,size`) as
+    (path, hashlib algorithm, hex digest); rows without a hash (RECORD itself, signatures) are
+    left out. A malformed hash is an error naming the row."""
+    import base64
+    import binascii
+    import csv
+
+    out = []
+    for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
+        if len(row) < 2 or not row[1]:
+            continue
+        alg, sep, encoded = row[1].partition("=")
+        try:
+            if not sep:
+                raise ValueError(row[1])
+            digest = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).hex()
+        except (ValueError, binascii.Error):
+            raise InputError(
+                f"hash {row[1]!r} of {row[0]!r} is not alg=<urlsafe base64>",
+                file=file,
+                line=lineno,
+                expected="sha256=… as the wheel spec writes it",
+            ) from None
+        out.append((row[0], alg.lower(), digest))
+    return tuple(out)
 
 
 SPEC_VERSION = "1.6"
@@ -397,10 +447,15 @@ def _component_entry(comp: Component) -> dict[str, Any]:
         entry["purl"] = purl_of(comp.name, comp.version)
     # Where a component was read from, when that is a file (lock, requirements, pyproject); an
     # environment's components all come from the one environment named in the report.
-    sources = [("lumen:source", s) for s in comp.sources if s != "environment"]
+    # (A file inside a wheel is named by its bom-ref `file:app.whl!/path` already.)
+    sources = [("lumen:source", s) for s in comp.sources if s != "environment" and "!/" not in s]
     properties = [*comp.properties, *sources]
     if properties:
         entry["properties"] = _property_entries(properties)
+    if comp.contents:
+        entry["components"] = sorted(
+            (_component_entry(inner) for inner in comp.contents), key=lambda e: e["bom-ref"]
+        )
     return entry
 
 

@@ -195,11 +195,18 @@ for entry in sys.path:
         seen.add(norm(name))
         provided = [norm(e) for e in h.get("provides-extra", [])]
         reqs = h.get("requires-dist", []) if req_text is None else egg_requires(req_text)
-        local = False
+        local, archive_hashes = False, {}
         direct = read(os.path.join(full, "direct_url.json")) if os.path.isdir(full) else None
-        if direct:
-            try: local = "dir_info" in json.loads(direct)
-            except ValueError: pass
+        if direct:  # PEP 610: how it was installed; an archive's hash when pip was given one
+            try:
+                info = json.loads(direct)
+                local = "dir_info" in info
+                archive = info.get("archive_info") or {}
+                archive_hashes = dict(archive.get("hashes") or {})
+                if not archive_hashes and "=" in (archive.get("hash") or ""):
+                    alg, _, digest = archive["hash"].partition("=")
+                    archive_hashes = {alg: digest}
+            except (ValueError, AttributeError, TypeError): pass
         packages.append({
             "name": name, "version": one("version"), "summary": one("summary"),
             "license_expression": one("license-expression"), "license": one("license"),
@@ -208,7 +215,7 @@ for entry in sys.path:
             "author": one("author"), "author_email": one("author-email"),
             "maintainer": one("maintainer"), "maintainer_email": one("maintainer-email"),
             "requires": [r for r in (parse_req(t, provided) for t in reqs) if r],
-            "local": local,
+            "local": local, "archive_hashes": archive_hashes,
         })
 json.dump({"python": sys.version.split()[0], "executable": sys.executable,
            "prefix": sys.prefix, "packages": packages}, sys.stdout)

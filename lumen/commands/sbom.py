@@ -429,8 +429,13 @@ def _artifact(path: str) -> Any:
         raise InputError("is a directory, expected a file", field="--artifact", file=path) from None
     except OSError as exc:
         raise InputError(f"cannot read artifact: {exc.strerror}", file=path) from None
+    files: list[tuple[str, str]] = []
+    if path.endswith(".whl"):
+        from lumen.adapters.wheel_record import wheel_files
+
+        files = wheel_files(path)
     return artifact_component(
-        os.path.basename(path), sha256.hexdigest(), sha512.hexdigest(), source=path
+        os.path.basename(path), sha256.hexdigest(), sha512.hexdigest(), source=path, files=files
     )
 
 
