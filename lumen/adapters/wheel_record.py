@@ -15,7 +15,10 @@ from release.sbom import record_entries
 
 
 def wheel_files(path: str) -> list[tuple[str, str]]:
-    """(path inside the wheel, SHA-256 hex) for every file its RECORD lists with a hash."""
+    """(path inside the wheel, SHA-256 hex) for every file its RECORD lists with a hash; none
+    for a file that only has a wheel's name (not a zip: its own hashes are all there is)."""
+    if not zipfile.is_zipfile(path):
+        return []
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
