@@ -15,7 +15,9 @@ What it writes:
   - `<!-- defaults:maturity -->` … `<!-- /defaults -->`: a table of `policy/defaults/maturity.yml`,
     the one place a default is written;
   - `<!-- actions-table -->` … `<!-- /actions-table -->`: one line per action, with its link;
-  - `<!-- file:PATH -->` … `<!-- /file -->`: a shipped file (a starter workflow) quoted whole.
+  - `<!-- file:PATH -->` … `<!-- /file -->`: a shipped file (a starter workflow) quoted whole;
+  - `<!-- default:maturity.min-overall -->0.60<!-- /default -->`, inside a sentence: one shipped
+    default, so prose that states a default follows `policy/defaults/` too.
 
 Run scripts/gen_actions.py first when the CLI flags changed: it rewrites the action.yml files
 that this script reads. One command regenerates everything:
@@ -596,12 +598,41 @@ def render_block(root: Path, page: Path, kind: str, arg: str) -> str:
     raise SystemExit(f"unknown block {kind!r}")
 
 
+# A default inside a sentence: `<!-- default:maturity.min-overall -->0.60<!-- /default -->`.
+INLINE_DEFAULT = re.compile(
+    r"(?P<open><!-- default:(?P<section>[a-z-]+)\.(?P<key>[a-z0-9.-]+) -->)"
+    r"(?P<value>[^<\n]*)"
+    r"(?P<close><!-- /default -->)"
+)
+
+
+def inline_default(root: Path, section: str, key: str) -> str:
+    """The shipped default of `section.key` as written in policy/defaults (dotted keys reach
+    into mappings: `weights.safety`)."""
+    values = dict(raw_defaults(root, section))
+    head, _, rest = key.partition(".")
+    if head not in values:
+        raise SystemExit(
+            f"policy/defaults/{section}.yml has no key {head!r} (a docs marker names it)"
+        )
+    value = values[head]
+    for part in rest.split(".") if rest else []:
+        if not isinstance(value, dict) or part not in value:
+            raise SystemExit(f"policy/defaults/{section}.yml has no key {key!r}")
+        value = value[part]
+    return shown(value)
+
+
 def fill_blocks(root: Path, page: Path, text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         body = render_block(root, page, match["kind"], match["arg"] or "")
         return f"{match['open']}\n{body}{match['close']}"
 
-    return BLOCK.sub(replace, text)
+    def replace_inline(match: re.Match[str]) -> str:
+        value = inline_default(root, match["section"], match["key"])
+        return f"{match['open']}{value}{match['close']}"
+
+    return INLINE_DEFAULT.sub(replace_inline, BLOCK.sub(replace, text))
 
 
 def pages(root: Path) -> list[Path]:

@@ -133,6 +133,9 @@ def test_a_default_changed_in_policy_defaults_changes_the_docs(tmp_path: Path) -
     assert action_readme in stale
     assert "| `min-overall` | `0.65` ¹ |" in stale[action_readme]
     assert "| `min-overall` | `0.60` ¹ |" in action_readme.read_text(encoding="utf-8")
+    guide = root / "docs" / "maturity.md"
+    assert guide in stale, "the maturity guide states min-overall through a marker"
+    assert "<!-- default:maturity.min-overall -->0.65<!-- /default -->" in stale[guide]
     tables = [p for p, t in stale.items() if "<!-- defaults:maturity -->" in t]
     assert tables, "no page shows the maturity defaults table"
     for page in tables:
@@ -151,6 +154,41 @@ def test_defaults_tables_show_every_key_as_written() -> None:
             for row_key, row_value in gen_action_docs.default_rows(key, value):
                 shown = gen_action_docs.shown(row_value)
                 assert f"| `{row_key}` | `{shown}` |" in block, f"{rel(path)}: {row_key} = {shown}"
+
+
+# The guides that explain settings from policy/defaults (other pages' `window` is another thing,
+# e.g. a policy pack's variable).
+GUIDE_SECTIONS = {
+    "maturity.md": ("maturity", "integrated"),
+    "roi.md": ("roi", "slo", "score", "integrated"),
+    "sampler.md": ("sampler", "resonance"),
+    "reference.md": ("maturity", "roi", "slo", "score", "integrated", "sampler", "resonance"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GUIDE_SECTIONS))
+def test_docs_state_defaults_through_markers(name: str) -> None:
+    """A default written by hand next to its key (`min-overall` (0.60)) goes stale when
+    policy/defaults changes; the docs write `<!-- default:SECTION.KEY -->…<!-- /default -->`."""
+    keys = {
+        key
+        for section in GUIDE_SECTIONS[name]
+        for key, _value in gen_action_docs.raw_defaults(ROOT, section)
+    }
+    pattern = re.compile(r"`(" + "|".join(map(re.escape, sorted(keys))) + r")` \((?:default )?\d")
+    page = ROOT / "docs" / name
+    text = gen_action_docs.INLINE_DEFAULT.sub("", page.read_text(encoding="utf-8"))
+    text = re.sub(r"<!-- (help|defaults):.*?<!-- /\1 -->", "", text, flags=re.DOTALL)
+    found = pattern.search(text)
+    assert not found, f"{rel(page)}: {found.group(0)!r} states a default by hand"
+
+
+def test_an_inline_default_names_a_real_key(tmp_path: Path) -> None:
+    root = _copy_docs_tree(tmp_path)
+    page = root / "docs" / "status.md"
+    page.write_text("x <!-- default:maturity.min-overal -->?<!-- /default -->\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="min-overal"):
+        gen_action_docs.stale_files(root)
 
 
 # --- the README's shape ----------------------------------------------------------------------
