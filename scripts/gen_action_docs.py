@@ -16,7 +16,7 @@ What it writes:
     the one place a default is written;
   - `<!-- actions-table -->` … `<!-- /actions-table -->`: one line per action, with its link;
   - `<!-- file:PATH -->` … `<!-- /file -->`: a shipped file (a starter workflow) quoted whole;
-  - `<!-- default:maturity.min-overall -->0.60<!-- /default -->`, inside a sentence: one shipped
+  - `<!-- default:SECTION.KEY -->VALUE<!-- /default -->`, inside a sentence: one shipped
     default, so prose that states a default follows `policy/defaults/` too.
 
 Run scripts/gen_actions.py first when the CLI flags changed: it rewrites the action.yml files

@@ -136,10 +136,12 @@ def test_a_default_changed_in_policy_defaults_changes_the_docs(tmp_path: Path) -
     guide = root / "docs" / "maturity.md"
     assert guide in stale, "the maturity guide states min-overall through a marker"
     assert "<!-- default:maturity.min-overall -->0.65<!-- /default -->" in stale[guide]
-    tables = [p for p, t in stale.items() if "<!-- defaults:maturity -->" in t]
+    tables = [p for p, t in stale.items() if "<!-- defaults:maturity -->\n" in t]
     assert tables, "no page shows the maturity defaults table"
     for page in tables:
-        block = stale[page].split("<!-- defaults:maturity -->", 1)[1].split("<!-- /defaults -->")[0]
+        block = (
+            stale[page].split("<!-- defaults:maturity -->\n", 1)[1].split("<!-- /defaults -->")[0]
+        )
         assert "| `min-overall` | `0.65` |" in block
 
 
