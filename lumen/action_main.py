@@ -90,8 +90,9 @@ def _tee(source: IO[bytes], sink: IO[str], buffer: list[str]) -> None:
 def run_lumen(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str]:
     """Run `lumen ARGV` in a child interpreter; stderr is shown live and kept for classify."""
     sys.stdout.flush()
+    # -P: the working directory (the user's workspace) stays off the child's import path.
     child = subprocess.Popen(
-        [sys.executable, "-c", _LUMEN, *argv], env=dict(environ), stderr=subprocess.PIPE
+        [sys.executable, "-P", "-c", _LUMEN, *argv], env=dict(environ), stderr=subprocess.PIPE
     )
     assert child.stderr is not None
     kept: list[str] = []

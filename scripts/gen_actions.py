@@ -8,9 +8,14 @@ One input per flag (and positional) of the action's subcommand, named like the f
 `lumen --inputs-from-env` reads (`INPUT_MIN_OVERALL`), never by `${{ }}` inside `run:`. The
 metadata that argparse cannot know (title, description, branding) lives in ACTIONS below; the
 outputs are the command's own `OUTPUTS` table (lumen.outputs), read through `lumen.cli`. The
-four steps are the same in every action (a test holds them identical): Python from
-actions/setup-python without touching the user's PATH, the venv path and cache key
-(scripts/venv_key.py), actions/cache on that directory, and scripts/run-action.sh.
+steps are the same in every action (a test holds them identical), see steps(): Python from
+actions/setup-python without touching the user's PATH; the venv path, cache key and whether an
+earlier action of the job already built it (scripts/venv_key.py); actions/cache/restore of that
+directory; uv from astral-sh/setup-uv (pinned; pip is the fallback); the install from the
+hashed lock, in a step whose environment holds no token (scripts/install-action-env.sh);
+actions/cache/save, only from the action that built the venv (so a job of several Lumen actions
+saves the key once); and scripts/run-action.sh, the only step that gets the token.
+Third-party pins come from scripts/action_pins.py, as does REPOSITORY.
 """
 
 from __future__ import annotations
@@ -25,12 +30,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from action_pins import MAJOR_TAG, PINS, REPOSITORY  # noqa: E402
+from lock import UV_VERSION  # noqa: E402
+
 from lumen.cli import build_parser, env_name, outputs_of, subparser  # noqa: E402
 from lumen.outputs import RUN_OUTPUTS, UMBRELLA_OUTPUTS, Output  # noqa: E402
 
-SETUP_PYTHON = "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065 # v5.6.0"
-CACHE = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3"
-REPOSITORY = "lumen-ci/lumen-ci"
+SETUP_PYTHON = PINS["actions/setup-python"].uses("actions/setup-python")
+CACHE_RESTORE = PINS["actions/cache/restore"].uses("actions/cache/restore")
+CACHE_SAVE = PINS["actions/cache/save"].uses("actions/cache/save")
+SETUP_UV = PINS["astral-sh/setup-uv"].uses("astral-sh/setup-uv")
 
 
 @dataclass(frozen=True)
@@ -161,8 +172,9 @@ COMMON_INPUTS: dict[str, tuple[str, str, str]] = {
     "cache": (
         "",
         "true",
-        "`false` skips actions/cache for the private venv (installs afresh): use it in jobs "
-        "that sign or publish, so nothing restored from a cache runs with their credentials",
+        "`false` skips actions/cache for the private venv and builds it from the hashed lock "
+        "(a few seconds with uv): use it in jobs that sign or publish, so nothing restored "
+        "from a cache runs with their credentials",
     ),
     "retry": (
         "LUMEN_RETRY",
@@ -246,6 +258,15 @@ def flag_actions(command: str) -> list[argparse.Action]:
 
 
 def steps(root: str, run: str, env: list[tuple[str, str]]) -> list[str]:
+    venv = [
+        "        path: ${{ steps.venv.outputs.path }}",
+        "        key: ${{ steps.venv.outputs.key }}",
+    ]
+    paths = [
+        "        LUMEN_PYTHON: ${{ steps.python.outputs.python-path }}",
+        "        LUMEN_VENV_PATH: ${{ steps.venv.outputs.path }}",
+        "        LUMEN_VENV_KEY: ${{ steps.venv.outputs.key }}",
+    ]
     lines = [
         "    - id: python",
         f"      uses: {SETUP_PYTHON}",
@@ -257,17 +278,36 @@ def steps(root: str, run: str, env: list[tuple[str, str]]) -> list[str]:
         "      env:",
         "        LUMEN_PYTHON: ${{ steps.python.outputs.python-path }}",
         f'      run: \'"$LUMEN_PYTHON" "{root}/scripts/venv_key.py"\'',
-        f"    - uses: {CACHE}",
-        "      if: inputs.cache != 'false'",
+        "    - id: restore",
+        "      if: inputs.cache != 'false' && steps.venv.outputs.ready != 'true'",
+        f"      uses: {CACHE_RESTORE}",
         "      with:",
-        "        path: ${{ steps.venv.outputs.path }}",
-        "        key: ${{ steps.venv.outputs.key }}",
+        *venv,
+        "    - id: uv",
+        "      if: steps.venv.outputs.ready != 'true' && steps.restore.outputs.cache-hit != 'true'",
+        # Where uv cannot be fetched (GHES without github.com), pip installs the same lock.
+        "      continue-on-error: true",
+        f"      uses: {SETUP_UV}",
+        "      with:",
+        f'        version: "{UV_VERSION}"',
+        '        enable-cache: "false"',
+        '        add-problem-matchers: "false"',
+        "    - id: install",
+        "      if: steps.venv.outputs.ready != 'true'",
+        "      shell: bash",
+        "      env:",
+        *paths,
+        "        LUMEN_UV: ${{ steps.uv.outputs.uv-path }}",
+        f"      run: '\"{root}/scripts/install-action-env.sh\"'",
+        "    - id: save",
+        "      if: inputs.cache != 'false' && steps.install.outputs.created == 'true'",
+        f"      uses: {CACHE_SAVE}",
+        "      with:",
+        *venv,
         "    - id: run",
         "      shell: bash",
         "      env:",
-        "        LUMEN_PYTHON: ${{ steps.python.outputs.python-path }}",
-        "        LUMEN_VENV_PATH: ${{ steps.venv.outputs.path }}",
-        "        LUMEN_VENV_KEY: ${{ steps.venv.outputs.key }}",
+        *paths[1:2],
     ]
     lines += [f"        {var}: ${{{{ inputs.{name} }}}}" for var, name in env]
     lines.append(f"      run: '\"{root}/scripts/run-action.sh\" {run}'")
@@ -285,7 +325,7 @@ def render(
 ) -> str:
     """inputs: (name, env var or '', default, description); outputs: the command's own, to which
     those lumen.action_main writes around every command are added."""
-    usage = f"{REPOSITORY}/actions/{name}@v1" if name else f"{REPOSITORY}@v1"
+    usage = f"{REPOSITORY}/actions/{name}@{MAJOR_TAG}" if name else f"{REPOSITORY}@{MAJOR_TAG}"
     out = [
         f"# Generated by scripts/gen_actions.py from `lumen {spec.command or 'COMMAND'} --help`;"
         " edit the script, not this file.",

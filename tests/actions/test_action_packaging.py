@@ -99,17 +99,52 @@ def _normalised_steps(path: Path) -> list[dict[str, Any]]:
     return yaml.safe_load(text)["runs"]["steps"]
 
 
+INSTALL_STEPS = ["python", "venv", "restore", "uv", "install", "save", "run"]
+
+
+def run_step(path: Path) -> dict[str, Any]:
+    steps = load(path)["runs"]["steps"]
+    assert steps[-1]["id"] == "run", rel(path)
+    return steps[-1]
+
+
 def test_install_steps_are_identical_in_every_action() -> None:
     reference = _normalised_steps(ROOT / "action.yml")
-    assert [s.get("id") for s in reference] == ["python", "venv", None, "run"]
+    assert [s.get("id") for s in reference] == INSTALL_STEPS
     for path in ACTION_FILES:
         steps = _normalised_steps(path)
-        assert steps[:3] == reference[:3], rel(path)
-        run = steps[3]
+        assert steps[:-1] == reference[:-1], rel(path)
+        run = steps[-1]
         assert run["shell"] == "bash" and run["id"] == "run"
         assert run["run"].startswith('"$GITHUB_ACTION_PATH/scripts/run-action.sh" '), rel(path)
-        for var in ("LUMEN_PYTHON", "LUMEN_VENV_PATH", "LUMEN_VENV_KEY"):
-            assert run["env"][var] == reference[3]["env"][var]
+        assert run["env"]["LUMEN_VENV_PATH"] == reference[-1]["env"]["LUMEN_VENV_PATH"]
+
+
+def test_only_the_run_step_gets_the_token() -> None:
+    """The install step (and every step before the run) has no token in its env: a bad
+    release of a dependency cannot read it while it installs."""
+    for path in ALL_ACTIONS:
+        steps = load(path)["runs"]["steps"]
+        for step in steps[:-1]:
+            text = yaml.safe_dump(step)
+            assert "github-token" not in text and "secrets." not in text, rel(path)
+            assert "TOKEN" not in str(step.get("env", {})), rel(path)
+        assert steps[-1]["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
+
+
+def test_the_install_is_the_hashed_lock_with_pinned_uv() -> None:
+    steps = {s["id"]: s for s in load(ROOT / "action.yml")["runs"]["steps"]}
+    assert steps["uv"]["uses"].startswith("astral-sh/setup-uv@")
+    assert steps["uv"]["with"]["version"] == gen_actions.UV_VERSION
+    assert steps["uv"]["continue-on-error"] is True  # pip installs the same lock without it
+    assert steps["install"]["run"].endswith('/scripts/install-action-env.sh"')
+    script = (ROOT / "scripts" / "install-action-env.sh").read_text(encoding="utf-8")
+    assert script.count('--require-hashes --only-binary :all: -r "$lock"') == 2
+    # the cache is saved by the action that built the venv only, never by a post step
+    assert steps["save"]["if"] == (
+        "inputs.cache != 'false' && steps.install.outputs.created == 'true'"
+    )
+    assert steps["restore"]["uses"].startswith("actions/cache/restore@")
 
 
 def test_setup_python_leaves_the_users_environment_alone() -> None:
@@ -151,7 +186,7 @@ def test_no_expression_inside_any_run_block() -> None:
 
 
 def _command_of(path: Path) -> str:
-    run = load(path)["runs"]["steps"][3]["run"]
+    run = run_step(path)["run"]
     return run.rsplit(" ", 1)[1]
 
 
@@ -173,7 +208,7 @@ def test_inputs_match_the_subcommand_flags(path: Path) -> None:
     action = load(path)
     command = _command_of(path)
     flags = _flags(command)
-    env = action["runs"]["steps"][3]["env"]
+    env = run_step(path)["env"]
     by_input = {
         m.group(1): var
         for var, value in env.items()
@@ -196,7 +231,7 @@ def test_inputs_match_the_subcommand_flags(path: Path) -> None:
 def test_umbrella_action_takes_command_and_args() -> None:
     action = load(ROOT / "action.yml")
     assert set(action["inputs"]) == {"command", "args", *ACTION_ONLY}
-    run = action["runs"]["steps"][3]
+    run = run_step(ROOT / "action.yml")
     assert run["run"] == '"$GITHUB_ACTION_PATH/scripts/run-action.sh" --umbrella'
     assert run["env"]["INPUT_COMMAND"] == "${{ inputs.command }}"
     assert run["env"]["INPUT_ARGS"] == "${{ inputs.args }}"

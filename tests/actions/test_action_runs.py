@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import sysconfig
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from harness.action_runner import (
     parse_file_command,
     snapshot_repo,
 )
+from harness.actions import plant_shadow_packages
 
 NOW = "2026-11-21T00:00:00Z"
 
@@ -73,6 +73,7 @@ def test_roi_gate_action_passes_with_values_as_outputs(run_action: Runner, deplo
     assert "success_rate" in result.summary  # the job summary table
     assert result.caches and result.caches[0]["key"].startswith("lumen-ci-venv-")
     assert result.caches[0]["path"].startswith(str(result.step("venv").env["RUNNER_TEMP"]))
+    assert result.caches[0]["op"] == "restore"
 
 
 def test_roi_gate_threshold_input_reaches_the_gate(run_action: Runner, deploys: Path) -> None:
@@ -196,50 +197,57 @@ def test_the_venv_key_names_version_python_and_platform(run_action: Runner, depl
     key = result.step("venv").outputs["key"]
     version = python.outputs["python-version"]
     assert re.fullmatch(
-        rf"lumen-ci-venv-[\w.]+-[0-9a-f]{{16}}-py{re.escape(version)}-\w+-\w+-[0-9a-f]{{12}}", key
+        rf"lumen-ci-venv-[0-9a-f]{{16}}-py{re.escape(version)}-\w+-\w+-[0-9a-f]{{12}}", key
     )
-    assert result.caches == [{"path": result.step("venv").outputs["path"], "key": key}]
+    path = result.step("venv").outputs["path"]
+    # The preinstalled environment (LUMEN_ACTION_VENV) is not built here: restored, not saved.
+    assert result.caches == [{"path": path, "key": key, "op": "restore"}]
 
 
 @pytest.mark.slow
-def test_real_install_into_a_fresh_venv_then_reuse(
+def test_real_install_from_the_hashed_lock_then_reuse(
     run_action: Runner, deploys: Path, tmp_path: Path
 ) -> None:
-    """The action creates its venv under RUNNER_TEMP and pip-installs this checkout into it,
-    then a second run with the same key reuses it without installing.
-
-    Offline on purpose: pip builds the wheel from the tree with hatchling and installs it with
-    --no-deps (PIP_* variables); the dependencies come from the development venv through
-    PYTHONPATH, which holds no `lumen` (it is installed there in editable mode through a .pth
-    file that PYTHONPATH does not process), so the lumen that runs is the fresh wheel's.
-    """
-    site = sysconfig.get_paths()["purelib"]
-    env = {
-        "PYTHONPATH": site,
-        "PIP_NO_DEPS": "1",
-        "PIP_NO_INDEX": "1",
-        "PIP_NO_BUILD_ISOLATION": "0",
-    }
+    """The action builds its venv under RUNNER_TEMP from requirements/runtime.txt with uv
+    (--require-hashes, wheels only, against the package registry), puts the action's checkout
+    on its path without building Lumen, and runs the gate from a workspace whose `release/`,
+    `gates/` and `lumen/` packages would break any import of them. A second action of the same
+    job finds the venv ready: no restore, no install, no second save of the key."""
+    plant_shadow_packages(deploys.parent)
     workdir = tmp_path / "job"
     action = snapshot_repo(tmp_path / "clone") / "actions" / "roi-gate"
+    token = "ghs_install0step0must0not0see0this"
     first = run_action(
-        action, {"deploys": "deploys.jsonl", "now": NOW}, fresh_venv=True, env=env, workdir=workdir
+        action,
+        {"deploys": "deploys.jsonl", "now": NOW, "github-token": token},
+        fresh_venv=True,
+        workdir=workdir,
     )
     assert first.returncode == 0, first.log
-    assert "installing into" in first.stdout
-    venv = Path(first.step("venv").outputs["path"])
-    assert (venv / ".lumen-key").read_text().strip() == first.step("venv").outputs["key"]
-    assert (venv / "bin" / "lumen").exists()
     assert first.outputs["verdict"] == "PASS"
-    # The wheel carries policy/ as lumen/policy: the schemas were found without the checkout.
-    installed = list(venv.glob("lib/python*/site-packages/lumen/policy/schemas"))
-    assert installed, "policy/ missing from the installed wheel"
+    install = first.step("install")
+    assert install.outputs == {"created": "true"}
+    # The token reaches the run step only (and the installers run under env -i regardless:
+    # tests/actions/test_action_install.py::test_the_installers_see_no_token).
+    assert not any(token in value for value in install.env.values())
+    assert first.step("run").env["GITHUB_TOKEN"] == token
+    assert "lumen-ci: uv (" in first.stdout
+    venv = Path(first.step("venv").outputs["path"])
+    key = first.step("venv").outputs["key"]
+    assert (venv / ".lumen-key").read_text().strip() == key
+    assert [c["op"] for c in first.caches] == ["restore", "save"]
+    # Lumen is read from the action's checkout (policy/ beside it), never built into the venv.
+    assert not list(venv.glob("lib/python*/site-packages/lumen"))
+    assert list(venv.glob("lib/python*/site-packages/lumen_ci_action.pth"))
 
     second = run_action(
-        action, {"deploys": "deploys.jsonl", "now": NOW}, fresh_venv=True, env=env, workdir=workdir
+        action, {"deploys": "deploys.jsonl", "now": NOW}, fresh_venv=True, workdir=workdir
     )
     assert second.returncode == 0, second.log
-    assert "using cached environment" in second.stdout
+    assert second.step("venv").outputs["ready"] == "true"
+    skipped = {s.id for s in second.steps if s.outcome == "skipped"}
+    assert {"restore", "uv", "install", "save"} <= skipped
+    assert second.caches == []
     for name in ("verdict", "success-rate", "rollback-rate", "deploys"):
         assert second.outputs[name] == first.outputs[name]
 
@@ -305,4 +313,6 @@ def test_cache_false_skips_the_cache_step(run_action: Runner, deploys: Path) -> 
     result = run_action("roi-gate", {"deploys": "deploys.jsonl", "now": NOW, "cache": "false"})
     assert result.returncode == 0, result.log
     assert result.caches == []
-    assert [s.outcome for s in result.steps] == ["success", "success", "skipped", "success"]
+    outcomes = {s.id: s.outcome for s in result.steps}
+    assert outcomes["restore"] == outcomes["save"] == "skipped"
+    assert outcomes["run"] == "success"

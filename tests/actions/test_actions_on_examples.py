@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from harness.action_runner import ActionResult, Runner
-from harness.actions import sticky_comments
+from harness.actions import plant_shadow_packages, sticky_comments
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-20T18:00:00Z"
@@ -31,10 +33,30 @@ NOT_VALUES = {
 
 @pytest.fixture
 def examples(tmp_path: Path) -> Path:
-    """A copy of examples/ as the job's workspace (actions may write next to the data)."""
+    """A copy of examples/ as the job's workspace (actions may write next to the data), with
+    `release/`, `gates/` and `lumen/` packages that raise on import, as a user's repository may
+    have: every action here runs with its import paths kept off the workspace."""
     workspace = tmp_path / "workspace"
     shutil.copytree(ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
+    plant_shadow_packages(workspace)
     return workspace
+
+
+def test_the_shadow_packages_would_break_an_unsafe_import(examples: Path) -> None:
+    """The planted packages have teeth: a plain `python -c` in the workspace imports them."""
+    for name in ("release", "gates", "lumen"):
+        done = subprocess.run(
+            [sys.executable, "-c", f"import {name}"],
+            cwd=examples,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode != 0 and "shadowed Lumen" in done.stderr, name
+        safe = subprocess.run(
+            [sys.executable, "-P", "-c", f"import {name}"], cwd=examples, check=False
+        )
+        assert safe.returncode == 0, name
 
 
 def declared_outputs(action: str) -> list[str]:

@@ -16,10 +16,12 @@ Enough of the runner to catch wrong wiring, with nothing mocked inside the actio
 - `run:` steps go through the shell the runner uses (`bash --noprofile --norc -eo pipefail
   {0}`, `sh -e {0}`, `python {0}`); workflow commands on stdout (`::add-mask::`, `::error`…)
   are collected;
-- `uses:` steps have stand-ins for the two actions Lumen's actions use: `actions/setup-python`
+- `uses:` steps have stand-ins for the actions Lumen's actions use: `actions/setup-python`
   (outputs `python-path`, `python-version`; with `update-environment: true` it would put its
-  Python on PATH, as the real one does) and `actions/cache` (records path and key, restores
-  nothing). Their `with:` keys are checked against the real actions' inputs.
+  Python on PATH, as the real one does), `actions/cache` and its `restore`/`save` halves
+  (record path, key and which half ran; restore nothing), and `astral-sh/setup-uv` (outputs
+  the `uv-path` of the uv installed beside the test interpreter or on PATH, fails without
+  one). Their `with:` keys are checked against the real actions' inputs.
 
 Speed: the actions install lumen-ci into a venv under RUNNER_TEMP. `scripts/run-action.sh`
 honours `LUMEN_ACTION_VENV` (an environment with lumen-ci already installed), and the fixture
@@ -76,7 +78,36 @@ CACHE_INPUTS = frozenset(
         "enableCrossOsArchive",
         "fail-on-cache-miss",
         "lookup-only",
-        "save-always",
+    }
+)
+CACHE_RESTORE_INPUTS = frozenset(
+    {"path", "key", "restore-keys", "enableCrossOsArchive", "fail-on-cache-miss", "lookup-only"}
+)
+CACHE_SAVE_INPUTS = frozenset({"path", "key", "upload-chunk-size", "enableCrossOsArchive"})
+SETUP_UV_INPUTS = frozenset(
+    {
+        "version",
+        "version-file",
+        "python-version",
+        "activate-environment",
+        "working-directory",
+        "checksum",
+        "github-token",
+        "enable-cache",
+        "cache-dependency-glob",
+        "restore-cache",
+        "save-cache",
+        "cache-suffix",
+        "cache-local-path",
+        "prune-cache",
+        "cache-python",
+        "ignore-nothing-to-cache",
+        "ignore-empty-workdir",
+        "tool-dir",
+        "tool-bin-dir",
+        "manifest-file",
+        "add-problem-matchers",
+        "resolution-strategy",
     }
 )
 
@@ -574,8 +605,10 @@ def run_action(
         "RUNNER_TEMP": str(temp),
         "RUNNER_TOOL_CACHE": str(workdir / "toolcache"),
     }
-    for name, value in os.environ.items():  # pip's own configuration, for the real install
-        if name.startswith("PIP_"):
+    # The installers' own configuration (pip, uv, CA bundle, proxies), for the real install.
+    installer = {"SSL_CERT_FILE", "SSL_CERT_DIR", "HTTPS_PROXY", "https_proxy", "NO_PROXY"}
+    for name, value in os.environ.items():
+        if name.startswith(("PIP_", "UV_")) or name in installer:
             job_env[name] = value
     if action_venv:
         job_env["LUMEN_ACTION_VENV"] = action_venv
@@ -839,16 +872,36 @@ def _stand_in(
         if with_values.get("update-environment", "true").lower() != "false":
             path_file.write_text(str(Path(interpreter).parent) + "\n", encoding="utf-8")
         return 0, f"stand-in setup-python: {interpreter} ({version})\n", ""
-    if name == "actions/cache":
-        unknown = set(with_values) - CACHE_INPUTS
+    cache_inputs = {
+        "actions/cache": CACHE_INPUTS,
+        "actions/cache/restore": CACHE_RESTORE_INPUTS,
+        "actions/cache/save": CACHE_SAVE_INPUTS,
+    }
+    if name in cache_inputs:
+        unknown = set(with_values) - cache_inputs[name]
         if unknown:
-            raise ActionWiringError(f"actions/cache has no input(s) {sorted(unknown)}")
+            raise ActionWiringError(f"{name} has no input(s) {sorted(unknown)}")
         if not with_values.get("path") or not with_values.get("key"):
-            raise ActionWiringError("actions/cache needs a non-empty path and key")
-        caches.append({"path": with_values["path"], "key": with_values["key"]})
+            raise ActionWiringError(f"{name} needs a non-empty path and key")
+        half = name.rpartition("/")[2] if name != "actions/cache" else "restore+save"
+        caches.append({"path": with_values["path"], "key": with_values["key"], "op": half})
+        if half == "save":
+            return 0, f"stand-in cache: saved {with_values['key']}\n", ""
         with output_file.open("a", encoding="utf-8") as handle:
             handle.write("cache-hit=false\n")
         return 0, f"stand-in cache: miss for {with_values['key']}\n", ""
+    if name == "astral-sh/setup-uv":
+        unknown = set(with_values) - SETUP_UV_INPUTS
+        if unknown:
+            raise ActionWiringError(f"astral-sh/setup-uv has no input(s) {sorted(unknown)}")
+        beside = Path(base_interpreter()).parent / "uv"
+        dev = Path(sys.prefix) / "bin" / "uv"
+        found = next((str(p) for p in (dev, beside) if p.exists()), shutil.which("uv"))
+        if env.get("LUMEN_HARNESS_NO_UV") or not found:
+            return 1, "", "stand-in setup-uv: no uv here\n"
+        with output_file.open("a", encoding="utf-8") as handle:
+            handle.write(f"uv-path={found}\nuv-version={with_values.get('version', '')}\n")
+        return 0, f"stand-in setup-uv: {found}\n", ""
     raise ActionWiringError(f"no stand-in for {uses}")
 
 
@@ -898,7 +951,16 @@ def snapshot_repo(dest: Path) -> Path:
     """A copy of what a clone of the action's repository holds (sources, data, actions,
     scripts), frozen: the working tree may change while a test runs."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules", ".venv")
-    for name in ("lumen", "gates", "release", "policy", "workflows", "actions", "scripts"):
+    for name in (
+        "lumen",
+        "gates",
+        "release",
+        "policy",
+        "workflows",
+        "actions",
+        "scripts",
+        "requirements",
+    ):
         if (ROOT / name).exists():
             shutil.copytree(ROOT / name, dest / name, ignore=ignore)
     for name in ("pyproject.toml", "README.md", "CHANGELOG.md", "action.yml"):

@@ -66,3 +66,16 @@ def sticky_comments(double: Any, gate: str) -> list[Any]:
 
     comments = double.state.repo(PR_REPOSITORY).comments.values()
     return [c for c in comments if marker(gate) in (c.body or "")]
+
+
+def plant_shadow_packages(workspace: Path) -> None:
+    """`release/`, `gates/` and `lumen/` packages in the user's repository, as common names
+    would have them. Each raises on import, so any Lumen action (or child interpreter it
+    starts) that puts the workspace on its import path fails (issue 19: isolation)."""
+    for name in ("release", "gates", "lumen"):
+        package = workspace / name
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text(
+            f"raise ImportError('the workspace {name}/ package shadowed Lumen')\n",
+            encoding="utf-8",
+        )

@@ -1,0 +1,57 @@
+"""Every third-party action Lumen uses, pinned by commit, with the runtime that commit runs on.
+
+One table for the generators (scripts/gen_actions.py), the workflows (workflows/,
+.github/workflows/, the starters and examples) and the tests (tests/actions/test_pins.py),
+which fail when a `uses:` names a commit that is not here, a tag comment that disagrees, or a
+runtime older than MIN_NODE. `runtime` is the `runs.using` of that commit's action.yml, read
+when the pin was moved (shared/reference/action-pins.md, 2026-12-06): GitHub's runners dropped
+Node 20 in September 2026.
+
+REPOSITORY is where Lumen's own actions live. Teams that mirror the actions into an internal
+organisation change it here and rerun `python scripts/gen_actions.py` and
+`python scripts/gen_action_docs.py`; tests/actions/test_pins.py checks that every workflow
+follows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REPOSITORY = "lumen-ci/lumen-ci"
+# The major tag of Lumen's own releases, moved by .github/workflows/release.yml.
+MAJOR_TAG = "v1"
+MIN_NODE = 24
+
+
+@dataclass(frozen=True)
+class Pin:
+    sha: str
+    tag: str
+    runtime: str  # runs.using of the pinned commit's action.yml
+
+    def uses(self, action: str) -> str:
+        """The `uses:` value with its tag comment, for a generator to write."""
+        return f"{action}@{self.sha} # {self.tag}"
+
+
+PINS: dict[str, Pin] = {
+    # v6: node24 (needs runner 2.327.1+); inputs unchanged for what Lumen passes.
+    "actions/setup-python": Pin("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0", "node24"),
+    # v5: node24 and the new cache service only; restore/ and save/ are the same commit.
+    "actions/cache": Pin("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5", "node24"),
+    "actions/cache/restore": Pin("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5", "node24"),
+    "actions/cache/save": Pin("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5", "node24"),
+    # v5+: node24; artifacts by name are unchanged (v5 changed only downloads by id).
+    "actions/upload-artifact": Pin("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0", "node24"),
+    "actions/download-artifact": Pin(
+        "3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1", "node24"
+    ),
+    # v6+: persisted credentials live in a file under RUNNER_TEMP; Lumen never persists them.
+    "actions/checkout": Pin("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1", "node24"),
+    "astral-sh/setup-uv": Pin("20cfd1bf945f4377ade1205e4dbc17946fc9a30d", "v10.0.1", "node24"),
+}
+
+
+def node_major(runtime: str) -> int:
+    """`node24` -> 24; anything else (composite, docker) -> 0."""
+    return int(runtime[4:]) if runtime.startswith("node") and runtime[4:].isdigit() else 0
