@@ -150,7 +150,11 @@ def test_defaults_tables_show_every_key_as_written() -> None:
     reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
     for path in sorted((ROOT / "policy" / "defaults").glob("*.yml")):
         marker = f"<!-- defaults:{path.stem} -->"
-        assert marker in reference, f"docs/reference.md has no {marker} table"
+        assert marker in reference, (
+            f"docs/reference.md has no {marker} table: add the two lines '{marker}' and "
+            "'<!-- /defaults -->' where the reference explains that section, then run "
+            "python scripts/gen_action_docs.py"
+        )
         block = reference.split(marker, 1)[1].split("<!-- /defaults -->", 1)[0]
         for key, value in gen_action_docs.raw_defaults(ROOT, path.stem):
             for row_key, row_value in gen_action_docs.default_rows(key, value):
