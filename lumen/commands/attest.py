@@ -12,16 +12,14 @@ from pathlib import Path
 
 from gates.errors import UsageError
 from gates.timeutil import format_timestamp
+from lumen.app.signing import Instance, expand_files, load_instance, statements, subjects_of
 from lumen.commands.common import add_common, now_of
 from lumen.commands.sigstore_common import (
     add_attestation_options,
     add_instance_options,
     add_token_option,
-    expand_files,
-    load_instance,
+    attestation_request,
     settings,
-    statements,
-    subjects_of,
 )
 from lumen.fileio import write_json
 from lumen.outputs import JSON, Output, publish
@@ -53,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from lumen.adapters.sigstore import identity_token, signing_session
 
     subjects = subjects_of(files)
-    todo = statements(args, subjects)
+    todo = statements(attestation_request(args), subjects, now=now_of(args))
     if not todo:
         raise UsageError(
             "say what to attest: --provenance, --sbom FILE, --gate-result FILE or "
@@ -62,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output and len(todo) > 1:
         raise UsageError("--output names one bundle; attest one kind at a time to use it")
     token = identity_token(args.identity_token)
-    config = load_instance(conf)
+    config = load_instance(Instance.from_settings(conf))
     written: list[dict[str, str]] = []
     with signing_session(config, token) as session:
         for kind, statement in todo:

@@ -13,8 +13,8 @@ from typing import Any
 
 from gates.errors import LumenError, SourceError, UsageError
 from lumen import actions_runtime as gha
-from lumen.commands.approval import add_require_approval, require_quorum
 from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.commands.options import add_require_approval, approval_request
 from lumen.outputs import JSON, Output, publish
 
 PLATFORMS = ["github", "helm", "argo-rollouts", "argocd", "none"]
@@ -163,12 +163,13 @@ def _gate_failures(ledger: str | None, env: str | None, service: str | None) -> 
 
 def _signature_checker(args: argparse.Namespace) -> Any:
     """A bundle check under the config's `verify:` identity policy, or None (not configured)."""
-    conf = config_of(args).section("verify")
-    if not (conf.get("repository") or conf.get("identity")):
+    from lumen.app.signing import VerifySettings, verify_files
+
+    settings = VerifySettings.from_settings(config_of(args).section("verify"))
+    if not settings.configured:
         return None
 
     def check(outcome: Any) -> bool | None:
-        from lumen.commands.verify import verify_files
 
         bundle = outcome.bundle
         if not bundle or not os.path.exists(bundle):
@@ -176,7 +177,7 @@ def _signature_checker(args: argparse.Namespace) -> Any:
         artifact = bundle.removesuffix(".sigstore.json")
         file = artifact if artifact != bundle and os.path.isfile(artifact) else None
         try:
-            result = verify_files([(file, bundle)], conf, generated_at="")
+            result = verify_files([(file, bundle)], settings, generated_at="")
         except LumenError:
             return False
         return result.verdict.value == "PASS"
@@ -260,8 +261,13 @@ def _print_plan(args: argparse.Namespace, report: dict[str, Any]) -> None:
 
 
 def _require_approval(args: argparse.Namespace) -> None:
+    from lumen.app.approval import require_quorum
+
     require_quorum(
-        args, refused="flipback refused", unchanged="nothing was changed", severity="critical"
+        approval_request(args, severity="critical"),
+        gha.GitHubContext.from_env(),
+        refused="flipback refused",
+        unchanged="nothing was changed",
     )
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from gates.errors import ConfigError, InputError, UsageError
 from lumen import actions_runtime as gha
-from lumen.commands.approval import add_require_approval, require_quorum
 from lumen.commands.common import config_of
+from lumen.commands.options import add_require_approval, approval_request
 from lumen.fileio import atomic_write, read_json
 from lumen.outputs import JSON, Output, publish
 
@@ -204,10 +204,10 @@ def run(args: argparse.Namespace) -> int:
         snapshot = rn.snapshot_table([read_json(path) for path in args.snapshot])
     sbom_diff = None
     if args.previous_sbom:
-        from lumen.commands.sbom import load_sbom
-        from release.sbom_diff import diff, render_markdown
+        from lumen.app.sbom import sbom_diff
+        from release.sbom_diff import render_markdown
 
-        change = diff(load_sbom(args.previous_sbom), load_sbom(args.sbom))
+        change = sbom_diff(args.previous_sbom, args.sbom)
         sbom_diff = render_markdown(change) or "No dependency changes.\n"
     upload, assets = _assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])
     try:
@@ -407,5 +407,11 @@ def _assets(paths: list[str]) -> tuple[list[str], list[Any]]:
 def _require_approval(args: argparse.Namespace, repository: str | None) -> None:
     """Refuse to publish without the approval quorum (as `flipback execute` does), on the
     release's repository (--github counts too)."""
-    quorum_args = argparse.Namespace(**{**vars(args), "repository": repository})
-    require_quorum(quorum_args, refused="publishing refused", unchanged="nothing was published")
+    from lumen.app.approval import require_quorum
+
+    require_quorum(
+        approval_request(args, repository=repository),
+        gha.GitHubContext.from_env(),
+        refused="publishing refused",
+        unchanged="nothing was published",
+    )

@@ -442,25 +442,9 @@ def _artifact(path: str) -> Any:
 # --- diff ----------------------------------------------------------------------------------
 
 
-def load_sbom(path: str) -> dict[str, Any]:
-    """A CycloneDX JSON SBOM from any tool, or a clear error (used by `lumen notes` too)."""
-    from lumen.fileio import read_json
-
-    document = read_json(path)
-    if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
-        raise InputError(
-            "not a CycloneDX JSON document",
-            file=path,
-            field="bomFormat",
-            expected='"CycloneDX" (JSON SBOM)',
-        )
-    if not isinstance(document.get("components", []), list):
-        raise InputError("must be an array", file=path, field="components")
-    return document
-
-
 def _diff(args: argparse.Namespace) -> int:
-    from release.sbom_diff import diff, render_markdown, render_text
+    from lumen.app.sbom import sbom_diff
+    from release.sbom_diff import render_markdown, render_text
 
     if len(args.files) != 2:
         raise UsageError(
@@ -468,7 +452,7 @@ def _diff(args: argparse.Namespace) -> int:
             expected="lumen sbom diff OLD.cdx.json NEW.cdx.json",
         )
     old_path, new_path = args.files
-    change = diff(load_sbom(old_path), load_sbom(new_path))
+    change = sbom_diff(old_path, new_path)
     if not args.quiet:
         sys.stdout.write(render_text(change))
     if args.json:

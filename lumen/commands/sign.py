@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from lumen import actions_runtime as gha
-from lumen.commands.common import add_common
+from lumen.app.signing import Instance, expand_files, load_instance, statements, subjects_of
+from lumen.commands.common import add_common, now_of
 from lumen.commands.sigstore_common import (
     add_attestation_options,
     add_instance_options,
     add_token_option,
-    expand_files,
-    load_instance,
+    attestation_request,
     settings,
-    statements,
-    subjects_of,
 )
 from lumen.fileio import write_json
 from lumen.outputs import JSON, Output, publish
@@ -50,9 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from lumen.adapters.sigstore import identity_token, signing_session
 
     subjects = subjects_of(files)
-    todo = statements(args, subjects)  # bad predicates fail before anything is signed
+    # bad predicates fail before anything is signed
+    todo = statements(attestation_request(args), subjects, now=now_of(args))
     token = identity_token(args.identity_token)
-    config = load_instance(conf)
+    config = load_instance(Instance.from_settings(conf))
     signed: list[dict[str, Any]] = []
     attested: list[dict[str, str]] = []
     with signing_session(config, token) as session:

@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Mapping, Sequence
-from typing import Any
 
 from gates.errors import InputError, UsageError
-from gates.result import Check, GateResult, Verdict
+from gates.result import Verdict
 from gates.timeutil import format_timestamp
+from lumen.app.signing import POLICY_KEYS, VerifySettings, verify_files
 from lumen.commands.common import add_common, now_of
-from lumen.commands.sigstore_common import add_instance_options, load_instance, settings
+from lumen.commands.sigstore_common import add_instance_options, settings
 from lumen.fileio import write_json
 from lumen.outputs import JSON, Output, verdict_output
 from lumen.report import emit
-from release import verification as policy_rules
 
-POLICY_KEYS = ("repository", "ref", "workflow", "sha", "trigger", "identity", "issuer")
 CONFIG_KEYS = (*POLICY_KEYS, "predicate-type", "gate", "trust-config", "staging", "offline")
 
 
@@ -97,85 +94,14 @@ def pairs(args: argparse.Namespace) -> list[tuple[str | None, str]]:
     return [(file, _bundle_for(file)) for file in args.files]
 
 
-def verify_files(
-    todo: Sequence[tuple[str | None, str]], conf: Mapping[str, Any], *, generated_at: str
-) -> GateResult:
-    """Verify (file, bundle) pairs under the `verify:` settings `conf`; the "verify" result.
-
-    Also the entry point for other commands that need to know whether a bundle verifies
-    (flipback's known-good search, deploy checks of gate evidence).
-    """
-    wanted = policy_rules.IdentityPolicy(**{key: conf.get(key) for key in POLICY_KEYS}).validate()
-    for file, _ in todo:
-        if file is not None and not os.path.isfile(file):
-            raise InputError("not a file", file=file, field="FILE")
-
-    from lumen.adapters import sigstore as adapter
-
-    verifier = adapter.verifier_for(load_instance(conf, offline=bool(conf.get("offline"))))
-    wanted_constraints = policy_rules.constraints(wanted)
-    checks: list[Check] = []
-    verified: list[dict[str, Any]] = []
-    for file, bundle in todo:
-        outcome = adapter.verify_bundle(verifier, bundle, wanted, artifact=file)
-        statement = None
-        if outcome.kind == "dsse" and outcome.payload is not None:
-            statement = policy_rules.parse_statement(outcome.payload, source=bundle)
-        sha256 = adapter.sha256_file(file) if file is not None else None
-        facts = policy_rules.BundleFacts(
-            kind=outcome.kind,
-            claims=outcome.claims,
-            signed_digest=outcome.signed_digest,
-            error=outcome.error,
-            policy_error=outcome.policy_error,
-            statement=statement,
-        )
-        checks += policy_rules.bundle_checks(
-            facts,
-            wanted_constraints,
-            file_sha256=sha256,
-            predicate_type=conf.get("predicate-type"),
-            gate=conf.get("gate"),
-            prefix=f"{file}: " if len(todo) > 1 else "",
-        )
-        entry: dict[str, Any] = {
-            "file": file,
-            "bundle": bundle,
-            "kind": outcome.kind,
-            "sha256": sha256,
-            "identity": outcome.claims.get("identity"),
-            "issuer": outcome.claims.get("issuer"),
-        }
-        if statement is not None:
-            entry["predicate_type"] = statement.get("predicateType")
-            entry["subjects"] = statement.get("subject")
-            entry["statement"] = statement
-        verified.append(entry)
-
-    trust = conf.get("trust-config") or ("staging" if conf.get("staging") else "production")
-    return policy_rules.verification_result(
-        checks,
-        inputs={
-            "bundles": [bundle for _, bundle in todo],
-            "files": [file for file, _ in todo if file],
-            "trust-root": trust + (" (offline)" if conf.get("offline") else ""),
-            "policy": {
-                key: conf.get(key)
-                for key in (*POLICY_KEYS, "predicate-type", "gate")
-                if conf.get(key)
-            },
-        },
-        generated_at=generated_at,
-        values={"verified": verified},
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     conf = settings(args, "verify", CONFIG_KEYS)
     todo = pairs(args)
     if args.statement_out and len(todo) != 1:
         raise UsageError("--statement-out goes with one attestation (--bundle B)")
-    result = verify_files(todo, conf, generated_at=format_timestamp(now_of(args)))
+    result = verify_files(
+        todo, VerifySettings.from_settings(conf), generated_at=format_timestamp(now_of(args))
+    )
     verified = [dict(entry) for entry in result.values.get("verified") or [{}]]
     statement = verified[0].pop("statement", None)
     for entry in verified[1:]:
