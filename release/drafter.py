@@ -19,7 +19,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -1804,3 +1804,17 @@ def draft(
         else {pr.author for pr in prs if pr.first_time_contributor and pr.author},
         server_url=server_url,
     )
+
+
+@dataclass
+class DrafterData:
+    """What release-drafter reads from GitHub: the commits between the last release's tag
+    and the target (each with its pull requests), the releases, the changed files of each
+    PR (only when a category matches on paths) and the first-time contributors. Filled by
+    the GitHub adapter (lumen.adapters.github.history) or read offline (lumen.app.drafter)."""
+
+    commits: list[Commit] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+    changed_files: dict[int, list[str]] = field(default_factory=dict)
+    new_contributors: set[str] | None = None
+    comparison_read: bool = False

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from gates.errors import ConfigError, InputError, UsageError
 from release import drafter as rd
+from release.drafter import DrafterData
 
 DEFAULT_DRAFTER_CONFIG = ".github/release-drafter.yml"
 # How many `_extends` hops are followed before the chain is called a loop.
@@ -105,19 +106,6 @@ def _extends_target(value: str, repository: str | None) -> tuple[str, str]:
             raise UsageError(f"_extends: {value!r} names a repository without its owner")
         spec = f"{repository.split('/')[0]}/{spec}"
     return spec, file_path or DEFAULT_DRAFTER_CONFIG
-
-
-@dataclass
-class DrafterData:
-    """What release-drafter reads from GitHub: the commits between the last release's tag
-    and the target (each with its pull requests), the releases, the changed files of each
-    PR (only when a category matches on paths) and the first-time contributors."""
-
-    commits: list[rd.Commit] = field(default_factory=list)
-    releases: list[rd.Release] = field(default_factory=list)
-    changed_files: dict[int, list[str]] = field(default_factory=dict)
-    new_contributors: set[str] | None = None
-    comparison_read: bool = False
 
 
 def _load_json(path: str) -> Any:

@@ -202,13 +202,7 @@ def run(args: argparse.Namespace) -> int:
     snapshot = None
     if args.snapshot:
         snapshot = rn.snapshot_table([read_json(path) for path in args.snapshot])
-    sbom_diff = None
-    if args.previous_sbom:
-        from lumen.app.sbom import sbom_diff
-        from release.sbom_diff import render_markdown
-
-        change = sbom_diff(args.previous_sbom, args.sbom)
-        sbom_diff = render_markdown(change) or "No dependency changes.\n"
+    sbom_diff = _sbom_diff(args)
     upload, assets = _assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])
     try:
         notes = rn.build_notes(
@@ -282,7 +276,7 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str) -> int:
         inputs["tag"] = args.tag
     fetch = None
     if args.github:
-        from lumen.adapters.github_history import fetch_file
+        from lumen.adapters.github.history import fetch_file
 
         fetch = fetch_file
     drafter_config = app.load_config(path, repository=repository, fetch=fetch)
@@ -290,7 +284,7 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str) -> int:
         print(f"lumen notes: {path}: {warning}", file=sys.stderr)
     ref = args.target or ctx.ref or ""
     if args.github:
-        from lumen.adapters.github_history import read_drafter_data
+        from lumen.adapters.github.history import read_drafter_data
 
         data = read_drafter_data(
             repository, drafter_config.with_inputs(inputs, default_commitish=ref), inputs
@@ -376,10 +370,10 @@ def _additions(config: Any) -> tuple[str, ...]:
 def _sbom_diff(args: argparse.Namespace) -> str | None:
     if not args.previous_sbom:
         return None
-    from lumen.commands.sbom import load_sbom
-    from release.sbom_diff import diff, render_markdown
+    from lumen.app.sbom import sbom_diff
+    from release.sbom_diff import render_markdown
 
-    change = diff(load_sbom(args.previous_sbom), load_sbom(args.sbom))
+    change = sbom_diff(args.previous_sbom, args.sbom)
     return render_markdown(change) or "No dependency changes.\n"
 
 

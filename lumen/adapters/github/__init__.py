@@ -5,6 +5,7 @@
   `github.Github`.
 - `activity`: issues and pull requests as loop events (maturity `--github`).
 - `deploys`: deployments and their statuses as deploy events (roi `--github`, flipback).
+- `history`: releases, commits and changed files as release-drafter reads them (notes).
 - `pr`: the sticky PR comment, the do-not-merge label, the check run and the incident issue.
 - `releases`: merged pull requests since a tag, and publishing a GitHub Release.
 - `reviews`: approving reviews and deployment approvals, and the allowlist they are counted by.

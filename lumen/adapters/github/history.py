@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from gates.errors import InputError, SourceError
-from lumen.adapters.github import client, github_errors, graphql, split_repo
+from lumen.adapters.github.api import client, github_errors, graphql, split_repo
 from release import drafter as rd
 
 # GitHub answers 500 past 1,000 releases (release-drafter stops there too).
@@ -196,8 +196,6 @@ def read_drafter_data(owner_repo: str, config: rd.DrafterConfig, inputs: Any) ->
     and first-time contributors, for one release-drafter run (`config` has the inputs
     merged). Requests: the release pages, one comparison page per 100 commits, and the
     batched extras."""
-    from lumen.app.drafter import DrafterData
-
     releases = list_releases(owner_repo)
     if not config.commitish:
         raise InputError(
@@ -205,7 +203,7 @@ def read_drafter_data(owner_repo: str, config: rd.DrafterConfig, inputs: Any) ->
             field="--target",
         )
     found = rd.find_releases(releases, config)
-    data = DrafterData(releases=releases)
+    data = rd.DrafterData(releases=releases)
     base = (inputs.get("from") or None) if inputs else None
     if base is None and found.last is not None:
         base = f"refs/tags/{found.last.tag_name}"
