@@ -15,6 +15,7 @@ follows it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 REPOSITORY = "lumen-ci/lumen-ci"
@@ -55,3 +56,35 @@ PINS: dict[str, Pin] = {
 def node_major(runtime: str) -> int:
     """`node24` -> 24; anything else (composite, docker) -> 0."""
     return int(runtime[4:]) if runtime.startswith("node") and runtime[4:].isdigit() else 0
+
+
+def stale(pins: dict[str, Pin] | None = None) -> list[str]:
+    """Pins whose runtime is older than node MIN_NODE (or not a node runtime at all)."""
+    table = PINS if pins is None else pins
+    return [
+        f"{name}@{pin.tag} runs on {pin.runtime}, older than node{MIN_NODE}"
+        for name, pin in sorted(table.items())
+        if node_major(pin.runtime) < MIN_NODE
+    ]
+
+
+_USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(?:\s+#\s*(\S+))?", re.MULTILINE)
+
+
+def check_uses(text: str, where: str, pins: dict[str, Pin] | None = None) -> list[str]:
+    """Every `uses:` of a workflow or action file: a third-party action pinned to the commit and
+    tag of the table, or Lumen's own (REPOSITORY, or a local `./` path)."""
+    table = PINS if pins is None else pins
+    problems = []
+    for match in _USES.finditer(text):
+        uses, tag = match.group(1), match.group(2)
+        line = text.count("\n", 0, match.start()) + 1
+        name, _, ref = uses.partition("@")
+        if uses.startswith("./") or name == REPOSITORY or name.startswith(REPOSITORY + "/"):
+            continue
+        pin = table.get(name)
+        if pin is None:
+            problems.append(f"{where}:{line}: {uses} is not in scripts/action_pins.py")
+        elif ref != pin.sha or tag != pin.tag:
+            problems.append(f"{where}:{line}: {uses} # {tag} is not the pin {pin.uses(name)}")
+    return problems
