@@ -80,12 +80,6 @@ def set_output(
         print(f"::set-output name={name}::{escape_data(text)}", file=stream or sys.stdout)
 
 
-def export_variable(name: str, value: str, environ: Mapping[str, str] | None = None) -> None:
-    path = _file_command("GITHUB_ENV", environ)
-    if path:
-        _append(path, _key_value_block(name, value))
-
-
 def add_summary(markdown: str, environ: Mapping[str, str] | None = None) -> bool:
     """Append Markdown to the job summary; False when there is no summary file."""
     path = _file_command("GITHUB_STEP_SUMMARY", environ)

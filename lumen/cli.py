@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from gates.errors import LumenError, UsageError
 from lumen import __version__
@@ -203,16 +203,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def run_from_env() -> int:  # pragma: no cover - thin wrapper used by actions
-    return main(["--inputs-from-env", *sys.argv[1:]])
-
-
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
-
-
-def not_implemented(args: Any) -> int:
-    raise LumenError(
-        f"`lumen {args.command}` is not implemented yet",
-        hint="it is tracked by its own issue; see the README's status table",
-    )

@@ -22,10 +22,6 @@ def shipped_path(name: str, *parts: str) -> Path:
     return shipped_dir(name).joinpath(*parts)
 
 
-def policy_dir() -> Path:
-    return shipped_dir("policy")
-
-
 def policy_path(*parts: str) -> Path:
     return shipped_dir("policy").joinpath(*parts)
 

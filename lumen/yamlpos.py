@@ -60,11 +60,3 @@ def load_yaml(text: str, file: str) -> Located:
     except yaml.YAMLError as exc:
         raise yaml_error(exc, file) from None
     return Located(data, root, file)
-
-
-def load_yaml_all(text: str, file: str) -> list[Any]:
-    """Parse a multi-document YAML stream (Kubernetes manifests)."""
-    try:
-        return [doc for doc in yaml.safe_load_all(text) if doc is not None]
-    except yaml.YAMLError as exc:
-        raise yaml_error(exc, file) from None

@@ -137,13 +137,3 @@ def test_inputs_from_env_end_to_end(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.setenv("INPUT_PATH", str(ledger_file))
     assert main(["--inputs-from-env", "ledger"]) == 0
     assert "OK, 1 entries" in capsys.readouterr().out
-
-
-def test_stub_commands_say_not_implemented(capsys) -> None:
-    """Until a capability lands its command exits 1 and says so (and never 2)."""
-    parser = build_parser()
-    for name in SPEC_COMMANDS:
-        func = subparser(parser, name).get_default("func")
-        if getattr(func, "__name__", "") == "run" and "not_implemented" in func.__code__.co_names:
-            assert main([name]) == 1
-            assert "not implemented yet" in capsys.readouterr().err
