@@ -321,7 +321,7 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str) -> int:
         print(body, end="" if body.endswith("\n") else "\n")
     release_url = None
     if args.publish:
-        from lumen.adapters.github_releases import publish_release
+        from lumen.adapters.github.releases import publish_release
 
         if args.require_approval:
             _require_approval(args, repository)

@@ -381,6 +381,32 @@ class Root:
             "name": name,
             "prefix": f"refs/{prefix}/",
             "target": self.commit(r, r.refs[key]),
+            "compare": lambda headRef: self.compare(r, r.refs[key], headRef),
+        }
+
+    def compare(self, r: gs.Repo, base: str, head_ref: str) -> dict[str, Any] | None:
+        """`Ref.compare(headRef:)`: the commits reachable from the head and not from the
+        base, oldest first (as GitHub lists a comparison)."""
+        try:
+            head = self.st.resolve(r, head_ref)
+        except gs.NotFoundError:
+            raise GitHubGraphQLError(
+                f"Could not resolve to a commit for '{head_ref}'.", "NOT_FOUND"
+            ) from None
+        ahead = self.st.ancestors(r, head) - self.st.ancestors(r, base)
+        behind = self.st.ancestors(r, base) - self.st.ancestors(r, head)
+        commits = sorted((r.commits[s] for s in ahead), key=lambda c: (c.date, c.sha))
+        return {
+            "__typename": "Comparison",
+            "id": _node("CMP", int(base[:6], 16) ^ int(head[:6], 16)),
+            "aheadBy": len(ahead),
+            "behindBy": len(behind),
+            "status": "AHEAD" if not behind else ("BEHIND" if not ahead else "DIVERGED"),
+            "baseTarget": self.commit(r, base),
+            "headTarget": self.commit(r, head),
+            "commits": lambda **a: connection(
+                "commits", commits, lambda c: self.commit(r, c.sha), **a
+            ),
         }
 
     def commit(self, r: gs.Repo, sha: str | None) -> dict[str, Any] | None:
@@ -406,6 +432,9 @@ class Root:
             "url": f"https://github.com/{r.full_name}/commit/{sha}",
             "author": person,
             "committer": person,
+            "authors": lambda **a: connection(
+                "authors", [person], lambda p: {"__typename": "GitActor", **p}, **a
+            ),
             "history": lambda **a: self.history(r, sha, **a),
             "associatedPullRequests": lambda **a: connection(
                 "associatedPullRequests",
@@ -601,6 +630,9 @@ class Root:
             mergedAt=iso(p.merged_at),
             mergedBy=self.actor(p.merged_by),
             mergeCommit=lambda: self.commit(r, p.merge_commit_sha),
+            baseRepository=lambda: self.repo(r),
+            headRepository=lambda: self.repo(r),
+            isCrossRepository=False,
             baseRefName=p.base_ref,
             headRefName=p.head_ref,
             baseRefOid=p.base_sha,
@@ -623,6 +655,26 @@ class Root:
                     "createdAt": iso(v.submitted_at),
                     "author": self.actor(v.user),
                     "commit": self.commit(r, v.commit_id),
+                },
+                **a,
+            ),
+            files=lambda **a: connection(
+                "files",
+                sorted(
+                    {
+                        f
+                        for s in [*p.commits, p.merge_commit_sha]
+                        if s in r.commits
+                        for f in r.commits[s].files
+                    }
+                ),
+                lambda f: {
+                    "__typename": "PullRequestChangedFile",
+                    "path": f,
+                    "additions": 1,
+                    "deletions": 0,
+                    "changeType": "MODIFIED",
+                    "viewerViewedState": "UNVIEWED",
                 },
                 **a,
             ),

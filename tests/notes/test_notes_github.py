@@ -75,9 +75,10 @@ def test_500_prs_between_two_tags_in_at_most_10_requests(gh, tmp_path) -> None:
     gh.reset_log()
     doc = run_notes(tmp_path, "--target", target)
     requests = [(r.method, r.path) for r in gh.requests]
-    # 3 REST reads (latest release, two commits), 5 search pages, 1 batched author history
+    # 3 REST reads (latest release, two commits), 6 comparison pages (501 commits: the 500
+    # merges and the target), 1 batched author history
     assert len(requests) <= 10, requests
-    assert sum(1 for r in requests if r == ("POST", "/graphql")) == 6
+    assert sum(1 for r in requests if r == ("POST", "/graphql")) == 7
     assert doc["previous_tag"] == "v1.4.0"  # default: the latest release
     numbers = [n for section in doc["sections"].values() for n in section]
     assert len(numbers) == 500
@@ -90,20 +91,25 @@ def test_500_prs_between_two_tags_in_at_most_10_requests(gh, tmp_path) -> None:
 
 
 def test_range_bounds_and_explicit_previous_tag(gh, tmp_path) -> None:
+    """The range is the history `v1.4.0...target`: the tag's own commit is out, the target's
+    own commit is in, whatever the merge times say."""
     state = gh.state
-    state.add_pull("fix: at the tag", repo=REPO, user="erin", merged_at=T_TAG)
+    state.add_pull(
+        "fix: in the tag", repo=REPO, user="erin", merged_at=T_TAG, merge_commit_sha=gh.tag_sha
+    )
     state.add_pull(
         "fix: first after", repo=REPO, user="erin", merged_at=T_TAG + timedelta(seconds=1)
     )
-    target = state.add_commit("cut", repo=REPO, date=T_TARGET)
-    state.add_pull("fix: at the target", repo=REPO, user="dave", merged_at=T_TARGET)
+    pull = state.add_pull("fix: the target itself", repo=REPO, user="dave", merged_at=T_TARGET)
+    assert pull.pull is not None
+    target = pull.pull.merge_commit_sha
     state.add_pull(
         "fix: after the target", repo=REPO, user="dave", merged_at=T_TARGET + timedelta(seconds=1)
     )
     doc = run_notes(tmp_path, "--target", target, "--previous-tag", "v1.4.0")
     body = (tmp_path / "notes.md").read_text()
-    assert "first after" in body and "at the target" in body
-    assert "at the tag" not in body and "after the target" not in body
+    assert "first after" in body and "the target itself" in body
+    assert "in the tag" not in body and "after the target" not in body
     assert doc["version"] == "v1.4.1"
     # erin's earlier PR was merged at the tag commit: she is not new; nobody is
     assert doc["first_time_contributors"] == []

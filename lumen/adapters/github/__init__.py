@@ -8,6 +8,8 @@
 - `history`: releases, commits and changed files as release-drafter reads them (notes).
 - `pr`: the sticky PR comment, the do-not-merge label, the check run and the incident issue.
 - `releases`: merged pull requests since a tag, and publishing a GitHub Release.
+- `history`: what release-drafter reads (releases, the tag...target comparison's commits and
+  their pull requests, changed files, first-time contributors) and `_extends` files.
 - `reviews`: approving reviews and deployment approvals, and the allowlist they are counted by.
 
 Kept empty on purpose: each command imports only the module it needs (and PyGithub only when

@@ -1,40 +1,73 @@
-"""GitHub side of release notes: merged PRs in a tag range (GraphQL search, 100 a page) and
-publishing the release with its assets, idempotently."""
+"""GitHub side of release notes: the merged PRs of a tag range, by history (the comparison's
+commits and their pull requests, GraphQL, 100 commits a page), and publishing the release with
+its assets, idempotently."""
 
 from __future__ import annotations
 
 import mimetypes
-from datetime import UTC, timedelta
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from gates.errors import InputError, SourceError, UsageError
+from gates.errors import InputError, UsageError
 from lumen.adapters.github.api import client, github_errors, graphql, split_repo
 
-MERGED_PRS_QUERY = """
-query($q: String!, $after: String) {
-  search(type: ISSUE, query: $q, first: 100, after: $after) {
-    issueCount
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      ... on PullRequest {
+_PR_FIELDS = """
         number
         title
         url
         body
         mergedAt
+        merged
         authorAssociation
         author { login __typename }
+        baseRepository { nameWithOwner }
         labels(first: 50) { nodes { name } }
         mergeCommit { oid }
+"""
+
+# The commits of `<previous tag>...<target>` with their pull requests, 100 commits a page:
+# the PRs whose commits are in the range, so a PR merged into another branch is left out and
+# a backport merged into this one is in (selecting by merge date gets both wrong).
+COMPARISON_QUERY = (
+    """
+query($owner: String!, $name: String!, $base: String!, $head: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    ref(qualifiedName: $base) {
+      compare(headRef: $head) {
+        commits(first: 100, after: $after) {
+          pageInfo { hasNextPage endCursor }
+          nodes { associatedPullRequests(first: 5) { nodes {"""
+    + _PR_FIELDS
+    + """} } }
+        }
       }
     }
   }
 }
 """
+)
 
-# GitHub's search returns at most 1,000 results for one query.
-SEARCH_LIMIT = 1000
+# With no previous release: the target's whole history.
+HISTORY_QUERY = (
+    """
+query($owner: String!, $name: String!, $head: String!, $after: String) {
+  repository(owner: $owner, name: $name) {
+    object(expression: $head) {
+      ... on Commit {
+        history(first: 100, after: $after) {
+          pageInfo { hasNextPage endCursor }
+          nodes { associatedPullRequests(first: 5) { nodes {"""
+    + _PR_FIELDS
+    + """} } }
+        }
+      }
+    }
+  }
+}
+"""
+)
+
 # Authors checked for earlier merged PRs per GraphQL request (one aliased search each).
 HISTORY_BATCH = 50
 
@@ -54,10 +87,11 @@ def fetch_merged_prs(
     The previous tag defaults to the latest release — unless that release is the one being
     made (its tag is `tag`, or it points at the target commit: a re-run after publishing), then
     the newest published release before it, so re-running resolves the same version and notes.
-    The range is by merge time, between the previous tag's commit and the target commit (as
-    release-drafter does). A human author with no PR merged up to the previous tag is marked
-    `first_time_contributor` (GitHub's `authorAssociation` says FIRST_TIME_CONTRIBUTOR only
-    until the first PR merges).
+    The range is by history: the commits in `<previous tag>...<target>` and their merged pull
+    requests into this repository (as release-drafter reads it), so PRs merged into other
+    branches stay out and backports merged into this one are in. A human author with no PR
+    merged up to the previous tag is marked `first_time_contributor` (GitHub's
+    `authorAssociation` says FIRST_TIME_CONTRIBUTOR only until the first PR merges).
     """
     from github import GithubException
 
@@ -66,7 +100,7 @@ def fetch_merged_prs(
     with github_errors(f"read {owner_repo}"):
         # Lazy: the repository object itself is never needed, only its sub-resources.
         repo = gh.withLazy(True).get_repo(owner_repo)
-        head_sha, until = _commit_of(repo, target) if target else (None, None)
+        head_sha = _commit_of(repo, target)[0] if target else None
         since = None
         if previous_tag is None:
             try:
@@ -83,41 +117,50 @@ def fetch_merged_prs(
                         since = _tag_commit(repo, previous_tag, owner_repo)[1]
         elif previous_tag:
             since = _tag_commit(repo, previous_tag, owner_repo)[1]
-    query = f"repo:{owner_repo} is:pr is:merged"
-    if since is not None and until is not None:
-        # One range qualifier (inclusive both ends): the tag's own commit is not in the range.
-        query += f" merged:{_iso(since + timedelta(seconds=1))}..{_iso(until)}"
-    elif since is not None:
-        query += f" merged:>{_iso(since)}"
-    elif until is not None:
-        query += f" merged:<={_iso(until)}"
-    prs: list[dict[str, Any]] = []
-    after = None
-    while True:
-        data = graphql(
-            MERGED_PRS_QUERY,
-            {"q": query, "after": after},
-            what=f"list merged pull requests of {owner_repo}",
-        )
-        search = data.get("search") or {}
-        if int(search.get("issueCount") or 0) > SEARCH_LIMIT:
-            raise SourceError(
-                f"more than {SEARCH_LIMIT} PRs merged since {previous_tag}: GitHub search cannot "
-                "list them all; cut the range with --previous-tag"
-            )
-        for node in search.get("nodes") or []:
-            if node and "number" in node:
-                prs.append(_rest_shape(node))
-        page = search.get("pageInfo") or {}
-        if not page.get("hasNextPage"):
-            break
-        after = page.get("endCursor")
+        head = target or repo.default_branch
+    prs = _prs_in_range(owner_repo, previous_tag, head)
     if since is not None:
         newcomers = _without_history(owner_repo, _human_authors(prs), since)
         for pr in prs:
             if pr["user"]["login"] in newcomers:
                 pr["first_time_contributor"] = True
     return previous_tag, prs
+
+
+def _prs_in_range(owner_repo: str, previous_tag: str | None, head: str) -> list[dict[str, Any]]:
+    owner, name = split_repo(owner_repo)
+    query, variables, path = (
+        (COMPARISON_QUERY, {"base": f"refs/tags/{previous_tag}"}, ("ref", "compare", "commits"))
+        if previous_tag
+        else (HISTORY_QUERY, {}, ("object", "history"))
+    )
+    seen: dict[int, dict[str, Any]] = {}
+    after = None
+    while True:
+        data = graphql(
+            query,
+            {"owner": owner, "name": name, "head": head, "after": after, **variables},
+            what=f"list the pull requests of {owner_repo} up to {head}",
+        )
+        node: Any = data.get("repository") or {}
+        for key in path:
+            node = (node or {}).get(key)
+        if node is None:
+            raise InputError(
+                f"cannot compare {previous_tag or 'the start'}...{head} in {owner_repo}",
+                field="--target",
+                expected="an existing branch, tag or commit",
+            )
+        for commit in node.get("nodes") or []:
+            for pr in ((commit or {}).get("associatedPullRequests") or {}).get("nodes") or []:
+                base = (pr or {}).get("baseRepository") or {}
+                if pr and pr.get("merged") and base.get("nameWithOwner") == owner_repo:
+                    seen.setdefault(int(pr["number"]), _rest_shape(pr))
+        page = node.get("pageInfo") or {}
+        if not page.get("hasNextPage"):
+            break
+        after = page.get("endCursor")
+    return sorted(seen.values(), key=lambda pr: str(pr["merged_at"] or ""))
 
 
 def _commit_of(repo: Any, ref: str) -> tuple[str, Any]:
