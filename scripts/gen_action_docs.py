@@ -7,7 +7,8 @@ What it writes:
 
 - `actions/<name>/README.md` beside each `actions/<name>/action.yml`, and `actions/README.md`
   (the index, and the umbrella action at the root): inputs (with the shipped default from
-  `policy/defaults/` where the setting has one), outputs and a copyable example.
+  `policy/defaults/` where the setting has one), outputs (the command's `OUTPUTS` table, as
+  `lumen.outputs` declares it) and a copyable example.
 - Blocks between markers in `README.md`, `CONTRIBUTING.md` and `docs/**/*.md`; the text between
   an opening and a closing marker is replaced, everything around it is written by hand:
   - `<!-- help:lumen maturity -->` … `<!-- /help -->`: the output of `lumen maturity --help`,
@@ -338,10 +339,28 @@ def inputs_table(action: dict[str, Any], defaults: dict[str, tuple[str, str]]) -
     return lines
 
 
-def outputs_table(action: dict[str, Any]) -> list[str]:
+def declared_outputs(command: str | None) -> list[tuple[str, str]]:
+    """(name, description) of the step outputs: the command's OUTPUTS table (the umbrella's
+    for None) and the ones lumen.action_main writes around every command, as scripts/
+    gen_actions.py declares them in action.yml."""
+    sys.path.insert(0, str(ROOT))
+    from lumen.cli import outputs_of
+    from lumen.outputs import RUN_OUTPUTS, UMBRELLA_OUTPUTS
+
+    own = UMBRELLA_OUTPUTS if command is None else outputs_of(command)
+    return [(o.name, o.description) for o in (*own, *RUN_OUTPUTS)]
+
+
+def outputs_table(action: dict[str, Any], command: str | None) -> list[str]:
+    declared = declared_outputs(command)
+    if [name for name, _ in declared] != list(action["outputs"]):
+        raise SystemExit(
+            f"the outputs of `lumen {command or 'COMMAND'}` differ from its action.yml: "
+            "run python scripts/gen_actions.py first"
+        )
     lines = ["| output | description |", "|---|---|"]
-    for name, spec in action["outputs"].items():
-        lines.append(f"| `{name}` | {cell((spec or {}).get('description'))} |")
+    for name, description in declared:
+        lines.append(f"| `{name}` | {cell(description)} |")
     return lines
 
 
@@ -449,7 +468,7 @@ def render_action_readme(root: Path, path: Path) -> str:
         "",
         "## Outputs",
         "",
-        *outputs_table(action),
+        *outputs_table(action, command),
         "",
         "## Exit codes",
         "",
@@ -492,7 +511,7 @@ def render_actions_index(root: Path) -> str:
         "",
         *inputs_table(umbrella, {}),
         "",
-        *outputs_table(umbrella),
+        *outputs_table(umbrella, None),
     ]
     return "\n".join(lines) + "\n"
 
