@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from gates.errors import InputError
 from gates.result import GateResult
@@ -32,7 +32,7 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _last_line(handle: Any) -> bytes | None:
+def _last_line(handle: BinaryIO) -> bytes | None:
     """The last non-empty line of an open binary file, read backwards from the end."""
     handle.seek(0, os.SEEK_END)
     end = handle.tell()

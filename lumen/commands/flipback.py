@@ -7,7 +7,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -342,11 +342,12 @@ def _announce(args: argparse.Namespace, report: dict[str, Any]) -> None:
     }
     card = cards.card_from_result(result)
     secret = args.webhook_secret or os.environ.get("LUMEN_WEBHOOK_SECRET")
-    for name, url, payload in (
+    targets: list[tuple[str, str | None, Callable[[], dict[str, Any]]]] = [
         ("slack", args.slack, lambda: cards.slack_payload(card)),
         ("discord", args.discord, lambda: cards.discord_payload(card)),
         ("webhook", args.webhook, lambda: cards.webhook_payload(card, result)),
-    ):
+    ]
+    for name, url, payload in targets:
         if url:
             if gha.in_actions():
                 gha.mask(url)

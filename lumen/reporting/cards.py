@@ -171,16 +171,13 @@ def discord_payload(card: Card) -> dict[str, Any]:
     budget = DISCORD_MAX_TOTAL - len(title) - len(description) - len(footer)
     fields: list[dict[str, Any]] = []
     for name, value in card.values[:DISCORD_MAX_FIELDS]:
-        entry = {
-            "name": truncate(name, DISCORD_MAX_FIELD_NAME),
-            "value": truncate(value or "—", DISCORD_MAX_FIELD_VALUE),
-            "inline": True,
-        }
-        size = len(entry["name"]) + len(entry["value"])
+        field_name = truncate(name, DISCORD_MAX_FIELD_NAME)
+        field_value = truncate(value or "—", DISCORD_MAX_FIELD_VALUE)
+        size = len(field_name) + len(field_value)
         if size > budget:
             break
         budget -= size
-        fields.append(entry)
+        fields.append({"name": field_name, "value": field_value, "inline": True})
     colour = int(COLOURS.get(card.verdict, COLOURS["NO_DATA"]).lstrip("#"), 16)
     embed: dict[str, Any] = {
         "title": title,

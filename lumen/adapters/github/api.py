@@ -117,8 +117,8 @@ def explain(exc: Exception, what: str, *, kind: str | None = None) -> SourceErro
 
     if isinstance(exc, requests.exceptions.RetryError):
         found = re.search(r"too many (\d+) error responses", str(exc))
-        status = f"HTTP {found.group(1)}" if found else "errors"
-        return SourceError(f"GitHub kept failing to {what} ({status} after every retry)")
+        failures = f"HTTP {found.group(1)}" if found else "errors"
+        return SourceError(f"GitHub kept failing to {what} ({failures} after every retry)")
     if isinstance(exc, requests.RequestException):
         return SourceError(f"cannot reach GitHub to {what}: {type(exc).__name__}")
     raise exc
