@@ -8,6 +8,7 @@ burn is significant, the short one that it is still happening (Google SRE workbo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,11 +29,15 @@ class WindowSample:
 
     @property
     def error_rate(self) -> float | None:
+        """None when there is no rate to judge: no traffic (undefined, not zero), or a value
+        that is not a finite number >= 0 (never compared, so it can never pass)."""
         if self.rate is not None:
-            return self.rate
-        if self.errors is None or self.requests is None or self.requests <= 0:
+            rate = self.rate
+        elif self.errors is None or self.requests is None or self.requests <= 0:
             return None  # no traffic: the error rate is undefined, not zero
-        return self.errors / self.requests
+        else:
+            rate = self.errors / self.requests
+        return rate if math.isfinite(rate) and rate >= 0 else None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import math
 import os
 import sys
 import tempfile
@@ -19,6 +20,8 @@ from gates.errors import InputError
 def atomic_write(path: str | os.PathLike[str], data: str | bytes, *, mode: int = 0o644) -> None:
     """Write `data` to `path` so readers see the old file or the new one, never half of it."""
     target = Path(path)
+    if target.is_dir():
+        raise InputError("is a directory, expected a file to write", file=str(path))
     if target.parent and not target.parent.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -81,7 +84,8 @@ def open_text(path: str | os.PathLike[str]) -> Any:
     if str(path) == "-":
         return contextlib.nullcontext(sys.stdin)
     try:
-        return open(path, encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Windows editors write one) is accepted and dropped.
+        return open(path, encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError("file not found", file=str(path)) from None
     except IsADirectoryError:
@@ -96,12 +100,20 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
     A line that is not JSON raises InputError naming the file and line.
     """
     name = display_name(path)
+    lineno = 0
     with open_text(path) as handle:
-        for lineno, raw in enumerate(handle, start=1):
+        lines = enumerate(handle, start=1)
+        while True:
+            try:
+                lineno, raw = next(lines)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise _not_utf8(name, lineno + 1) from None
             if not raw.strip():
                 continue
             try:
-                yield lineno, json.loads(raw)
+                yield lineno, loads_strict(raw)
             except json.JSONDecodeError as exc:
                 raise InputError(
                     f"not valid JSON ({exc.msg} at column {exc.colno})",
@@ -109,14 +121,101 @@ def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any]]:
                     line=lineno,
                     expected="one JSON object per line",
                 ) from None
+            except _StrictJSONError as exc:
+                raise InputError(str(exc), file=name, line=lineno) from None
+
+
+# Strict JSON (docs/reliability.md): numbers are finite (`NaN`, `Infinity` and `1e400` are
+# refused: a gate must never judge what it cannot compare), and nesting is bounded.
+MAX_JSON_NESTING = 256
+
+
+class _StrictJSONError(ValueError):
+    def __init__(self, message: str, token: str = "") -> None:
+        super().__init__(message)
+        self.token = token
+
+    def line_in(self, text: str) -> int | None:
+        at = text.find(self.token) if self.token else -1
+        return None if at < 0 else text.count("\n", 0, at) + 1
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _StrictJSONError(f"{name} is not a number JSON allows (expected a finite number)", name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _StrictJSONError(f"{text} is out of range (expected a finite number)", text)
+    return value
+
+
+def loads_strict(text: str) -> Any:
+    """json.loads with non-finite numbers refused; deep nesting raises _StrictJSONError."""
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise _StrictJSONError(
+            f"nested too deeply (at most {MAX_JSON_NESTING} levels are accepted)"
+        ) from None
+
+
+def nesting_depth(document: Any) -> int:
+    """Deepest nesting of lists and objects, without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _not_utf8(name: str, line: int | None) -> InputError:
+    return InputError("not UTF-8 text", file=name, line=line, expected="a UTF-8 text file")
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """A whole text file (or stdin for `-`), UTF-8 with or without a byte-order mark; binary
+    data is an InputError naming the file and the line of the first bad byte."""
+    name = display_name(path)
+    if str(path) == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        with open_text(path) as handle:
+            data = handle.buffer.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(name, data.count(b"\n", 0, exc.start) + 1) from None
+
+
+def parse_json(text: str, name: str) -> Any:
+    """One strict JSON document; every problem is an InputError naming `name` and the line."""
+    try:
+        document = loads_strict(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg})", file=name, line=exc.lineno) from None
+    except _StrictJSONError as exc:
+        raise InputError(str(exc), file=name, line=exc.line_in(text)) from None
+    if nesting_depth(document) > MAX_JSON_NESTING:
+        raise InputError(
+            f"nested more than {MAX_JSON_NESTING} levels deep",
+            file=name,
+            expected=f"at most {MAX_JSON_NESTING} levels of nesting",
+        )
+    return document
 
 
 def read_json(path: str | os.PathLike[str]) -> Any:
-    """Read a JSON document; a syntax error names the file and line."""
-    name = display_name(path)
-    with open_text(path) as handle:
-        text = handle.read()
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON ({exc.msg})", file=name, line=exc.lineno) from None
+    """Read a strict JSON document; any problem names the file (and the line where known)."""
+    return parse_json(read_text(path), display_name(path))

@@ -274,7 +274,7 @@ class PrometheusConnection:
         self, promql: str, *, at: datetime | None = None, reduce: str = "single"
     ) -> float | None:
         """One number from an instant query: None when no series; `reduce` combines several
-        (`single` refuses more than one, `mean`, `min`, `max`). NaN counts as no data."""
+        (`single` refuses more than one, `mean`, `min`, `max`). NaN and ±Inf count as no data."""
         values = sample_values(self.query(promql, at=at))
         if not values:
             return None
@@ -296,14 +296,14 @@ class PrometheusConnection:
 
 
 def sample_values(result: Sequence[Mapping[str, Any]]) -> list[float]:
-    """The finite sample values of an instant-vector result."""
+    """The finite sample values of an instant-vector result (NaN and ±Inf are no data)."""
     values = []
     for series in result:
         try:
             value = float(series["value"][1])
         except (KeyError, IndexError, TypeError, ValueError):
             continue
-        if not math.isnan(value):
+        if math.isfinite(value):
             values.append(value)
     return values
 

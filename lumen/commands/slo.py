@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gates import slo
-from gates.errors import ConfigError, InputError, UsageError
+from gates.errors import ConfigError, UsageError
 from gates.result import Check, GateResult, OnNoData, decide
 from gates.timeutil import format_timestamp, parse_duration
 from lumen.commands.common import add_common, config_of, env_service, now_of
@@ -60,48 +60,6 @@ def slo_flags(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def read_samples(path: str) -> dict[timedelta, slo.WindowSample]:
-    from lumen.fileio import read_json
-
-    document = read_json(path)
-    windows = document.get("windows", document) if isinstance(document, dict) else None
-    if not isinstance(windows, dict):
-        raise InputError(
-            "expected an object of windows", file=path, expected='{"windows": {"5m": {...}}}'
-        )
-    out: dict[timedelta, slo.WindowSample] = {}
-    for label, sample in windows.items():
-        if label in ("objective",):
-            continue
-        field = f"windows.{label}"
-        window = parse_duration(str(label), field=field)
-        if not isinstance(sample, dict):
-            raise InputError(
-                "expected an object", file=path, field=field, expected="{errors, requests}"
-            )
-        numbers: dict[str, float | None] = {}
-        for key in ("errors", "requests", "error_rate"):
-            value = sample.get(key)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float) or value < 0
-            ):
-                raise InputError("expected a number >= 0", file=path, field=f"{field}.{key}")
-            numbers[key] = None if value is None else float(value)
-        if numbers["error_rate"] is None and (
-            numbers["errors"] is None or numbers["requests"] is None
-        ):
-            raise InputError(
-                "needs errors and requests, or error_rate",
-                file=path,
-                field=field,
-                expected='{"errors": 3, "requests": 1200}',
-            )
-        out[window] = slo.WindowSample(
-            errors=numbers["errors"], requests=numbers["requests"], rate=numbers["error_rate"]
-        )
-    return out
-
-
 def query_samples(
     connection: Any, errors: str, requests: str, windows: list[timedelta], now: datetime
 ) -> dict[timedelta, slo.WindowSample]:
@@ -139,8 +97,15 @@ def evaluate(
         raise UsageError("choose --samples or --prometheus, not both")
     samples: dict[timedelta, slo.WindowSample] = {}
     if samples_path:
-        samples = read_samples(str(samples_path))
+        from lumen.sources.slo_samples import read_samples
+
+        loaded = read_samples(str(samples_path))
+        samples = loaded.windows
         inputs["samples"] = str(samples_path)
+        if loaded.objective is not None and getattr(args, "objective", None) is None:
+            # The samples file states the SLO it measures; only --objective overrides it.
+            objective = loaded.objective
+            inputs["objective"] = objective
     elif prometheus:
         errors, requests = settings.get("errors"), settings.get("requests")
         if not errors or not requests:

@@ -14,14 +14,15 @@ if TYPE_CHECKING:
 def instant_vector(
     connection: PrometheusConnection, query: str, now: datetime | None = None
 ) -> list[tuple[dict[str, str], float]]:
-    """(labels, value) per series of an instant query at `now`; NaN values are no data."""
+    """(labels, value) per series of an instant query at `now`; NaN and ±Inf are no data: a
+    gate cannot compare them, and must never pass on them."""
     out: list[tuple[dict[str, str], float]] = []
     for series in connection.query(query, at=now):
         try:
             value = float(series["value"][1])
         except (KeyError, IndexError, TypeError, ValueError):
             continue
-        if not math.isnan(value):
+        if math.isfinite(value):
             out.append((dict(series.get("metric") or {}), value))
     return out
 
