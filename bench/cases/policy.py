@@ -169,12 +169,12 @@ def make_manifests(work: Path) -> None:
         (folder / f"bundle-{f:03d}.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
 
 
-def naive_regopy(work: Path) -> None:
-    """The naive use of the same engine: one interpreter per document, policies re-added
-    and re-compiled each time (what a straightforward loop over manifests does)."""
+def naive_regorus(work: Path) -> None:
+    """The naive use of the same engine, in-process: one engine per document, policies
+    re-added each time (what a straightforward loop over manifests does)."""
     import yaml
-    from regopy import Interpreter, LogLevel
 
+    from lumen.adapters.rego_engine import Engine
     from lumen.resources import policy_path
 
     sources = [
@@ -182,12 +182,7 @@ def naive_regopy(work: Path) -> None:
     ]
     for path in sorted((work / "manifests").glob("*.yaml")):
         for document in yaml.safe_load_all(path.read_text()):
-            rego = Interpreter()
-            rego.log_level = LogLevel.NONE
-            for name, source in sources:
-                rego.add_module(name, source)
-            rego.set_input(document)
-            rego.query("data.main.deny")
+            Engine(sources, []).query_value("data.main.deny", document)
 
 
 def rego_subject(work: Path) -> None:
@@ -227,15 +222,15 @@ CASES = [
         description=(
             f"`lumen policy --rego kubernetes` over {MANIFEST_FILES * MANIFESTS_PER_FILE}"
             f" manifests ({MANIFEST_FILES} multi-document YAML files; 1 in 10 uses :latest, 1 in"
-            " 25 is a LoadBalancer Service) with the shipped Kubernetes pack, in-process regopy;"
-            " peer: the same engine used naively (a fresh interpreter and policy compile per"
-            " document)."
+            " 25 is a LoadBalancer Service) with the shipped Kubernetes pack, regorus in one"
+            " worker process (one request per file); peer: the same engine used naively"
+            " in-process (a fresh engine and policy parse per document)."
         ),
         subject=Subject(
             "lumen policy --rego kubernetes (1,000 manifests)",
             rego_subject,
         ),
-        peer=Subject("regopy, one interpreter per document", naive_regopy),
+        peer=Subject("regorus, one engine per document", naive_regorus),
         setup=make_manifests,
         budget=3.0,
     ),

@@ -1,12 +1,12 @@
-"""Rego document policies evaluated in-process with regopy (Microsoft's rego-cpp binding),
-following conftest's conventions so existing policy folders work unchanged.
+"""Rego document policies, following conftest's conventions so existing policy folders work
+unchanged, evaluated by regorus in a worker process (`lumen.adapters.rego_worker`).
 
-- Policies: every `*.rego` file under the given folders (`*_test.rego` unit tests are skipped).
-- Packages: `main` by default, `--namespace` (repeatable) or every package (`all_namespaces`).
+- Policies: every `*.rego` file under the given folders (`*_test.rego` unit tests are only
+  read by `lumen policy verify`).
+- Packages: `main` by default, `--namespace` (repeatable; `*`/`?` wildcards as in conftest) or
+  every package (`all_namespaces`).
 - Rules: `deny`, `violation` and `warn`, and conftest's prefixed forms (`deny_latest`, ...).
   Both syntaxes work: the v1 `deny contains msg if { ... }` and the older `deny[msg] { ... }`.
-  rego-cpp reads the older form as a partial object `{msg: true}`; `_messages` turns that back
-  into the set of messages conftest would have reported.
 - Messages: strings, or objects with `msg` (conftest's structured results; other keys are kept
   as details).
 - Exceptions: an `exception` rule yields lists of rule names; on a document it matches, the
@@ -14,21 +14,30 @@ following conftest's conventions so existing policy folders work unchanged.
   failing), and the empty name excepts the plain `deny` and `violation` rules. `warn` rules
   are never excepted, as in conftest.
 
-The policies are compiled once into a bundle and every document is queried against it, which
-keeps a thousand manifests well under a second.
+Nothing is evaluated before the policies pass `check_support`: a built-in the engine does not
+implement, or one that gives a wrong result in OPA's own compliance cases
+(`policy/rego/conformance.json`, made by `scripts/gen_policy_conformance.py`), is refused with
+its file and line instead of silently evaluating to "no finding".
+
+The engine runs in a worker process kept for the whole run: if it dies (SIGSEGV, abort), the
+document it was judging is recorded as an `EngineCrash` and the worker is restarted for the
+others.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from gates.errors import ConfigError, InputError
 from gates.policy import Finding, FindingKind
+from lumen.adapters.rego_worker import RegoWorker, WorkerDied
 
 DEFAULT_NAMESPACE = "main"
 
@@ -37,12 +46,45 @@ _RULE_HEAD = re.compile(
     r"^[ \t]*((?:deny|violation|warn)(?:_\w+)?|exception)\s*(?:\[|contains\b|:=|=|if\b|\{)",
     re.MULTILINE,
 )
+_TEST_HEAD = re.compile(r"^[ \t]*((?:todo_)?test_\w*)\s*(?:\[|contains\b|:=|=|if\b|\{|\()", re.M)
+_FUNCTION_HEAD = re.compile(r"^[ \t]*([A-Za-z_]\w*)\s*\([^)\n]*\)\s*(?::=|=|if\b|\{)", re.M)
+_IMPORT = re.compile(r"^\s*import\s+([\w.]+)(?:\s+as\s+(\w+))?", re.MULTILINE)
+_CALL = re.compile(r"(?<![\w.$])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\(")
+_WITH_MOCK = re.compile(r"\bwith\s+((?!input\b|data\b)[A-Za-z_][\w.]*)\s+as\b")
+_NOT_BODY = re.compile(r"\bnot\s*\{")
+_KEYWORDS = frozenset(
+    [
+        "if",
+        "contains",
+        "not",
+        "some",
+        "every",
+        "with",
+        "else",
+        "package",
+        "import",
+        "default",
+        "in",
+        "as",
+        "true",
+        "false",
+        "null",
+    ]
+)
 EXCEPTION_RULE = "exception"
-# regopy errors are s-expressions with length-prefixed strings: `(error 8:bad.rego|36|2 ...)`
-# names the module and the byte offset of the problem; `(errormsg 24:...)` carries the text.
-_ERROR_AT = re.compile(r"\(error (\d+):")
-_ERROR_MSG = re.compile(r"\(errormsg (\d+):")
-_FUNCTION_NOT_FOUND = re.compile(r"Function not found: ([\w.]+)")
+CONFORMANCE = Path(__file__).resolve().parents[2] / "policy" / "rego" / "conformance.json"
+
+# Built-ins the gate refuses whatever the engine says: judging a document must not depend on
+# the network or on the machine it runs on (regorus evaluates `http.send` to undefined, which
+# would make every rule that calls it silently pass).
+REFUSED = {
+    "http.send": "the gate makes no network calls while judging: fetch the data beforehand and"
+    " pass it with --data FILE",
+    "net.lookup_ip_addr": "the gate makes no DNS look-ups while judging: resolve the addresses"
+    " beforehand and pass them with --data FILE",
+    "opa.runtime": "the runtime's environment is not part of the documents: pass values with"
+    " --data FILE",
+}
 
 
 @dataclass(frozen=True)
@@ -55,17 +97,26 @@ class Module:
         match = _PACKAGE.search(self.source)
         return match.group(1) if match else None
 
+    @property
+    def is_test(self) -> bool:
+        return self.path.endswith("_test.rego")
 
-def load_modules(folders: Sequence[str]) -> list[Module]:
-    """Every policy file under `folders` (a folder or a single `.rego` file each)."""
+
+def load_modules(folders: Sequence[str], *, tests: bool = False) -> list[Module]:
+    """Every policy file under `folders` (a folder or a single `.rego` file each); the
+    `*_test.rego` unit tests only when `tests` (`lumen policy verify`)."""
     modules: list[Module] = []
     for folder in folders:
+        if not folder.strip():
+            raise ConfigError("a blank Rego policy path", expected="a folder or a .rego file")
         root = Path(folder)
         if root.is_file():
             paths = [root]
         elif root.is_dir():
             paths = sorted(
-                p for p in root.rglob("*.rego") if p.is_file() and not p.name.endswith("_test.rego")
+                p
+                for p in root.rglob("*.rego")
+                if p.is_file() and (tests or not p.name.endswith("_test.rego"))
             )
         else:
             raise ConfigError("Rego policy folder not found", file=folder)
@@ -82,54 +133,191 @@ def load_modules(folders: Sequence[str]) -> list[Module]:
     return modules
 
 
-def _sexp_strings(text: str, pattern: re.Pattern[str]) -> list[tuple[str, str]]:
-    """(string, what follows it) for each length-prefixed string after `pattern`."""
+# --------------------------------------------------------------------------- static checks
+
+
+def code_only(source: str) -> str:
+    """`source` with comments and string contents blanked out (same length and lines), so
+    regular expressions over it see only Rego code."""
     out = []
-    for match in pattern.finditer(text):
-        length = int(match.group(1))
-        start = match.end()
-        out.append((text[start : start + length], text[start + length :]))
+    i, n = 0, len(source)
+    while i < n:
+        char = source[i]
+        if char == "#":
+            end = source.find("\n", i)
+            end = n if end < 0 else end
+            out.append(" " * (end - i))
+            i = end
+        elif char == '"':
+            j = i + 1
+            while j < n and source[j] != '"' and source[j] != "\n":
+                j += 2 if source[j] == "\\" else 1
+            out.append('"' + " " * (min(j, n) - i - 1) + ('"' if j < n else ""))
+            i = j + 1
+        elif char == "`":
+            end = source.find("`", i + 1)
+            end = n - 1 if end < 0 else end
+            out.append("`" + re.sub(r"[^\n]", " ", source[i + 1 : end]) + "`")
+            i = end + 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)[:n]
+
+
+@dataclass(frozen=True)
+class Use:
+    """One use of a built-in or construct in a policy file."""
+
+    name: str
+    path: str
+    line: int
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def uses_of(modules: Sequence[Module]) -> list[Use]:
+    """Built-in calls and notable constructs the policies use, with file and line. Calls of
+    functions the policies define (or reach through `data.` / an import alias) are left out."""
+    codes = [(m, code_only(m.source)) for m in modules]
+    defined: set[str] = set()
+    aliases: set[str] = {"data", "input"}
+    for _, code in codes:
+        defined.update(_FUNCTION_HEAD.findall(code))
+        for target, alias in _IMPORT.findall(code):
+            if target.startswith("data."):
+                aliases.add(alias or target.rsplit(".", 1)[-1])
+    out: list[Use] = []
+    for module, code in codes:
+        for match in _CALL.finditer(code):
+            name = match.group(1)
+            head = name.split(".", 1)[0]
+            if name in _KEYWORDS or head in aliases or name in defined:
+                continue
+            if "." in name and name.rsplit(".", 1)[-1] in defined and head in aliases:
+                continue
+            out.append(Use(name, module.path, _line(code, match.start())))
+        for match in _WITH_MOCK.finditer(code):
+            out.append(Use("with … as (function mock)", module.path, _line(code, match.start())))
+        for match in _NOT_BODY.finditer(code):
+            out.append(Use("not { … } (negated body)", module.path, _line(code, match.start())))
     return out
 
 
-_OFFSET = re.compile(r"\|(\d+)\|(\d+)")
+@cache
+def conformance() -> dict[str, Any]:
+    """The recorded OPA-compliance results of the engine (`policy/rego/conformance.json`)."""
+    try:
+        data: dict[str, Any] = json.loads(CONFORMANCE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"features": {}}
+    return data
 
 
-def _line_of(source: str, offset: int) -> tuple[int, int]:
-    before = source.encode("utf-8")[:offset].decode("utf-8", errors="replace")
-    line = before.count("\n") + 1
-    column = len(before) - (before.rfind("\n") + 1) + 1
-    return line, column
-
-
-def policy_error(text: str, modules: Sequence[Module]) -> ConfigError:
-    """A ConfigError naming the policy file and line of the first error regopy reported."""
-    by_path = {m.path: m for m in modules}
-    messages = [m for m, _ in _sexp_strings(text, _ERROR_MSG)]
-    message = messages[0] if messages else text.strip().splitlines()[0] if text.strip() else "?"
-    extra = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
-    for path, rest in _sexp_strings(text, _ERROR_AT):
-        module = by_path.get(path)
-        offset = _OFFSET.match(rest)
-        if module is not None and offset:
-            line, column = _line_of(module.source, int(offset.group(1)))
-            return ConfigError(
-                f"Rego error at column {column}: {message}{extra}", file=path, line=line
+def check_support(
+    modules: Sequence[Module], engine_builtins: Iterable[str], allow: Iterable[str] = ()
+) -> None:
+    """Refuse (ConfigError, exit 1) a policy that uses a built-in or construct the engine does
+    not implement or that fails OPA's compliance cases, unless `allow` lists it."""
+    known = set(engine_builtins)
+    features: dict[str, Any] = conformance().get("features", {})
+    known.update(name for name, f in features.items() if f.get("kind") == "builtin")
+    allowed = set(allow)
+    for use in uses_of(modules):
+        if use.name in allowed:
+            continue
+        if use.name in REFUSED:
+            raise ConfigError(
+                f"the policy calls {use.name}, which this gate refuses: {REFUSED[use.name]}",
+                file=use.path,
+                line=use.line,
             )
-    missing = _FUNCTION_NOT_FOUND.search(message)
-    if missing:
-        call = re.compile(r"\b" + re.escape(missing.group(1)) + r"\s*\(")
-        for module in modules:
-            found = call.search(module.source)
-            if found:
-                line, _ = _line_of(module.source, len(module.source[: found.start()].encode()))
-                return ConfigError(f"Rego error: {message}", file=module.path, line=line)
+        feature = features.get(use.name)
+        if feature and feature.get("unsafe"):
+            raise ConfigError(
+                f"the policy uses {use.name}, which gives wrong results in the engine"
+                f" ({feature['failed']} of {feature['cases']} OPA compliance cases fail:"
+                f" {feature['why']}); rewrite the rule without it, or list it under"
+                " `policy: rego-allow:` in the config if the failing cases do not matter here",
+                file=use.path,
+                line=use.line,
+                expected="see docs/policy-conformance.md",
+            )
+        if "(" not in use.name and use.name not in known:
+            raise ConfigError(
+                f"the policy calls {use.name}, which the Rego engine does not implement;"
+                " compute the value in the documents or --data instead, or define the function"
+                " in the policy",
+                file=use.path,
+                line=use.line,
+                expected="see docs/policy-conformance.md",
+            )
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def policy_error(detail: dict[str, Any], modules: Sequence[Module]) -> ConfigError:
+    """A ConfigError naming the policy file and line of an engine error."""
+    message = detail.get("message") or "?"
+    column = detail.get("column")
+    at = f" at column {column}" if column else ""
+    path = detail.get("file")
+    if path and any(m.path == path for m in modules):
+        return ConfigError(f"Rego error{at}: {message}", file=path, line=detail.get("line"))
     files = ", ".join(m.path for m in modules)
-    return ConfigError(f"Rego error: {message}{extra}", file=files)
+    return ConfigError(f"Rego error: {message}", file=files)
+
+
+@dataclass(frozen=True)
+class EngineCrash:
+    """The engine died judging one document: the gate reports it and judges the others."""
+
+    file: str
+    document: int
+    cause: str
+    policies: tuple[str, ...]
+
+    def message(self) -> str:
+        policies = ", ".join(self.policies[:3]) + (" …" if len(self.policies) > 3 else "")
+        return (
+            f"the Rego engine died ({self.cause}) judging {self.file} (document"
+            f" {self.document}) against {policies}"
+        )
+
+
+class Batch(Protocol):
+    """One input file's documents, as `lumen.adapters.documents.Parsed` has them."""
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def documents(self) -> Sequence[tuple[int | None, Any]]: ...
+
+
+_B = TypeVar("_B", bound=Batch)
+Judged = list[tuple[str, str, Any]] | EngineCrash
+
+
+def match_namespaces(patterns: Sequence[str], packages: Iterable[str]) -> dict[str, list[str]]:
+    """For each `--namespace` pattern the packages it names (`*` and `?` as in a shell glob)."""
+    known = sorted(packages)
+    return {
+        pattern: [p for p in known if fnmatch.fnmatchcase(p, pattern)]
+        if any(c in pattern for c in "*?[")
+        else [pattern]
+        if pattern in known
+        else []
+        for pattern in patterns
+    }
 
 
 class RegoPolicies:
-    """Compiled policies; `evaluate(document)` returns (namespace, rule, value) triples."""
+    """Policies loaded into the worker; `evaluate(documents)` returns per document the
+    (namespace, rule, value) triples, or an `EngineCrash`."""
 
     def __init__(
         self,
@@ -138,9 +326,9 @@ class RegoPolicies:
         namespaces: Sequence[str] | None = None,
         all_namespaces: bool = False,
         data: Iterable[Any] = (),
+        allow: Iterable[str] = (),
+        ignore_missing_namespace: bool = False,
     ) -> None:
-        from regopy import Interpreter, LogLevel, RegoError
-
         self.modules = list(modules)
         packages: dict[str, set[str]] = {}
         for module in self.modules:
@@ -149,38 +337,42 @@ class RegoPolicies:
                 raise ConfigError(
                     "not a Rego module", file=module.path, line=1, expected="a `package` line"
                 )
-            packages.setdefault(package, set()).update(_RULE_HEAD.findall(module.source))
+            rules = packages.setdefault(package, set())
+            if not module.is_test:
+                rules.update(_RULE_HEAD.findall(code_only(module.source)))
+        self.packages = packages
         if all_namespaces:
-            wanted = sorted(packages)
+            wanted = sorted(p for p in packages if not _only_tests(p, self.modules))
         else:
-            wanted = list(dict.fromkeys(namespaces or [DEFAULT_NAMESPACE]))
-            missing = [ns for ns in wanted if ns not in packages]
+            patterns = list(dict.fromkeys(namespaces or [DEFAULT_NAMESPACE]))
+            matched = match_namespaces(patterns, packages)
+            missing = [ns for ns, found in matched.items() if not found]
             # The default `main` may legitimately be absent (policies in other packages that
-            # a user forgot to name); an explicitly named package that does not exist is a typo.
-            if missing and namespaces:
+            # a user forgot to name); an explicitly named package that does not exist is a
+            # typo, unless the user asked for conftest's behaviour (nothing to judge: pass).
+            if missing and namespaces and not ignore_missing_namespace:
                 raise ConfigError(
                     f"no Rego package {missing[0]} in the policies",
                     file=", ".join(sorted({m.path for m in self.modules})),
                     expected=f"one of {', '.join(sorted(packages))}",
+                    hint="--ignore-missing-namespace passes instead, as conftest does",
                 )
+            wanted = list(dict.fromkeys(p for found in matched.values() for p in found))
         self.rules = {ns: sorted(packages.get(ns, set())) for ns in wanted}
-        self._regoerror = RegoError
-        compiler = Interpreter()
-        # regopy prints compile errors to the process's stdout at its default log level;
-        # we report them ourselves with the file and line.
-        compiler.log_level = LogLevel.NONE
+        self.crashes: list[EngineCrash] = []
+        self._worker = RegoWorker()
+        answer = self._worker.load([(m.path, m.source) for m in self.modules], list(data))
+        if "error" in answer:
+            self.close()
+            raise policy_error(answer["error"], self.modules)
         try:
-            for item in data:
-                compiler.add_data(item)
-            for module in self.modules:
-                compiler.add_module(module.path, module.source)
-            self._bundle = compiler.build(self._query())
-        except RegoError as exc:
-            raise policy_error(str(exc), self.modules) from None
-        self._runner = Interpreter()
-        self._runner.log_level = LogLevel.NONE
+            check_support(self.modules, self._worker.builtins, allow)
+        except ConfigError:
+            self.close()
+            raise
+        self._query = self._make_query()
 
-    def _query(self) -> str:
+    def _make_query(self) -> str:
         # `[v | v := data.ns.rule]` is [] when the rule is undefined for this input, so one
         # query answers every rule of every namespace without failing on the absent ones.
         parts = []
@@ -193,29 +385,61 @@ class RegoPolicies:
     def empty(self) -> bool:
         return not any(rule != EXCEPTION_RULE for rules in self.rules.values() for rule in rules)
 
-    def evaluate(self, document: Any) -> list[tuple[str, str, Any]]:
-        from regopy import rego_shared
-
+    def evaluate(self, file: str, documents: Sequence[Any]) -> list[Judged]:
+        """Judge one file's documents in one request to the worker."""
         if self.empty:
-            return []
+            return [[] for _ in documents]
+        self._submit(file, documents)
+        return self._receive(file, documents)
+
+    def evaluate_many(self, batches: Iterable[_B]) -> Iterator[tuple[_B, list[Judged]]]:
+        """Judge (file, documents) batches with one request in flight: the next batch is made
+        (its file parsed) while the worker judges the current one."""
+        items = iter(batches)
+        current = next(items, None)
+        if current is not None and not self.empty:
+            self._submit(current.file, [d for _, d in current.documents])
+        while current is not None:
+            following = next(items, None)  # parsed while the worker judges `current`
+            documents = [d for _, d in current.documents]
+            results = self._receive(current.file, documents) if not self.empty else []
+            if following is not None and not self.empty:
+                self._submit(following.file, [d for _, d in following.documents])
+            yield current, results or [[] for _ in documents]
+            current = following
+
+    def _submit(self, file: str, documents: Sequence[Any]) -> None:
         try:
-            self._runner.set_input(document)
-        except (self._regoerror, TypeError, ValueError) as exc:
-            raise InputError(f"document cannot be passed to Rego: {exc}") from None
-        # The low-level call: regopy's Output wrapper cannot parse runtime error outputs.
-        impl = rego_shared.rego_bundle_query(self._runner._impl, self._bundle._impl)
+            self._worker.submit(self._query, documents)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"document cannot be passed to Rego: {exc}", file=file) from None
+
+    def _receive(self, file: str, documents: Sequence[Any]) -> list[Judged]:
+        """The answers to the request in flight. If the worker died, each document is tried
+        again on its own, so only the one(s) that kill it are lost."""
         try:
-            text = rego_shared.rego_output_string(impl)
-            ok = rego_shared.rego_output_ok(impl)
-        finally:
-            rego_shared.rego_free_output(impl)
-        if not ok or text.lstrip().startswith("(error"):
-            raise policy_error(text, self.modules)
-        if text == "undefined":
-            return []
-        output = json.loads(text)
-        results = output if isinstance(output, list) else [output]
-        values = results[0].get("bindings", {}).get("x", {}) if results else {}
+            answers = self._worker.receive()
+        except WorkerDied as died:
+            if len(documents) == 1:
+                return [self._crash(file, 0, died)]
+            out: list[Judged] = []
+            for index, document in enumerate(documents):
+                try:
+                    out.append(self._triples(self._worker.evaluate(self._query, [document])[0]))
+                except WorkerDied as again:
+                    out.append(self._crash(file, index, again))
+            return out
+        return [self._triples(answer) for answer in answers]
+
+    def _crash(self, file: str, index: int, died: WorkerDied) -> EngineCrash:
+        crash = EngineCrash(file, index, died.cause, tuple(m.path for m in self.modules))
+        self.crashes.append(crash)
+        return crash
+
+    def _triples(self, answer: dict[str, Any]) -> list[tuple[str, str, Any]]:
+        if "error" in answer:
+            raise policy_error(answer["error"], self.modules)
+        values = answer.get("value") or {}
         out: list[tuple[str, str, Any]] = []
         for ns, rules in values.items():
             for rule, defined in rules.items():
@@ -223,26 +447,26 @@ class RegoPolicies:
                     out.append((ns, rule, value))
         return out
 
+    def close(self) -> None:
+        self._worker.close()
+
+    def __enter__(self) -> RegoPolicies:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _only_tests(package: str, modules: Sequence[Module]) -> bool:
+    return all(m.is_test for m in modules if m.package == package)
+
 
 def _messages(value: Any) -> list[tuple[str, dict[str, Any]]]:
     """(message, details) pairs from a rule's value, whatever shape conftest allows."""
     if isinstance(value, list):
         items: list[Any] = value
     elif isinstance(value, dict):
-        if value and all(v is True for v in value.values()):
-            # Old-style partial set read as an object: the keys are the members; object
-            # members come back as their JSON text.
-            items = []
-            for key in value:
-                if key.startswith("{"):
-                    try:
-                        items.append(json.loads(key))
-                        continue
-                    except json.JSONDecodeError:
-                        pass
-                items.append(key)
-        else:
-            items = [value] if "msg" in value else [f"{k}: {v}" for k, v in value.items()]
+        items = [value] if "msg" in value else [f"{k}: {v}" for k, v in value.items()]
     elif value is True:
         items = [""]
     elif value in (False, None):
@@ -262,20 +486,8 @@ def _messages(value: Any) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _excepted_names(value: Any) -> set[str]:
-    """Rule names an `exception` value lists: a set of lists of names (`exception contains
-    rules if {...}`), or the older `exception[rules]` that regopy reads as an object whose keys
-    are the lists' JSON text."""
-    if isinstance(value, dict):
-        groups: list[Any] = []
-        for key in value:
-            try:
-                groups.append(json.loads(key))
-            except json.JSONDecodeError:
-                groups.append(key)
-    elif isinstance(value, list):
-        groups = value
-    else:
-        groups = [value]
+    """Rule names an `exception` value lists: a set of lists of names."""
+    groups = value if isinstance(value, list) else [value]
     names: set[str] = set()
     for group in groups:
         for name in group if isinstance(group, list) else [group]:
@@ -295,15 +507,32 @@ def _excepted(rule: str, names: set[str]) -> bool:
 def findings_for(
     policies: RegoPolicies, file: str, documents: Sequence[tuple[int | None, Any]]
 ) -> list[Finding]:
-    """Evaluate every document of one file; `documents` are (line, parsed document)."""
+    """Evaluate every document of one file; `documents` are (line, parsed document). A
+    document the engine died on is in `policies.crashes`, not in the findings."""
+    results = policies.evaluate(file, [document for _, document in documents])
+    return _findings(file, documents, results)
+
+
+def findings_of_files(
+    policies: RegoPolicies, batches: Iterable[_B]
+) -> Iterator[tuple[_B, list[Finding]]]:
+    """`findings_for` over many parsed files, the next one parsed while the worker judges."""
+    for batch, results in policies.evaluate_many(batches):
+        yield batch, _findings(batch.file, batch.documents, results)
+
+
+def _findings(
+    file: str, documents: Sequence[tuple[int | None, Any]], results: Sequence[Judged]
+) -> list[Finding]:
     findings: list[Finding] = []
-    for index, (line, document) in enumerate(documents):
-        results = policies.evaluate(document)
+    for index, ((line, _), result) in enumerate(zip(documents, results, strict=True)):
+        if isinstance(result, EngineCrash):
+            continue
         exceptions: dict[str, set[str]] = {}
-        for ns, rule, value in results:
+        for ns, rule, value in result:
             if rule == EXCEPTION_RULE:
                 exceptions.setdefault(ns, set()).update(_excepted_names(value))
-        for ns, rule, value in results:
+        for ns, rule, value in result:
             if rule == EXCEPTION_RULE:
                 continue
             excepted = _excepted(rule, exceptions.get(ns, set()))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import ConfigError, SourceError, UsageError
-from gates.result import Check, GateResult, OnNoData, decide
+from gates.result import Check, GateResult, OnNoData, Verdict, decide
 from gates.timeutil import format_timestamp
 from lumen.adapters.prometheus import add_connection_arguments
 from lumen.commands.common import add_common, config_of, env_service, now_of
@@ -24,6 +24,8 @@ from lumen.outputs import GATE, Output
 
 DEFAULT_MAX_ERRORS = 10
 DEFAULT_PARALLEL = 8
+# The `kind` of a check for a document the Rego engine died on (exit 1 after the report).
+ENGINE_CRASH = "engine-crash"
 
 
 def add_pack_arguments(group: Any) -> None:
@@ -185,7 +187,7 @@ def run_metrics(
 def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Check], dict[str, Any]]:
     from gates.policy import COMBINED, judge_documents
     from lumen.adapters.documents import expand, iter_parsed, parse
-    from lumen.adapters.rego import RegoPolicies, findings_for, load_modules
+    from lumen.adapters.rego import RegoPolicies, findings_for, findings_of_files, load_modules
 
     folders = _rego_folders(list(settings.get("rego") or []))
     if not folders:
@@ -206,35 +208,57 @@ def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Chec
         namespaces=settings.get("namespace"),
         all_namespaces=bool(settings.get("all-namespaces")),
         data=data,
+        allow=settings.get("rego-allow") or (),
+        ignore_missing_namespace=bool(settings.get("ignore-missing-namespace")),
     )
     seen: list[tuple[str, int]] = []
     findings = []
     read: list[str] = []
-    if settings.get("combine"):
-        # conftest --combine: one input listing every file, for rules that relate files (a
-        # Service must select some Deployment). A multi-document file's contents is the list.
-        combined = []
-        for path in expand(files):
-            parsed = parse(path)
-            read.append(parsed.file)
-            documents = [document for _, document in parsed.documents]
-            contents = documents[0] if len(documents) == 1 else documents
-            combined.append({"path": parsed.file, "contents": contents})
-        seen.append((COMBINED, len(combined)))
-        findings.extend(findings_for(policies, COMBINED, [(None, combined)]))
-    else:
-        # File by file: a thousand manifests never sit in memory together.
-        for path in expand(files):
-            parsed = parse(path)
-            read.append(parsed.file)
-            seen.append((parsed.file, len(parsed.documents)))
-            findings.extend(findings_for(policies, parsed.file, parsed.documents))
+    with policies:
+        if settings.get("combine"):
+            # conftest --combine: one input listing every file, for rules that relate files (a
+            # Service must select some Deployment). A multi-document file's contents is the list.
+            combined = []
+            for path in expand(files):
+                parsed = parse(path)
+                read.append(parsed.file)
+                documents = [document for _, document in parsed.documents]
+                contents = documents[0] if len(documents) == 1 else documents
+                combined.append({"path": parsed.file, "contents": contents})
+            findings.extend(findings_for(policies, COMBINED, [(None, combined)]))
+            if not policies.crashes:
+                seen.append((COMBINED, len(combined)))
+        else:
+            # File by file (a thousand manifests never sit in memory together), the next
+            # file parsed while the engine's worker judges the previous one.
+            parsed_files = (parse(path) for path in expand(files))
+            for parsed, found in findings_of_files(policies, parsed_files):
+                read.append(parsed.file)
+                findings.extend(found)
+                crashed = sum(1 for c in policies.crashes if c.file == parsed.file)
+                judged = len(parsed.documents) - crashed
+                if judged or not crashed:
+                    seen.append((parsed.file, judged))
     checks = judge_documents(seen, findings, fail_on_warn=bool(settings.get("fail-on-warn")))
+    # A document the engine died on was not judged: a NO_DATA check that says so, and the
+    # command exits 1 after reporting the documents that were judged.
+    for crash in policies.crashes:
+        checks.append(
+            Check(
+                f"rego {crash.file}",
+                None,
+                "",
+                None,
+                Verdict.NO_DATA,
+                crash.message(),
+                extra={"kind": ENGINE_CRASH, "file": crash.file, "document": crash.document},
+            )
+        )
     inputs = {
         "rego": folders,
         "namespaces": list(policies.rules),
         "files": read,
-        "engine": "regopy (rego-cpp)",
+        "engine": "regorus (worker process)",
     }
     return checks, inputs
 
@@ -281,9 +305,13 @@ def run(args: argparse.Namespace) -> int:
     if not files and settings.get("rego") and args.rego:
         raise UsageError("--rego needs FILEs to check")
     checks, inputs = evaluate(args, settings, env, files)
+    crashed = [c for c in checks if c.extra.get("kind") == ENGINE_CRASH]
+    verdict = decide(checks)
+    if crashed and verdict is Verdict.PASS:
+        verdict = Verdict.NO_DATA  # not every document was judged: never a PASS
     result = GateResult(
         gate="policy",
-        verdict=decide(checks),
+        verdict=verdict,
         checks=checks,
         inputs=inputs,
         window=None,
@@ -296,7 +324,7 @@ def run(args: argparse.Namespace) -> int:
         from lumen.fileio import write_json
 
         write_json(args.sarif, sarif_document(checks, version=__version__))
-    return emit(
+    code = emit(
         result,
         args,
         OUTPUTS,
@@ -306,3 +334,10 @@ def run(args: argparse.Namespace) -> int:
             "sarif": args.sarif or "",
         },
     )
+    if crashed:
+        more = f" ({len(crashed) - 1} more document(s) too)" if len(crashed) > 1 else ""
+        raise SourceError(
+            f"{crashed[0].reason}{more}; the other documents were judged (see the report)",
+            hint="report the policy and the document to the engine's maintainers",
+        )
+    return code

@@ -1,0 +1,121 @@
+"""The Rego engine itself (regorus), as the worker process drives it.
+
+Only `lumen.adapters.rego_worker` imports this module, inside the worker process: an engine
+fault (a Rust panic, a stack overflow, a SIGSEGV) must never happen in the gate's own process.
+Everything here speaks plain JSON-able values so the worker can pass them over a pipe.
+
+regorus reads one module at a time in either Rego v1 (the default, `deny contains msg if`) or
+v0 (`deny[msg] { ... }`, what most conftest policies are written in). Each module is read as v1
+first and, if that fails, as v0; when both fail, the error of the reading that got further is
+the one reported (a v0 module read as v1 fails on its first rule head, which is not the news).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+# regorus errors: "--> file.rego:12:5\n  |\n12 | ...\n  |  ^\nerror: message\n\nStack backtrace:"
+_WHERE = re.compile(r"-->\s*(.+?):(\d+):(\d+)")
+_MESSAGE = re.compile(r"^error:\s*(.*)$", re.MULTILINE)
+
+
+def engine_error(text: str) -> dict[str, Any]:
+    """{file, line, column, message} from a regorus error text (any of them may be None)."""
+    text = text.split("Stack backtrace:", maxsplit=1)[0]
+    where = _WHERE.search(text)
+    message = _MESSAGE.search(text)
+    plain = message.group(1).strip() if message else text.strip().splitlines()[-1:] or [""]
+    return {
+        "file": where.group(1) if where else None,
+        "line": int(where.group(2)) if where else None,
+        "column": int(where.group(3)) if where else None,
+        "message": plain if isinstance(plain, str) else plain[0],
+    }
+
+
+class EngineError(Exception):
+    def __init__(self, detail: dict[str, Any]) -> None:
+        super().__init__(detail.get("message"))
+        self.detail = detail
+
+
+def _new_engine() -> Any:
+    import regorus
+
+    return regorus.Engine()
+
+
+def add_module(engine: Any, path: str, source: str) -> None:
+    """Read one module as Rego v1, else as v0 (conftest's policies are mostly v0)."""
+    try:
+        engine.add_policy(path, source)
+        return
+    except BaseException as v1_exc:
+        v1_error = engine_error(str(v1_exc))
+    engine.set_rego_v0(True)
+    try:
+        engine.add_policy(path, source)
+        return
+    except BaseException as v0_exc:
+        v0_error = engine_error(str(v0_exc))
+    finally:
+        engine.set_rego_v0(False)
+    # A v1 reading that stops at the first rule head asking for `if`/`contains` says only
+    # that the module is v0; then the v0 reading's error is the one that matters.
+    v0_like = "keyword is required" in v1_error["message"] or "`contains`" in v1_error["message"]
+    further = max((v1_error, v0_error), key=lambda e: (e["line"] or 0, e["column"] or 0))
+    raise EngineError(v0_error if v0_like else further)
+
+
+class Engine:
+    """Policies and data loaded once; `query` answers one query per input document."""
+
+    def __init__(self, modules: Sequence[tuple[str, str]], data: Sequence[Any]) -> None:
+        self._engine = _new_engine()
+        try:
+            for item in data:
+                self._engine.add_data_json(json.dumps(item))
+        except BaseException as exc:
+            raise EngineError({**engine_error(str(exc)), "file": None}) from None
+        for path, source in modules:
+            add_module(self._engine, path, source)
+
+    def builtins(self) -> list[str]:
+        """The built-in functions this engine implements (as `opa.runtime()` reports them)."""
+        runtime = self.query_value("opa.runtime()", None)
+        return sorted(runtime.get("builtins", [])) if isinstance(runtime, dict) else []
+
+    def query_value(self, query: str, document: Any) -> Any:
+        """The value of the query's single expression (or binding `x`); None when undefined."""
+        try:
+            if document is not None:
+                self._engine.set_input_json(json.dumps(document))
+            output = json.loads(self._engine.eval_query_as_json(query))
+        except BaseException as exc:
+            raise EngineError(engine_error(str(exc))) from None
+        results = output.get("result") or []
+        if not results:
+            return None
+        first = results[0]
+        bindings = first.get("bindings") or {}
+        if "x" in bindings:
+            return bindings["x"]
+        expressions = first.get("expressions") or []
+        return expressions[0].get("value") if expressions else None
+
+    def query_input(self, query: str, document: Any) -> Any:
+        """The binding `x` of `query` for one input document (None when undefined). JSON
+        text both ways: regorus' Python values cannot hold a set of objects, and orjson makes
+        the text path the faster one anyway."""
+        try:
+            self._engine.set_input_json(orjson.dumps(document).decode("utf-8"))
+            output = orjson.loads(self._engine.eval_query_as_json(query))
+        except BaseException as exc:
+            raise EngineError(engine_error(str(exc))) from None
+        results = output.get("result") or []
+        return (results[0].get("bindings") or {}).get("x") if results else None
