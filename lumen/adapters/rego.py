@@ -72,7 +72,6 @@ _KEYWORDS = frozenset(
     ]
 )
 EXCEPTION_RULE = "exception"
-CONFORMANCE = Path(__file__).resolve().parents[2] / "policy" / "rego" / "conformance.json"
 
 # Built-ins the gate refuses whatever the engine says: judging a document must not depend on
 # the network or on the machine it runs on (regorus evaluates `http.send` to undefined, which
@@ -209,10 +208,18 @@ def uses_of(modules: Sequence[Module]) -> list[Use]:
 @cache
 def conformance() -> dict[str, Any]:
     """The recorded OPA-compliance results of the engine (`policy/rego/conformance.json`)."""
+    from lumen.resources import policy_path
+
     try:
-        data: dict[str, Any] = json.loads(CONFORMANCE.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"features": {}}
+        text = policy_path("rego", "conformance.json").read_text(encoding="utf-8")
+        data: dict[str, Any] = json.loads(text)
+    except (OSError, ValueError) as exc:
+        # Without it the gate cannot tell a supported built-in from one with wrong results.
+        raise ConfigError(
+            f"the engine's conformance record is unreadable ({exc})",
+            file=str(policy_path("rego", "conformance.json")),
+            hint="reinstall Lumen, or run scripts/gen_policy_conformance.py in a checkout",
+        ) from None
     return data
 
 
@@ -220,10 +227,11 @@ def check_support(
     modules: Sequence[Module], engine_builtins: Iterable[str], allow: Iterable[str] = ()
 ) -> None:
     """Refuse (ConfigError, exit 1) a policy that uses a built-in or construct the engine does
-    not implement or that fails OPA's compliance cases, unless `allow` lists it."""
-    known = set(engine_builtins)
+    not implement or that gives wrong results in OPA's compliance cases, unless `allow` lists
+    it. Features whose failing cases only raise errors are evaluated: they fail loudly."""
     features: dict[str, Any] = conformance().get("features", {})
-    known.update(name for name, f in features.items() if f.get("kind") == "builtin")
+    known = set(engine_builtins)
+    known.update(n for n, f in features.items() if f.get("kind") == "builtin" and f["passed"])
     allowed = set(allow)
     for use in uses_of(modules):
         if use.name in allowed:
@@ -237,22 +245,24 @@ def check_support(
         feature = features.get(use.name)
         if feature and feature.get("unsafe"):
             raise ConfigError(
-                f"the policy uses {use.name}, which gives wrong results in the engine"
+                f"the policy uses {use.name}, which gives wrong results in the Rego engine"
                 f" ({feature['failed']} of {feature['cases']} OPA compliance cases fail:"
                 f" {feature['why']}); rewrite the rule without it, or list it under"
-                " `policy: rego-allow:` in the config if the failing cases do not matter here",
+                " `policy: rego-allow:` in the config (--rego-allow) if those cases cannot"
+                " matter here",
                 file=use.path,
                 line=use.line,
-                expected="see docs/policy-conformance.md",
+                expected="a feature docs/policy-conformance.md lists as supported",
             )
-        if "(" not in use.name and use.name not in known:
+        is_builtin = not (feature and feature.get("kind") == "construct") and " " not in use.name
+        if is_builtin and use.name not in known:
             raise ConfigError(
                 f"the policy calls {use.name}, which the Rego engine does not implement;"
-                " compute the value in the documents or --data instead, or define the function"
-                " in the policy",
+                " compute the value into the documents or a --data file, or define the"
+                " function in the policy",
                 file=use.path,
                 line=use.line,
-                expected="see docs/policy-conformance.md",
+                expected="a built-in docs/policy-conformance.md lists as supported",
             )
 
 

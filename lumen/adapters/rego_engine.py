@@ -119,3 +119,26 @@ class Engine:
             raise EngineError(engine_error(str(exc))) from None
         results = output.get("result") or []
         return (results[0].get("bindings") or {}).get("x") if results else None
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """One OPA compliance case on a fresh engine: {"rows": [bindings...]} or {"error": ...}."""
+    try:
+        engine = Engine(
+            [(f"test-{i}.rego", m) for i, m in enumerate(case.get("modules") or [])],
+            [case["data"]] if case.get("data") else [],
+        )
+        if "input" in case:
+            engine._engine.set_input_json(json.dumps(case["input"]))
+        elif "input_term" in case:
+            term = case["input_term"]
+            try:
+                engine._engine.set_input_json(json.dumps(json.loads(term)))
+            except ValueError:
+                engine._engine.set_input_json(json.dumps(engine.query_value(f"x := {term}", None)))
+        output = json.loads(engine._engine.eval_query_as_json(case["query"]))
+    except EngineError as exc:
+        return {"error": exc.detail}
+    except BaseException as exc:  # a pyo3 panic is a BaseException
+        return {"error": {**engine_error(str(exc)), "message": f"{type(exc).__name__}: {exc}"}}
+    return {"rows": [row.get("bindings") or {} for row in output.get("result") or []]}

@@ -129,6 +129,10 @@ class RegoWorker:
         results: list[dict[str, Any]] = answer["results"]
         return results
 
+    def request(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Any request (the compliance runner's `case`); the answer as the worker gives it."""
+        return self._send(request)
+
     def submit(self, query: str, documents: Sequence[Any]) -> None:
         """Send an `evaluate` request without waiting: the caller prepares the next batch
         (parses the next file) while the worker judges this one; `receive` gets the answer."""
@@ -198,6 +202,10 @@ def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
                 answer = {"ok": True, "builtins": engine.builtins()}
             except EngineError as exc:
                 answer = {"error": exc.detail}
+        elif op == "case":
+            from lumen.adapters.rego_engine import run_case
+
+            answer = run_case(request)
         elif op == "ping":
             answer = {"ok": True}
         elif engine is None:

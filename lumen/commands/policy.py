@@ -84,11 +84,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " default ./policy when FILEs are given)",
     )
     documents.add_argument(
-        "--namespace", action="append", metavar="NS", help="Rego package (default main)"
+        "--namespace",
+        action="append",
+        metavar="NS",
+        help="Rego package (default main); `*` and `?` wildcards match several",
     )
     documents.add_argument(
         "--all-namespaces", action="store_true", default=None, help="every package of the policies"
     )
+    documents.add_argument(
+        "--ignore-missing-namespace",
+        action="store_true",
+        default=None,
+        help="a --namespace no package matches passes, as in conftest, instead of an error",
+    )
+    documents.add_argument(
+        "--rego-allow",
+        action="append",
+        metavar="NAME",
+        help="evaluate this built-in or construct although it fails OPA compliance cases"
+        " (docs/policy-conformance.md; repeatable)",
+    )
+
     documents.add_argument(
         "--data", action="append", metavar="PATH", help="JSON/YAML file loaded as Rego `data`"
     )
@@ -124,6 +141,8 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "rego": args.rego,
         "namespace": args.namespace,
         "all-namespaces": args.all_namespaces,
+        "ignore-missing-namespace": args.ignore_missing_namespace,
+        "rego-allow": args.rego_allow,
         "data": args.data,
         "fail-on-warn": args.fail_on_warn,
         "combine": args.combine,
