@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from gates.result import Check, GateResult, Verdict
 
-DEFAULT_QUORUM: Mapping[str, int] = {"normal": 1, "critical": 2}
 _DECISIVE = {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 
 
@@ -107,12 +106,12 @@ def decide_quorum(
     )
 
 
-def required_for(
-    severity: str, quorum: Mapping[str, int] | None = None, override: int | None = None
-) -> int:
+def required_for(severity: str, quorum: Mapping[str, int], override: int | None = None) -> int:
+    """Approvals needed: the override, else the quorum table's number for the severity (the
+    table is `approval.min`, shipped in policy/defaults/approval.yml)."""
     if override is not None:
         return override
-    table = {**DEFAULT_QUORUM, **(quorum or {})}
+    table = dict(quorum)
     if severity not in table:
         raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(table)}")
     return int(table[severity])

@@ -68,6 +68,8 @@ SECTION_COMMAND: dict[str, str] = {
     "integrated": "integrated",
     "resonance": "resonance",
     "sampler": "sample",
+    "approval": "approval",
+    "flipback": "flipback",
 }
 
 

@@ -23,8 +23,8 @@ class ApprovalRequest:
     repository: str | None
     allowlist: Sequence[str]
     severity: str
-    # approvals needed per severity (the config's `approval.min`), and a flag's override
-    quorum: Mapping[str, int] | None
+    # approvals needed per severity (`approval.min`), and a flag's override
+    quorum: Mapping[str, int]
     minimum: int | None
     dismiss_stale: bool
     pr: int | None

@@ -7,6 +7,7 @@ import argparse
 from lumen.commands.common import add_common
 from lumen.commands.options import approval_request
 from lumen.outputs import GATE, Output
+from lumen.settings import default_of, default_text
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (
@@ -33,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--min",
         type=int,
         metavar="N",
-        help="approvals needed (default by severity: normal 1, critical 2)",
+        help=f"approvals needed (default by severity: {default_text('approval', 'min')})",
     )
     parser.add_argument(
         "--allowlist",
@@ -41,7 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="USER|ORG/TEAM",
         help="who may approve: logins and org/team slugs (repeatable, or comma-separated)",
     )
-    parser.add_argument("--severity", choices=["normal", "critical"], help="default normal")
+    parser.add_argument(
+        "--severity", choices=["normal", "critical"], help=default_of("approval", "severity")
+    )
     parser.add_argument(
         "--dismiss-stale",
         action="store_true",

@@ -14,6 +14,7 @@ from lumen.commands.common import config_of
 from lumen.commands.options import add_require_approval, approval_request
 from lumen.fileio import atomic_write, read_json
 from lumen.outputs import JSON, Output, publish
+from lumen.settings import default_text
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (
@@ -88,7 +89,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="create or update the GitHub Release for the tag with the assets",
     )
     add_require_approval(
-        parser, guards="publish", severity_default="approval.severity, else normal"
+        parser,
+        guards="publish",
+        severity_default=f"approval.severity, shipped as {default_text('approval', 'severity')}",
     )
     parser.add_argument("--config", metavar="PATH", help="config file (default: .github/lumen.yml)")
     drafter = parser.add_argument_group(

@@ -16,7 +16,8 @@ def add_require_approval(
     parser: argparse.ArgumentParser, *, guards: str, severity_default: str
 ) -> None:
     """`--require-approval` with `--pr`, `--allowlist`, `--severity`, for commands that act
-    only with a quorum (release publishing, flipback execute; spec §6b)."""
+    only with a quorum (release publishing, flipback execute; spec §6b). `severity_default`
+    says where the severity comes from without the flag."""
     parser.add_argument(
         "--require-approval",
         action="store_true",
@@ -47,22 +48,24 @@ def approval_request(
     `severity` is the command's default when --severity is not given (None: the config's);
     `repository` overrides --repository (notes: the release's repository).
     """
+    from lumen.settings import Scope, Settings, required
+
     config = config_of(args)
     dismiss_stale = bool(getattr(args, "dismiss_stale", False))
-    settings = config.resolve(
-        "approval",
-        {
-            "severity": getattr(args, "severity", None) or severity,
-            "dismiss-stale": True if dismiss_stale else None,
-        },
-    )
+    flags = {
+        "severity": getattr(args, "severity", None) or severity,
+        "dismiss-stale": True if dismiss_stale else None,
+    }
+    # approval: is read at the top level only (a quorum is not per environment)
+    settings = Settings.build(config, {"approval": flags}).section("approval", Scope(None, None))
+    quorum = required(settings, "approval", "min")
     return ApprovalRequest(
         repository=repository or getattr(args, "repository", None),
         allowlist=getattr(args, "allowlist", None) or settings.get("allowlist") or [],
-        severity=str(settings.get("severity") or "normal"),
-        quorum=settings.get("min"),
+        severity=str(required(settings, "approval", "severity")),
+        quorum={str(name): int(count) for name, count in quorum.items()},
         minimum=getattr(args, "min", None),
-        dismiss_stale=bool(settings.get("dismiss-stale")),
+        dismiss_stale=bool(required(settings, "approval", "dismiss-stale")),
         pr=getattr(args, "pr", None),
         environment=getattr(args, "environment", None),
         run_id=getattr(args, "run_id", None),

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gates.approval import Review, decide_quorum, latest_decisive, required_for
 from gates.result import Verdict
+from lumen.config import Config, shipped_defaults
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ALLOWED = {"alice", "bob", "carol"}
 
@@ -86,12 +92,37 @@ def test_author_and_dismissed_reviews_do_not_count() -> None:
 
 
 def test_required_by_severity() -> None:
-    assert required_for("normal") == 1
-    assert required_for("critical") == 2
-    assert required_for("critical", {"critical": 3}) == 3
-    assert required_for("normal", None, 4) == 4
+    shipped = shipped_defaults("approval")["min"]
+    assert required_for("normal", shipped) == 1
+    assert required_for("critical", shipped) == 2
+    configured = Config({"approval": {"min": {"critical": 3}}}).section("approval")["min"]
+    assert required_for("critical", configured) == 3
+    assert required_for("normal", configured) == 1  # what the config does not set stays
+    assert required_for("normal", shipped, 4) == 4
     with pytest.raises(ValueError):
-        required_for("urgent")
+        required_for("urgent", shipped)
+
+
+def test_the_quorum_is_written_once_in_policy_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changing approval.min in policy/defaults changes the quorum the gate asks for and the
+    --help text (the docs' tables are generated from the same file: tests/docs)."""
+    from lumen.cli import build_parser, subparser
+    from lumen.commands.options import approval_request
+
+    defaults = tmp_path / "defaults"
+    shutil.copytree(ROOT / "policy" / "defaults", defaults)
+    text = (defaults / "approval.yml").read_text(encoding="utf-8")
+    assert "critical: 2" in text
+    (defaults / "approval.yml").write_text(text.replace("critical: 2", "critical: 3"), "utf-8")
+    monkeypatch.setattr("lumen.config.defaults_dir", lambda: defaults)
+    monkeypatch.setattr("lumen.settings.defaults_dir", lambda: defaults)
+    monkeypatch.chdir(tmp_path)
+    parser = build_parser("approval")
+    request = approval_request(parser.parse_args(["approval", "--severity", "critical"]))
+    assert required_for(request.severity, request.quorum) == 3
+    assert "critical: 3" in " ".join(subparser(parser, "approval").format_help().split())
 
 
 @given(

@@ -159,7 +159,7 @@ def test_other_env_is_ignored(tmp_path, log, capsys) -> None:
 
 
 def test_concurrent_flipback_is_locked_out(tmp_path, log, capsys) -> None:
-    from lumen.commands.flipback import env_lock
+    from lumen.app.flipback import env_lock
 
     with env_lock(str(tmp_path / "locks"), "prod", "api"):
         assert main([*base(tmp_path, log, "execute"), "--confirm", "yes"]) == 1

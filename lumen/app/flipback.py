@@ -1,0 +1,334 @@
+"""Flipback (spec §8) as a use case: find the last known-good version and return to it.
+
+Two stages: `plan` reads the history (the platform's own, or the deploy log), skips versions
+that failed a gate or whose bundle does not verify, and names the target; `execute` changes the
+platform, then records the flipback (deploy event, ledger entry) and announces it, whatever the
+outcome. One flipback at a time per env×service on a machine (`env_lock`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from gates.errors import LumenError, SourceError, UsageError
+from lumen.app.signing import VerifySettings
+
+PLATFORMS = ("github", "helm", "argo-rollouts", "argocd", "none")
+
+
+@dataclass(frozen=True)
+class FlipbackSettings:
+    """Resolved `flipback:` (policy/defaults/flipback.yml under the config and the flags)."""
+
+    platform: str
+    target: str
+    timeout_s: float
+    lock_dir: str
+    namespace: str
+    approval_severity: str
+
+    @classmethod
+    def from_section(cls, values: Mapping[str, Any]) -> FlipbackSettings:
+        from lumen.settings import number, required
+
+        return cls(
+            platform=str(required(values, "flipback", "platform")),
+            target=str(required(values, "flipback", "target")),
+            timeout_s=number(values, "flipback", "timeout"),
+            lock_dir=str(required(values, "flipback", "lock-dir")),
+            namespace=str(required(values, "flipback", "namespace")),
+            approval_severity=str(required(values, "flipback", "approval-severity")),
+        )
+
+
+@dataclass(frozen=True)
+class PlatformTarget:
+    """What the platform acts on: a helm release, a rollout, an Argo CD app, or the GitHub
+    repository and environment (GitHub keeps the user's environment name, e.g. production)."""
+
+    release: str
+    namespace: str
+    rollout: str
+    app: str
+    repository: str
+    environment: str
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """Where a flipback is announced (each optional) and the signed webhook's secret."""
+
+    slack: str | None
+    discord: str | None
+    webhook: str | None
+    webhook_secret: str | None
+
+    def __bool__(self) -> bool:
+        return bool(self.slack or self.discord or self.webhook)
+
+
+@dataclass(frozen=True)
+class FlipbackRequest:
+    mode: str  # plan | execute
+    settings: FlipbackSettings
+    env: str | None
+    service: str | None
+    target: PlatformTarget
+    deploys: str | None  # the deploy log: history (when the platform keeps none) and record
+    ledger: str | None  # gate failures are read from it, the flipback is appended
+    verify: VerifySettings  # known-good candidates' bundles must verify (when configured)
+    announcement: Announcement
+    author: str
+    now: datetime
+
+
+@dataclass
+class Planned:
+    """A plan and the platform it is for; `report` is the result document's `flipback`."""
+
+    platform: Any
+    plan: Any
+    report: dict[str, Any]
+
+
+@contextlib.contextmanager
+def env_lock(directory: str, env: str | None, service: str | None) -> Iterator[Path]:
+    """One flipback at a time per env×service on this machine (workflows add `concurrency:`)."""
+    path = Path(directory) / f"flipback-{env or 'any'}-{service or 'any'}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LumenError(
+                f"another flipback for {env}/{service} is running (lock {path})"
+            ) from None
+        try:
+            yield path
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def platform_for(request: FlipbackRequest) -> Any:
+    from lumen.flipback import platforms as p
+
+    name = request.settings.platform
+    timeout = request.settings.timeout_s
+    target = request.target
+    if name == "helm":
+        return p.Helm(timeout_s=timeout, release=target.release, namespace=target.namespace)
+    if name == "argo-rollouts":
+        return p.ArgoRollouts(timeout_s=timeout, rollout=target.rollout, namespace=target.namespace)
+    if name == "argocd":
+        return p.ArgoCD(timeout_s=timeout, app=target.app)
+    if name == "github":
+        from lumen.flipback.github_platform import GitHubDeployments
+
+        return GitHubDeployments(
+            timeout_s=timeout,
+            repository=target.repository,
+            environment=target.environment,
+            service=request.service or "",
+        )
+    return p.Platform(timeout_s=timeout)
+
+
+def _history_from_log(path: str | None, env: str | None, service: str | None) -> list[Any]:
+    from lumen.sources.deploys import load_deploy_events
+    from release.flipback import Outcome
+
+    if not path:
+        raise UsageError("this platform keeps no history of its own: give --deploys PATH")
+    if not os.path.exists(path):
+        return []
+    events = [
+        e
+        for e in load_deploy_events(path)
+        if (env is None or e.env == env) and (service is None or e.service == service)
+    ]
+    events.sort(key=lambda e: e.ts)
+    return [
+        Outcome(
+            version=e.version,
+            ts=e.ts.isoformat(),
+            action=e.action,
+            ok=e.ok,
+            commit=e.commit,
+            digest=e.digest,
+            bundle=e.bundle,
+            ref=e.commit or e.version,
+        )
+        for e in events
+    ]
+
+
+def _gate_failures(ledger: str | None, env: str | None, service: str | None) -> dict[str, str]:
+    from lumen.ledger import iter_entries
+    from release.flipback import gate_failures
+
+    if not ledger or not os.path.exists(ledger):
+        return {}
+    return gate_failures((entry for _, entry in iter_entries(ledger)), env=env, service=service)
+
+
+def _signature_checker(settings: VerifySettings) -> Callable[[Any], bool | None] | None:
+    """A bundle check under the `verify:` identity policy, or None (not configured)."""
+    if not settings.configured:
+        return None
+
+    def check(outcome: Any) -> bool | None:
+        from lumen.app.signing import verify_files
+
+        bundle = outcome.bundle
+        if not bundle or not os.path.exists(bundle):
+            return False
+        artifact = bundle.removesuffix(".sigstore.json")
+        file = artifact if artifact != bundle and os.path.isfile(artifact) else None
+        try:
+            result = verify_files([(file, bundle)], settings, generated_at="")
+        except LumenError:
+            return False
+        return result.verdict.value == "PASS"
+
+    return check
+
+
+def plan(request: FlipbackRequest, requested: str | None) -> Planned:
+    """The target and the steps that would reach it (changes nothing). `requested` is the
+    --target flag (else the settings' target)."""
+    from release.flipback import choose_target
+
+    platform = platform_for(request)
+    history = platform.history()
+    if history is None:
+        history = _history_from_log(request.deploys, request.env, request.service)
+    chosen = choose_target(
+        history,
+        requested=requested or request.settings.target,
+        gate_failed=_gate_failures(request.ledger, request.env, request.service),
+        signature_ok=_signature_checker(request.verify),
+    )
+    steps = [] if not chosen.actionable else platform.steps(chosen)
+    report: dict[str, Any] = {
+        "mode": request.mode,
+        "platform": platform.name,
+        "env": request.env,
+        "service": request.service,
+        "current": chosen.current,
+        "target": chosen.target,
+        "nothing_to_do": chosen.nothing_to_do,
+        "reason": chosen.reason,
+        "skipped": [{"version": s.version, "reason": s.reason} for s in chosen.skipped],
+        "steps": steps,
+        "executed": False,
+        "result": None,
+    }
+    return Planned(platform, chosen, report)
+
+
+def execute(planned: Planned, request: FlipbackRequest) -> None:
+    """Change the platform, then record (and announce) the flipback whatever the outcome; a
+    platform failure is raised after it is recorded."""
+    report = planned.report
+    try:
+        planned.platform.execute(planned.plan)
+    except SourceError as exc:
+        report.update(executed=True, result="failure", error=str(exc))
+        _record(request, planned)
+        raise
+    report.update(executed=True, result="success")
+    _record(request, planned)
+
+
+def _record(request: FlipbackRequest, planned: Planned) -> None:
+    """A flipback deploy event, a ledger entry and the announcement."""
+    from gates.timeutil import format_timestamp
+    from lumen.fileio import append_line
+
+    report, chosen = planned.report, planned.plan
+    ts = format_timestamp(request.now)
+    event = {
+        "ts": ts,
+        "env": request.env or "unknown",
+        "service": request.service or "unknown",
+        "action": "flipback",
+        "version": chosen.target,
+        "result": report["result"],
+        "author": request.author,
+        "notes": f"flipback from {chosen.current} on {report['platform']}"
+        + (f": {report['error']}" if report.get("error") else ""),
+    }
+    if chosen.target_outcome is not None and chosen.target_outcome.commit:
+        event["commit"] = chosen.target_outcome.commit
+    if request.deploys:
+        append_line(request.deploys, json.dumps(event, separators=(",", ":")))
+    if request.ledger:
+        from lumen.ledger import append
+
+        report["ledger_head"] = append(
+            request.ledger,
+            {
+                "type": "flipback",
+                "ts": ts,
+                "env": request.env,
+                "service": request.service,
+                "platform": report["platform"],
+                "from": chosen.current,
+                "to": chosen.target,
+                "result": report["result"],
+                "error": report.get("error"),
+            },
+        )
+    if request.announcement:
+        _announce(request.announcement, report)
+
+
+def _announce(announcement: Announcement, report: dict[str, Any]) -> None:
+    from lumen import actions_runtime as gha
+    from lumen.reporting import cards, webhooks
+
+    verdict = "PASS" if report["result"] == "success" else "FAIL"
+    result = {
+        "gate": "flipback",
+        "verdict": verdict,
+        "inputs": {"env": report["env"], "service": report["service"]},
+        "checks": [
+            {
+                "name": "flipback",
+                "value": report["target"],
+                "comparator": "from",
+                "threshold": report["current"],
+                "verdict": verdict,
+                "reason": report.get("error")
+                or f"flipped back from {report['current']} to {report['target']} "
+                f"on {report['platform']}",
+            }
+        ],
+    }
+    card = cards.card_from_result(result)
+    targets: list[tuple[str, str | None, Callable[[], dict[str, Any]]]] = [
+        ("slack", announcement.slack, lambda: cards.slack_payload(card)),
+        ("discord", announcement.discord, lambda: cards.discord_payload(card)),
+        ("webhook", announcement.webhook, lambda: cards.webhook_payload(card, result)),
+    ]
+    for name, url, payload in targets:
+        if url:
+            if gha.in_actions():
+                gha.mask(url)
+            try:
+                webhooks.post_json(
+                    url,
+                    payload(),
+                    label=name,
+                    secret=announcement.webhook_secret if name == "webhook" else None,
+                )
+            except SourceError as exc:  # the flipback happened; a failed announcement says so
+                print(f"warning: {exc}")
