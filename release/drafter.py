@@ -1762,7 +1762,7 @@ def build_release(
         patch_version=info["$RESOLVED_VERSION_PATCH"] or "",
         prerelease_version=info["$RESOLVED_VERSION_PRERELEASE"] or "",
         last_release=last_release.tag_name if last_release else None,
-        pull_requests=tuple(pr.number for pr in ordered),
+        pull_requests=tuple(pr.number for pr in included),
         update_release_id=update_id,
     )
 

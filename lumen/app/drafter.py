@@ -39,18 +39,48 @@ def _read_yaml(text: str, file: str) -> tuple[Any, Any]:
     return located.data, located
 
 
+# The release-drafter config a component uses when the repository has none.
+COMPONENT_BASE = {"template": "## What's Changed\n\n$CHANGES\n"}
+
+
+def component_overrides(name: str, component: Mapping[str, Any]) -> dict[str, Any]:
+    """A monorepo component (the Lumen config's `notes.components.<name>`) as release-drafter
+    keys over the base config: its `paths` become `include-paths` (a PR belongs to it when it
+    changed one of them), its `tag-prefix` (default `<name>-v`) selects its releases and
+    versions, its tag and name templates default to `<tag-prefix>$RESOLVED_VERSION`; every
+    other key (its own `categories`, `template`, ...) is a release-drafter key of its own."""
+    prefix = str(component.get("tag-prefix", f"{name}-v"))
+    out = {k: v for k, v in component.items() if k != "paths"}
+    out["include-paths"] = list(component.get("paths") or [])
+    out["tag-prefix"] = prefix
+    out.setdefault("tag-template", f"{prefix}$RESOLVED_VERSION")
+    out.setdefault("name-template", f"{prefix}$RESOLVED_VERSION")
+    return out
+
+
 def load_config(
-    path: str,
+    path: str | None,
     *,
     repository: str | None = None,
     fetch: FetchConfig | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> rd.DrafterConfig:
     """Read a release-drafter config file unchanged. `_extends: [owner/]repo[:path]` is read
-    through `fetch(owner/repo, path)` (the API); without `fetch` (offline) it is refused."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError:
-        raise InputError("release-drafter config not found", file=path) from None
+    through `fetch(owner/repo, path)` (the API); without `fetch` (offline) it is refused.
+    `overrides` (a monorepo component's keys) apply over the file (or COMPONENT_BASE when
+    `path` is None)."""
+    if path is None:
+        import yaml
+
+        text = yaml.safe_dump(COMPONENT_BASE)
+        path_label = "(built-in component base)"
+    else:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError:
+            raise InputError("release-drafter config not found", file=path) from None
+        path_label = path
+    path = path_label
     data, located = _read_yaml(text, path)
     if data is None:
         data = {}
@@ -86,6 +116,8 @@ def load_config(
             data["_extends"] = nested
             repository = source
         where, located = f"{source}:{file_path}", located_base
+    if overrides:
+        data = {**data, **overrides}
     try:
         return rd.parse_config(data)
     except rd.DrafterConfigError as exc:

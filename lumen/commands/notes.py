@@ -118,6 +118,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "choice; --prs-json may then be its GraphQL commit history (or a PR list)",
     )
     drafter.add_argument(
+        "--component",
+        metavar="NAME",
+        help="monorepo: notes, tag and version of one component (notes.components.NAME: its "
+        "paths, tag-prefix and categories)",
+    )
+    drafter.add_argument(
         "--pr-files-json",
         metavar="PATH",
         help='offline: each PR\'s changed files, {"<number>": [paths]} (for path conditions)',
@@ -166,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--previous-sbom needs --sbom (this release's SBOM) to compare with")
     config = config_of(args)
     drafter_path = _drafter_config_path(args, config)
-    if drafter_path is not None:
+    if drafter_path is not None or args.component:
         return _run_drafter(args, config, drafter_path)
     if args.drafter_input or args.releases_json or args.pr_files_json:
         raise UsageError(
@@ -265,7 +271,23 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_drafter(args: argparse.Namespace, config: Any, path: str) -> int:
+def _component(config: Any, name: str) -> dict[str, Any]:
+    section = config.get("notes")
+    components = section.get("components") if isinstance(section, dict) else None
+    if not isinstance(components, dict) or name not in components:
+        known = ", ".join(sorted(components)) if isinstance(components, dict) else "none"
+        raise ConfigError(
+            f"no component {name!r} in notes.components (known: {known})",
+            file=config.file,
+            field=f"notes.components.{name}",
+            expected="a component with paths and a tag-prefix",
+        )
+    from lumen.app.drafter import component_overrides
+
+    return component_overrides(name, components[name])
+
+
+def _run_drafter(args: argparse.Namespace, config: Any, path: str | None) -> int:
     """release-drafter's run: the body, name and tag it would write, byte for byte; Lumen's
     additions only where the notes: section's `additions` switches them on."""
     from lumen.app import drafter as app
@@ -282,7 +304,8 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str) -> int:
         from lumen.adapters.github.history import fetch_file
 
         fetch = fetch_file
-    drafter_config = app.load_config(path, repository=repository, fetch=fetch)
+    overrides = _component(config, args.component) if args.component else None
+    drafter_config = app.load_config(path, repository=repository, fetch=fetch, overrides=overrides)
     for warning in drafter_config.warnings:
         print(f"lumen notes: {path}: {warning}", file=sys.stderr)
     ref = args.target or ctx.ref or ""
