@@ -73,14 +73,16 @@ _USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+)(?:\s+#\s*(\S+))?", re.MULTILINE)
 
 def check_uses(text: str, where: str, pins: dict[str, Pin] | None = None) -> list[str]:
     """Every `uses:` of a workflow or action file: a third-party action pinned to the commit and
-    tag of the table, or Lumen's own (REPOSITORY, or a local `./` path)."""
+    tag of the table, or Lumen's own (REPOSITORY, a local `./` path, or this repository at the
+    run's commit, `$/`)."""
     table = PINS if pins is None else pins
     problems = []
     for match in _USES.finditer(text):
         uses, tag = match.group(1), match.group(2)
         line = text.count("\n", 0, match.start()) + 1
         name, _, ref = uses.partition("@")
-        if uses.startswith("./") or name == REPOSITORY or name.startswith(REPOSITORY + "/"):
+        own = name == REPOSITORY or name.startswith(REPOSITORY + "/")
+        if uses.startswith(("./", "$/")) or own:
             continue
         pin = table.get(name)
         if pin is None:

@@ -1,8 +1,11 @@
 """The hashed lock of Lumen's runtime dependencies, which every action installs.
 
-    python scripts/lock.py            # (re)write requirements/runtime.txt with the pinned uv
+    python scripts/lock.py            # (re)write the locks with the pinned uv
     python scripts/lock.py --check    # exit 1 when the lock no longer matches pyproject.toml
     python scripts/lock.py --wheels   # ask PyPI which runner each locked file serves (network)
+
+requirements/build.txt is the same for `[build-system] requires` (from requirements/build.in,
+which this script writes): the release workflow builds Lumen with exactly those.
 
 The lock is `uv pip compile --universal --generate-hashes` over pyproject.toml's
 `[project] dependencies` (no extras): one file for every supported runner (Linux x86-64 and
@@ -36,6 +39,8 @@ from packaging.utils import canonicalize_name, parse_wheel_filename
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "requirements" / "runtime.txt"
+BUILD_IN = ROOT / "requirements" / "build.in"
+BUILD_LOCK = ROOT / "requirements" / "build.txt"
 # The uv that writes the lock: its output format is part of the lock, so it is pinned here,
 # in pyproject.toml's test extra, and in the actions (scripts/gen_actions.py UV_VERSION).
 UV_VERSION = "0.13.9"
@@ -128,7 +133,29 @@ def uv_binary() -> str:
     return shutil.which("uv") or (str(beside) if beside.exists() else "")
 
 
-def compile_command(output: Path) -> list[str]:
+def build_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[str]:
+    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    return list(data["build-system"]["requires"])
+
+
+def build_drift() -> list[str]:
+    """The build lock pins exactly what [build-system] requires (which is pinned itself)."""
+    wanted = build_requirements()
+    problems = []
+    if not BUILD_IN.exists() or BUILD_IN.read_text(encoding="utf-8").split() != wanted:
+        problems.append(f"{BUILD_IN.name} is not [build-system] requires {wanted}")
+    locked = parse_lock(BUILD_LOCK.read_text(encoding="utf-8")) if BUILD_LOCK.exists() else {}
+    for text in wanted:
+        requirement = Requirement(text)
+        entry = locked.get(canonicalize_name(requirement.name))
+        if entry is None or not requirement.specifier.contains(entry.version, prereleases=True):
+            problems.append(f"{BUILD_LOCK.name} does not pin {text}")
+        elif not entry.hashes:
+            problems.append(f"{BUILD_LOCK.name}: {entry.name} has no hash")
+    return problems
+
+
+def compile_command(output: Path, source: str = "pyproject.toml") -> list[str]:
     return [
         uv_binary(),
         "pip",
@@ -139,7 +166,7 @@ def compile_command(output: Path) -> list[str]:
         PYTHON_FLOOR,
         "--no-config",
         "--quiet",
-        "pyproject.toml",
+        source,
         "-o",
         str(output.relative_to(ROOT)),
     ]
@@ -162,9 +189,12 @@ def write_lock(upgrade: bool) -> int:
         )
         return 1
     LOCK.parent.mkdir(exist_ok=True)
-    command = compile_command(LOCK) + (["--upgrade"] if upgrade else [])
-    subprocess.run(command, cwd=ROOT, check=True)
-    problems = drift(LOCK.read_text(encoding="utf-8"), runtime_requirements())
+    extra = ["--upgrade"] if upgrade else []
+    subprocess.run(compile_command(LOCK) + extra, cwd=ROOT, check=True)
+    BUILD_IN.write_text("\n".join(build_requirements()) + "\n", encoding="utf-8")
+    source = BUILD_IN.relative_to(ROOT).as_posix()
+    subprocess.run(compile_command(BUILD_LOCK, source) + extra, cwd=ROOT, check=True)
+    problems = drift(LOCK.read_text(encoding="utf-8"), runtime_requirements()) + build_drift()
     for problem in problems:
         print("lock:", problem, file=sys.stderr)
     return 1 if problems else 0
@@ -267,8 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.check:
         problems = drift(LOCK.read_text(encoding="utf-8"), runtime_requirements())
+        problems = [f"{LOCK.relative_to(ROOT)}: {p}" for p in problems] + build_drift()
         for problem in problems:
-            print(f"{LOCK.relative_to(ROOT)}: {problem} (run python scripts/lock.py)")
+            print(f"{problem} (run python scripts/lock.py)")
         return 1 if problems else 0
     if args.wheels:
         gaps = wheel_gaps(parse_lock(LOCK.read_text(encoding="utf-8")))

@@ -16,8 +16,18 @@ ROOT = Path(__file__).resolve().parents[2]
 REUSABLE = sorted((ROOT / "workflows").glob("*.yml"))
 STARTERS = sorted((ROOT / "workflows" / "starters").glob("*.yml"))
 EXAMPLES = sorted((ROOT / "examples" / ".github" / "workflows").glob("*.yml"))
-ALL = [*REUSABLE, *STARTERS]
-OWN = re.compile(r"lumen-ci/lumen-ci/(actions/[\w-]+|\.github/workflows/[\w.-]+\.yml)@v1")
+# Lumen CI's own release workflow (this repository's, not shipped to users).
+PUBLISH = ROOT / ".github" / "workflows" / "publish.yml"
+ALL = [*REUSABLE, *STARTERS, PUBLISH]
+sys.path.insert(0, str(ROOT / "scripts"))
+from action_pins import MAJOR_TAG, REPOSITORY  # noqa: E402
+
+# Lumen's own actions and workflows: REPOSITORY at the major tag, or (publish.yml) this
+# repository at the run's commit, `$/actions/<name>`.
+OWN = re.compile(
+    rf"(?:{re.escape(REPOSITORY)}/|\$/)"
+    rf"(actions/[\w-]+|\.github/workflows/[\w.-]+\.yml)(?:@{MAJOR_TAG})?"
+)
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ import yaml
 
 from harness.action_runner import (
     ROOT,
+    SETUP_PYTHON_INPUTS,
     ActionResult,
     ActionWiringError,
     Contexts,
@@ -41,7 +44,14 @@ from harness.action_runner import (
     to_str,
 )
 
-OWN_ACTION = re.compile(r"lumen-ci/lumen-ci/actions/([\w-]+)@v1")
+sys.path.insert(0, str(ROOT / "scripts"))
+from action_pins import MAJOR_TAG, REPOSITORY
+
+# Lumen's own actions: by the major tag, from the repository's own checkout (`./actions/x`), or
+# as this repository at the run's commit (`$/actions/x`, Lumen's own release workflow).
+OWN_ACTION = re.compile(
+    rf"(?:{re.escape(REPOSITORY)}/actions/([\w-]+)@{MAJOR_TAG}|(?:\./|\$/)actions/([\w-]+))"
+)
 UPLOAD_INPUTS = frozenset(
     {
         "name",
@@ -137,6 +147,9 @@ class WorkflowRunner:
                 "token": self.env.get("GITHUB_TOKEN", "ghs_harness0token0not0a0secret"),
                 "repository": self.env.get("GITHUB_REPOSITORY", "octo-org/octo-repo"),
                 "sha": self.env.get("GITHUB_SHA", "6dcb09b5b57875f334f61aebed695e2e4193db5e"),
+                "ref": self.env.get("GITHUB_REF", "refs/heads/main"),
+                "ref_name": self.env.get("GITHUB_REF_NAME", "main"),
+                "ref_type": self.env.get("GITHUB_REF_TYPE", "branch"),
                 "event_name": self.event_name,
                 "event": self.event,
                 "server_url": "https://github.com",
@@ -181,7 +194,7 @@ class WorkflowRunner:
         def uses(call: StepCall) -> tuple[int, str, str]:
             own = OWN_ACTION.fullmatch(call.uses)
             if own:
-                return self._lumen_action(own.group(1), call, job_dir, actions)
+                return self._lumen_action(own.group(1) or own.group(2), call, job_dir, actions)
             name = call.uses.split("@", 1)[0]
             if not re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", call.uses):
                 raise ActionWiringError(f"{call.uses}: pin third-party actions by commit SHA")
@@ -193,6 +206,8 @@ class WorkflowRunner:
                 return self._upload(call)
             if name == "actions/download-artifact":
                 return self._download(call)
+            if name == "actions/setup-python":
+                return self._setup_python(call)
             raise ActionWiringError(f"no stand-in for {call.uses}")
 
         executor = StepExecutor(
@@ -244,6 +259,24 @@ class WorkflowRunner:
         with call.summary_file.open("a", encoding="utf-8") as handle:
             handle.write(result.summary)
         return result.returncode, result.stdout, result.stderr
+
+    def _setup_python(self, call: StepCall) -> tuple[int, str, str]:
+        """The test interpreter (the development venv's, with the build tools), on PATH unless
+        `update-environment: false`, as the real action puts its Python there."""
+        unknown = set(call.with_values) - SETUP_PYTHON_INPUTS
+        if unknown:
+            raise ActionWiringError(f"actions/setup-python has no input(s) {sorted(unknown)}")
+        version = subprocess.run(
+            [sys.executable, "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        with call.output_file.open("a", encoding="utf-8") as handle:
+            handle.write(f"python-version={version}\npython-path={sys.executable}\n")
+        if call.with_values.get("update-environment", "true").lower() != "false":
+            call.path_file.write_text(str(Path(sys.executable).parent) + "\n", encoding="utf-8")
+        return 0, f"stand-in setup-python: {sys.executable}\n", ""
 
     def _where(self, path: str) -> Path:
         candidate = Path(path)
