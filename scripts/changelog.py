@@ -62,9 +62,9 @@ def check(text: str) -> list[str]:
         if line.startswith("## ") and not HEADING.match(line):
             problems.append(f"CHANGELOG.md:{number}: expected `## [X.Y.Z] - YYYY-MM-DD`: {line}")
         match = HEADING.match(line)
-        if match and match["version"] != "Unreleased":
-            if not SEMVER.fullmatch(match["version"]) or not match["date"]:
-                problems.append(f"CHANGELOG.md:{number}: expected `## [X.Y.Z] - YYYY-MM-DD`")
+        released = match and match["version"] != "Unreleased"
+        if released and (not SEMVER.fullmatch(match["version"]) or not match["date"]):
+            problems.append(f"CHANGELOG.md:{number}: expected `## [X.Y.Z] - YYYY-MM-DD`")
         if line.startswith("### ") and line[4:].strip() not in KINDS:
             problems.append(f"CHANGELOG.md:{number}: `{line}` is not one of {', '.join(KINDS)}")
     for version in found:

@@ -28,7 +28,9 @@ def major_tag(tag: str) -> str | None:
 
 def call(method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     api = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
-    request = urllib.request.Request(
+    if not api.startswith(("https://", "http://")):
+        raise SystemExit(f"error: GITHUB_API_URL={api} is not an http(s) URL")
+    request = urllib.request.Request(  # noqa: S310 (http(s) only, checked above)
         f"{api}{path}",
         method=method,
         data=None if body is None else json.dumps(body).encode(),
