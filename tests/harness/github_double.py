@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import hashlib
 import json
 import threading
 import time
@@ -887,6 +888,18 @@ class GitHubDouble:
         )
         return out
 
+    def app_obj(self, slug: str) -> Any:
+        out = self.contract.skeleton("integration")
+        number = int(hashlib.sha1(slug.encode()).hexdigest()[:6], 16)
+        out.update(
+            id=number,
+            slug=slug,
+            node_id=node_id("A", number),
+            name=slug,
+            html_url=f"https://github.com/apps/{slug}",
+        )
+        return out
+
     def check_run_obj(self, r: gs.Repo, run: gs.CheckRun) -> Any:
         out = self.contract.skeleton("check-run")
         output: dict[str, Any] = {"title": None, "summary": None, "text": None}
@@ -910,7 +923,7 @@ class GitHubDouble:
             completed_at=iso(run.completed_at),
             output=output,
             check_suite={"id": run.id},
-            app=None,
+            app=None if run.app is None else self.app_obj(run.app),
             pull_requests=[],
         )
         return out

@@ -436,6 +436,7 @@ class Root:
                 "authors", [person], lambda p: {"__typename": "GitActor", **p}, **a
             ),
             "history": lambda **a: self.history(r, sha, **a),
+            "checkSuites": lambda **a: self.check_suites(r, sha, **a),
             "associatedPullRequests": lambda **a: connection(
                 "associatedPullRequests",
                 [
@@ -447,6 +448,35 @@ class Root:
                 lambda i: self.pull(r, i),
                 **a,
             ),
+        }
+
+    def check_suites(self, r: gs.Repo, sha: str, **page: Any) -> dict[str, Any]:
+        """`Commit.checkSuites`: the commit's check runs grouped by app, one suite per app."""
+        by_app: dict[str | None, list[gs.CheckRun]] = {}
+        for run in sorted(r.check_runs.values(), key=lambda run: run.id):
+            if run.head_sha == sha:
+                by_app.setdefault(run.app, []).append(run)
+
+        def suite(item: tuple[str | None, list[gs.CheckRun]]) -> dict[str, Any]:
+            app, runs = item
+            return {
+                "__typename": "CheckSuite",
+                "app": None if app is None else {"__typename": "App", "slug": app, "name": app},
+                "checkRuns": lambda **a: connection("checkRuns", runs, self.check_run, **a),
+            }
+
+        return connection("checkSuites", list(by_app.items()), suite, **page)
+
+    @staticmethod
+    def check_run(run: gs.CheckRun) -> dict[str, Any]:
+        return {
+            "__typename": "CheckRun",
+            "databaseId": run.id,
+            "name": run.name,
+            "status": run.status.upper(),
+            "conclusion": None if run.conclusion is None else run.conclusion.upper(),
+            "startedAt": iso(run.started_at) if run.started_at else None,
+            "completedAt": iso(run.completed_at) if run.completed_at else None,
         }
 
     def history(

@@ -129,6 +129,7 @@ class CheckRun:
     output: dict[str, Any] = field(default_factory=dict)
     details_url: str | None = None
     external_id: str | None = None
+    app: str | None = None  # the GitHub App's slug (github-actions for workflow jobs)
 
 
 @dataclass
@@ -600,6 +601,7 @@ class State:
         started_at: Timestamp = None,
         completed_at: Timestamp = None,
         output: Mapping[str, Any] | None = None,
+        app: str | None = None,
     ) -> CheckRun:
         r = self.repo(repo)
         started = to_dt(started_at) or self.now()
@@ -612,6 +614,7 @@ class State:
             started,
             (to_dt(completed_at) or started) if status == "completed" else None,
             dict(output or {}),
+            app=app,
         )
         r.check_runs[run.id] = run
         return run

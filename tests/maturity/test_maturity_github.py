@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,9 @@ def test_github_activity_known_answer(github_env: Any, tmp_path: Path) -> None:
     assert block["trend"] is None  # nothing in the previous 24h
     assert list(doc["loops"]) == ["octo-org/app"]
     assert code == 2  # feedback 0.38 < 0.50
-    assert github_env.count("POST") == 0  # reading only
+    # reading only: the POSTs are GraphQL queries (the double refuses mutations), nothing else
+    assert github_env.count("POST") == github_env.count("POST", "/graphql") > 0
+    assert doc["input"]["requests"] == len(github_env.requests)
 
 
 @pytest.mark.github
@@ -93,3 +96,60 @@ def test_issue_severity_labels() -> None:
     assert issue_severity(["alert", "sev/critical"], labels) == 1.0
     assert issue_severity(["incident", "Critical"], labels) == 1.0
     assert issue_severity(["incident"], labels) == 0.5
+
+
+@pytest.mark.github
+def test_a_busy_week_stays_within_the_request_budget(github_env: Any, tmp_path: Path) -> None:
+    """1,000 workflow runs, 200 deployments, 300 commits with check runs and 20 incidents in a
+    week: the read costs at most 20 requests, and the result says how many."""
+    state = github_env.state
+    repo = "octo-org/busy"
+    state.add_repo(repo)
+    start = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
+    minute = timedelta(minutes=1)
+    for i in range(1000):
+        state.add_workflow_run(
+            "CI",
+            repo=repo,
+            conclusion="failure" if i % 10 == 0 else "success",
+            created_at=start + i * 10 * minute,
+        )
+    for i in range(200):
+        state.add_deployment(
+            "production", repo=repo, created_at=start + i * 50 * minute, state="success"
+        )
+    for i in range(300):
+        sha = state.add_commit(f"change {i}", repo=repo, date=start + i * 33 * minute)
+        state.add_check_run(
+            "lint", sha, repo=repo, conclusion="success", started_at=start + i * 33 * minute
+        )
+        state.add_check_run(
+            "build", sha, repo=repo, app="github-actions", started_at=start + i * 33 * minute
+        )
+    for i in range(20):
+        state.add_issue(
+            f"incident {i}", repo=repo, labels=["incident"], created_at=start + i * 8 * 60 * minute
+        )
+    github_env.reset_log()
+    out = tmp_path / "busy.json"
+    main(
+        [
+            "maturity",
+            "--github",
+            repo,
+            "--window",
+            "7d",
+            "--now",
+            "2026-11-21T12:00:00Z",
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
+    doc = json.loads(out.read_text())
+    assert doc["input"]["workflow_runs"] == 1000
+    assert doc["input"]["deployments"] == 200
+    assert doc["input"]["check_runs"] == 300  # GitHub Actions' own check runs are not counted
+    assert doc["input"]["issues"] == 20
+    assert doc["input"]["requests"] == len(github_env.requests)
+    assert doc["input"]["requests"] <= 20
