@@ -15,8 +15,10 @@ follows it.
 
 from __future__ import annotations
 
+import argparse
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 REPOSITORY = "lumen-ci/lumen-ci"
 # The major tag of Lumen's own releases, moved by .github/workflows/release.yml.
@@ -90,3 +92,55 @@ def check_uses(text: str, where: str, pins: dict[str, Pin] | None = None) -> lis
         elif ref != pin.sha or tag != pin.tag:
             problems.append(f"{where}:{line}: {uses} # {tag} is not the pin {pin.uses(name)}")
     return problems
+
+
+WORKFLOW_GLOBS = (
+    "workflows/**/*.yml",
+    ".github/workflows/*.yml",
+    "examples/.github/workflows/*.yml",
+)
+
+
+def rename_repository(root: Path, new: str) -> list[Path]:
+    """Point every Lumen `uses:` of the workflows, and REPOSITORY itself, at `new` (a mirror).
+    The generated action.yml files and their docs follow when the generators run next."""
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", new):
+        raise ValueError(f"expected OWNER/NAME, got {new!r}")
+    pattern = re.compile(rf"(uses:\s*){re.escape(REPOSITORY)}([/@])")
+    changed = []
+    for glob in WORKFLOW_GLOBS:
+        for path in sorted(root.glob(glob)):
+            text = path.read_text(encoding="utf-8")
+            updated = pattern.sub(rf"\g<1>{new}\g<2>", text)
+            if updated != text:
+                path.write_text(updated, encoding="utf-8")
+                changed.append(path)
+    me = root / "scripts" / "action_pins.py"
+    text = me.read_text(encoding="utf-8")
+    me.write_text(
+        text.replace(f'REPOSITORY = "{REPOSITORY}"', f'REPOSITORY = "{new}"', 1), encoding="utf-8"
+    )
+    return [*changed, me]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Pins and Lumen's own repository name.")
+    parser.add_argument(
+        "--repository",
+        metavar="OWNER/NAME",
+        help="mirror: point REPOSITORY and every workflow's Lumen references at OWNER/NAME",
+    )
+    args = parser.parse_args(argv)
+    if args.repository:
+        root = Path(__file__).resolve().parent.parent
+        for path in rename_repository(root, args.repository):
+            print("wrote", path.relative_to(root))
+        print("now run: python scripts/gen_actions.py && python scripts/gen_action_docs.py")
+        return 0
+    for problem in stale():
+        print(problem)
+    return 1 if stale() else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

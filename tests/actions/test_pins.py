@@ -7,6 +7,7 @@ pinned commit runs on node24 or newer (runners dropped Node 20 in September 2026
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -73,3 +74,32 @@ def test_pins_are_full_commit_shas() -> None:
     for name, pin in action_pins.PINS.items():
         assert len(pin.sha) == 40 and int(pin.sha, 16) >= 0, name
         assert pin.tag.startswith("v"), name
+
+
+def test_a_mirror_changes_the_repository_in_one_place(tmp_path: Path) -> None:
+    """`action_pins.py --repository acme/lumen` rewrites REPOSITORY and every workflow's Lumen
+    references; the tests above then hold the mirror's workflows to the new name."""
+    for name in ("workflows", "scripts", "examples"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / ".github" / "workflows", tmp_path / ".github" / "workflows")
+    changed = action_pins.rename_repository(tmp_path, "acme/lumen")
+    assert tmp_path / "scripts" / "action_pins.py" in changed
+    assert 'REPOSITORY = "acme/lumen"' in (tmp_path / "scripts" / "action_pins.py").read_text()
+    for path in tmp_path.glob("workflows/**/*.yml"):
+        text = path.read_text(encoding="utf-8")
+        assert f"uses: {action_pins.REPOSITORY}/" not in text, path
+    pr_gate = (tmp_path / "workflows" / "starters" / "lumen-pr-gate.yml").read_text()
+    assert "uses: acme/lumen/.github/workflows/pr-gate.yml@v1" in pr_gate
+    with pytest.raises(ValueError, match="OWNER/NAME"):
+        action_pins.rename_repository(tmp_path, "not a repo")
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if p.name != "action.yml"], ids=rel)
+def test_a_floating_lumen_reference_says_so(path: Path) -> None:
+    """No workflow depends on the floating major tag of Lumen without saying so in its header
+    (reusable workflows cannot pin the actions they call to the caller's ref: docs/workflows.md)."""
+    text = path.read_text(encoding="utf-8")
+    floating = f"{action_pins.REPOSITORY}/" in text and f"@{action_pins.MAJOR_TAG}" in text
+    if floating:
+        header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+        assert "floating major tag" in header, f"{rel(path)} uses @{action_pins.MAJOR_TAG}"
