@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "attest": ("lumen.commands.attest", "Sigstore-signed DSSE in-toto attestations"),
     "verify": ("lumen.commands.verify", "verify Sigstore bundles against an identity policy"),
     "notes": ("lumen.commands.notes", "release notes from merged PRs (and publishing)"),
+    "autolabel": ("lumen.commands.autolabel", "label a PR by release-drafter's autolabeler rules"),
     "flipback": ("lumen.commands.flipback", "plan or execute a return to the last known-good"),
     "notify": ("lumen.commands.notify", "Slack, Discord or signed webhook notification"),
     "comment": ("lumen.commands.comment", "sticky PR comment, label and check run"),

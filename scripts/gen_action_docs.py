@@ -200,6 +200,15 @@ EXAMPLES: dict[str, Example] = {
         ),
         after="version",
     ),
+    "autolabel": Example(
+        "notes.md",
+        "notes",
+        permissions=("contents: read", "pull-requests: write # to add the labels"),
+        inputs=(("github", "${{ github.repository }}"),),
+        after="labels",
+        note="Runs on `pull_request` events (opened, synchronize, edited); the rules are the "
+        "`autolabeler:` list of `.github/release-drafter.yml`.",
+    ),
     "flipback": Example(
         "flipback.md",
         "flipback",

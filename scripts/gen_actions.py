@@ -131,6 +131,14 @@ ACTIONS: dict[str, ActionSpec] = {
         "file-text",
         "blue",
     ),
+    "autolabel": ActionSpec(
+        "autolabel",
+        "Lumen autolabel",
+        "Label a pull request from its files, branch, title and body (release-drafter's "
+        "autolabeler rules)",
+        "tag",
+        "blue",
+    ),
     "flipback": ActionSpec(
         "flipback",
         "Lumen flipback",

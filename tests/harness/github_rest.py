@@ -8,6 +8,7 @@ default filters, 201/204 statuses, 404/422 bodies.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import urllib.parse
 from typing import Any
@@ -617,6 +618,31 @@ def list_pull_commits(d: GitHubDouble, req: Req) -> Resp:
     assert pull is not None
     resp = Resp()
     resp.body = [d.commit_obj(r, s) for s in d.page(req, pull.commits, resp)]
+    return resp
+
+
+@route(f"GET {R}/pulls/{{pull_number}}/files")
+def list_pull_files(d: GitHubDouble, req: Req) -> Resp:
+    """The paths the PR's commits changed (the double records paths, not patches)."""
+    r = _repo(d, req)
+    pull = _pull(d, req, r).pull
+    assert pull is not None
+    paths = sorted({f for s in pull.commits if s in r.commits for f in r.commits[s].files})
+    resp = Resp()
+    resp.body = [
+        {
+            "sha": hashlib.sha1(path.encode()).hexdigest(),
+            "filename": path,
+            "status": "modified",
+            "additions": 1,
+            "deletions": 0,
+            "changes": 1,
+            "blob_url": f"https://github.com/{r.full_name}/blob/{pull.head_sha}/{path}",
+            "raw_url": f"https://github.com/{r.full_name}/raw/{pull.head_sha}/{path}",
+            "contents_url": d.api(f"/repos/{r.full_name}/contents/{path}?ref={pull.head_sha}"),
+        }
+        for path in d.page(req, paths, resp)
+    ]
     return resp
 
 

@@ -240,3 +240,30 @@ def fetch_file(owner_repo: str, path: str) -> str:
     if isinstance(content, list):
         raise SourceError(f"_extends: {path} in {owner_repo} is a directory")
     return str(content.decoded_content.decode("utf-8"))
+
+
+def read_pull_request(owner_repo: str, number: int) -> tuple[Any, list[str]]:
+    """(PullRequestFacts: branch, title, body, changed files; its current labels) of one PR
+    (REST; the files paged 100 at a time)."""
+    from release.drafter_autolabel import PullRequestFacts
+
+    gh = client()
+    with github_errors(f"read pull request #{number} of {owner_repo}"):
+        pull = gh.get_repo(owner_repo).get_pull(number)
+        facts = PullRequestFacts(
+            str(pull.head.ref),
+            str(pull.title or ""),
+            None if pull.body is None else str(pull.body),
+            tuple(str(f.filename) for f in pull.get_files()),
+        )
+        labels = [str(label.name) for label in pull.labels]
+    return facts, labels
+
+
+def add_labels(owner_repo: str, number: int, labels: list[str]) -> None:
+    """Add labels to a PR in one request (existing labels stay)."""
+    if not labels:
+        return
+    gh = client()
+    with github_errors(f"label pull request #{number} of {owner_repo}", kind="label"):
+        gh.get_repo(owner_repo).get_issue(number).add_to_labels(*labels)
