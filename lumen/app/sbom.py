@@ -14,15 +14,10 @@ if TYPE_CHECKING:
 def load_sbom(path: str) -> dict[str, Any]:
     """A CycloneDX JSON SBOM from any tool, or a clear error."""
     from lumen.fileio import read_json
+    from release.attest import sbom_predicate
 
-    document = read_json(path)
-    if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
-        raise InputError(
-            "not a CycloneDX JSON document",
-            file=path,
-            field="bomFormat",
-            expected='"CycloneDX" (JSON SBOM)',
-        )
+    # the same test an SBOM attestation's predicate passes: a CycloneDX JSON document
+    document: dict[str, Any] = sbom_predicate(read_json(path), source=path)
     if not isinstance(document.get("components", []), list):
         raise InputError("must be an array", file=path, field="components")
     return document
