@@ -70,6 +70,8 @@ SECTION_COMMAND: dict[str, str] = {
     "sampler": "sample",
     "approval": "approval",
     "flipback": "flipback",
+    "sbom": "sbom",
+    "comment": "comment",
 }
 
 

@@ -12,6 +12,7 @@ from lumen import actions_runtime as gha
 from lumen.commands.common import config_of
 from lumen.fileio import read_json
 from lumen.outputs import Output, publish, verdict_output
+from lumen.settings import default_of, required
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (
@@ -32,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--label",
         metavar="NAME",
-        help="label added on FAIL and removed on PASS (default: do-not-merge)",
+        help=f"label added on FAIL and removed on PASS ({default_of('comment', 'label')})",
     )
     parser.add_argument("--no-label", action="store_true", help="do not touch labels")
     parser.add_argument(
@@ -122,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
         return exit_code
     from lumen.adapters.github.pr import report_on_pr
 
-    label = None if args.no_label else (args.label or settings.get("label") or "do-not-merge")
+    label = None if args.no_label else str(args.label or required(settings, "comment", "label"))
     check_name = None if args.no_check else (args.check_name or f"lumen/{gate}")
     outcome = report_on_pr(
         repository,

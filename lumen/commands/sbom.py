@@ -23,6 +23,7 @@ from typing import Any
 from gates.errors import InputError, LumenError, UsageError
 from lumen.commands.common import add_common, config_of, env_service, now_of
 from lumen.outputs import JSON, Output, publish, verdict_output
+from lumen.settings import default_of, required
 
 NTIA_MISSING = ("pass", "warn", "fail")
 
@@ -107,7 +108,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ntia-missing",
         choices=NTIA_MISSING,
-        help="verdict of an NTIA minimum element some component lacks (default: warn)",
+        help="verdict of an NTIA minimum element some component lacks "
+        f"({default_of('sbom', 'ntia-missing')})",
     )
     add_common(parser, gate=True)
 
@@ -193,7 +195,7 @@ def _generate_with(
     reproducible = bool(settings.get("reproducible"))
     deny = _list(settings.get("deny-license"))
     allow = _list(settings.get("allow-license"))
-    ntia_missing = str(settings.get("ntia-missing") or "warn")
+    ntia_missing = str(required(settings, "sbom", "ntia-missing"))
     if ntia_missing not in NTIA_MISSING:
         raise UsageError(f"ntia-missing: {ntia_missing!r}", expected=" | ".join(NTIA_MISSING))
 
@@ -253,7 +255,7 @@ def _generate_with(
 
     atomic_write(output, text)
 
-    on_no_data = OnNoData(args.on_no_data or settings.get("on-no-data") or "pass")
+    on_no_data = OnNoData(args.on_no_data or required(settings, "sbom", "on-no-data"))
     checks = _checks(
         document,
         fmt,
