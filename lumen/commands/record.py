@@ -1,19 +1,15 @@
 """Append a deploy event to a JSONL log (safe under concurrent writers).
 
-One locked, fsynced append per event (`lumen.fileio.append_line`), so parallel jobs recording
-into the same log never interleave or lose a line. Every event gets an `id` (a UUID unless
-given), so a retried step that records twice is counted once by the readers.
+The use case is lumen.app.record; this module turns the flags into its record and prints.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import uuid
-from typing import Any
 
 from gates.errors import UsageError
-from gates.timeutil import format_timestamp, parse_timestamp
+from gates.timeutil import parse_timestamp
+from lumen.app.record import DeployRecord, record_deploy
 from lumen.commands.common import add_common, config_of, env_service, now_of
 from lumen.outputs import JSON, Output, publish
 
@@ -43,61 +39,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_common(parser, gate=False)
 
 
-def build_event(args: argparse.Namespace) -> dict[str, Any]:
+def deploy_record(args: argparse.Namespace) -> DeployRecord:
+    """The record the flags describe; every required field is named when missing."""
     env, service = env_service(args)
-    missing = [
-        flag
-        for flag, value in (
-            ("--deploys", args.deploys),
-            ("--env", env),
-            ("--service", service),
-            ("--action", args.action),
-            ("--version", args.event_version),
-            ("--result", args.result),
-        )
-        if not value
-    ]
+    required = {
+        "--deploys": args.deploys,
+        "--env": env,
+        "--service": service,
+        "--action": args.action,
+        "--version": args.event_version,
+        "--result": args.result,
+    }
+    missing = [flag for flag, value in required.items() if not value]
     if missing:
         raise UsageError(f"`lumen record` needs {', '.join(missing)}")
-    ts = parse_timestamp(args.ts, field="--ts") if args.ts else now_of(args)
-    event: dict[str, Any] = {
-        "ts": format_timestamp(ts),
-        "env": env,
-        "service": service,
-        "action": args.action,
-        "version": args.event_version,
-        "result": args.result,
-        "id": args.event_id or str(uuid.uuid4()),
-    }
-    optional = {
-        "author": args.author,
-        "notes": args.notes,
-        "commit": args.commit,
-        "duration_s": args.duration_s,
-        "digest": args.digest,
-        "bundle": args.bundle,
-    }
-    if args.commit_ts:
-        optional["commit_ts"] = format_timestamp(
-            parse_timestamp(args.commit_ts, field="--commit-ts")
-        )
-    event.update({k: v for k, v in optional.items() if v is not None})
-    from lumen.schema import validate
-
-    validate("deploy-event.schema.json", event, file="<lumen record>")
-    return event
+    assert env is not None and service is not None
+    return DeployRecord(
+        ts=parse_timestamp(args.ts, field="--ts") if args.ts else now_of(args),
+        env=env,
+        service=service,
+        action=args.action,
+        version=args.event_version,
+        result=args.result,
+        event_id=args.event_id,
+        author=args.author,
+        notes=args.notes,
+        commit=args.commit,
+        commit_ts=parse_timestamp(args.commit_ts, field="--commit-ts") if args.commit_ts else None,
+        duration_s=args.duration_s,
+        digest=args.digest,
+        bundle=args.bundle,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from lumen.fileio import append_line
-
     config_of(args)  # a broken config is an error even though record reads no thresholds
-    event = build_event(args)
-    append_line(args.deploys, json.dumps(event, separators=(",", ":"), ensure_ascii=False))
-    if args.ledger:
-        from lumen.ledger import append
-
-        append(args.ledger, {"type": "deploy", "event": event})
+    event = record_deploy(deploy_record(args), args.deploys, args.ledger)
     if args.json:
         from lumen.fileio import write_json
 

@@ -1,0 +1,77 @@
+"""Record a deploy event: one validated line appended to the deploy log (locked and fsynced by
+lumen.fileio.append_line, so parallel jobs never interleave), and optionally to the ledger.
+
+Every event has an `id` (a UUID unless given), so a retried step that records twice is
+counted once by the readers.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gates.timeutil import format_timestamp
+
+
+@dataclass(frozen=True)
+class DeployRecord:
+    """One deploy, rollback or flipback as the user describes it; None means not given."""
+
+    ts: datetime
+    env: str
+    service: str
+    action: str
+    version: str
+    result: str
+    event_id: str | None
+    author: str | None
+    notes: str | None
+    commit: str | None
+    commit_ts: datetime | None
+    duration_s: float | None
+    digest: str | None
+    bundle: str | None
+
+
+def deploy_event(record: DeployRecord) -> dict[str, Any]:
+    """The deploy event (schema `deploy-event.schema.json`), validated."""
+    event: dict[str, Any] = {
+        "ts": format_timestamp(record.ts),
+        "env": record.env,
+        "service": record.service,
+        "action": record.action,
+        "version": record.version,
+        "result": record.result,
+        "id": record.event_id or str(uuid.uuid4()),
+    }
+    optional: dict[str, Any] = {
+        "author": record.author,
+        "notes": record.notes,
+        "commit": record.commit,
+        "duration_s": record.duration_s,
+        "digest": record.digest,
+        "bundle": record.bundle,
+    }
+    if record.commit_ts is not None:
+        optional["commit_ts"] = format_timestamp(record.commit_ts)
+    event.update({k: v for k, v in optional.items() if v is not None})
+    from lumen.schema import validate
+
+    validate("deploy-event.schema.json", event, file="<lumen record>")
+    return event
+
+
+def record_deploy(record: DeployRecord, deploys: str, ledger: str | None) -> dict[str, Any]:
+    """Append the event to the deploy log (and the ledger); returns the event written."""
+    from lumen.fileio import append_line
+
+    event = deploy_event(record)
+    append_line(deploys, json.dumps(event, separators=(",", ":"), ensure_ascii=False))
+    if ledger:
+        from lumen.ledger import append
+
+        append(ledger, {"type": "deploy", "event": event})
+    return event
