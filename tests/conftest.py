@@ -13,6 +13,7 @@ hypothesis_settings.load_profile("lumen")
 # Each harness module registers its fixtures here (one line each).
 pytest_plugins: list[str] = [
     "harness.actions",
+    "harness.dependency_track",
     "harness.github",
     "harness.prometheus",
     "harness.sigstore",

@@ -71,7 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--output", metavar="PATH", help="where to write the SBOM")
     parser.add_argument(
-        "--format", choices=["json", "xml"], help="output format (default: json; xml by .xml)"
+        "--format",
+        choices=["json", "xml", "spdx-json"],
+        help="output format: CycloneDX json or xml, or SPDX 2.3 spdx-json "
+        "(default: json; xml by .xml, spdx-json by .spdx.json)",
     )
     parser.add_argument(
         "--pyproject",
@@ -110,6 +113,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=NTIA_MISSING,
         help="verdict of an NTIA minimum element some component lacks "
         f"({default_of('sbom', 'ntia-missing')})",
+    )
+    parser.add_argument(
+        "--submit",
+        action="store_true",
+        default=None,
+        help="send the dependencies to GitHub's dependency graph (dependency submission API; "
+        "needs contents: write)",
+    )
+    parser.add_argument(
+        "--dependency-track",
+        metavar="URL",
+        help="upload the CycloneDX SBOM to this Dependency-Track (API key in "
+        "DEPENDENCY_TRACK_API_KEY) and gate on its findings (max-critical, max-policy-fail, ...)",
+    )
+    parser.add_argument(
+        "--dt-project", metavar="NAME", help="Dependency-Track project (default: the root's name)"
+    )
+    parser.add_argument(
+        "--dt-version", metavar="VERSION", help="project version (default: the root's version)"
+    )
+    parser.add_argument("--dt-parent", metavar="NAME", help="parent project of a new project")
+    parser.add_argument("--dt-parent-version", metavar="VERSION", help="the parent's version")
+    parser.add_argument(
+        "--dt-no-auto-create",
+        dest="dt_auto_create",
+        action="store_false",
+        default=None,
+        help="fail when the Dependency-Track project does not exist, instead of creating it",
     )
     add_common(parser, gate=True)
 
@@ -184,6 +215,13 @@ def _generate_with(
             "deny-license": args.deny_license,
             "allow-license": args.allow_license,
             "ntia-missing": args.ntia_missing,
+            "submit": args.submit,
+            "dependency-track": args.dependency_track,
+            "dt-project": args.dt_project,
+            "dt-version": args.dt_version,
+            "dt-parent": args.dt_parent,
+            "dt-parent-version": args.dt_parent_version,
+            "dt-auto-create": args.dt_auto_create,
         },
         env=env,
         service=service,
@@ -191,7 +229,14 @@ def _generate_with(
     output = settings.get("output")
     if not output:
         raise UsageError("--output PATH is required", expected="where to write the SBOM")
-    fmt = settings.get("format") or ("xml" if str(output).lower().endswith(".xml") else "json")
+    lowered = str(output).lower()
+    fmt = settings.get("format") or (
+        "xml"
+        if lowered.endswith(".xml")
+        else "spdx-json"
+        if lowered.endswith(".spdx.json")
+        else "json"
+    )
     reproducible = bool(settings.get("reproducible"))
     deny = _list(settings.get("deny-license"))
     allow = _list(settings.get("allow-license"))
@@ -250,7 +295,17 @@ def _generate_with(
         timestamp=None if reproducible else now,
         serial_number=None if reproducible else _serial(),
     )
-    text = _serialize_and_validate(document, fmt, validator)
+    text = _serialize_and_validate(document, "json" if fmt == "spdx-json" else fmt, validator)
+    if fmt == "spdx-json":
+        from lumen.app.sbom import spdx_text
+
+        text = spdx_text(
+            document,
+            tool_version=__version__,
+            created=_spdx_created(reproducible, now),
+            serial_number=(document.get("serialNumber") or "").removeprefix("urn:uuid:") or None,
+            authors=inventory.authors,
+        )
     from lumen.fileio import atomic_write
 
     atomic_write(output, text)
@@ -258,12 +313,51 @@ def _generate_with(
     on_no_data = OnNoData(args.on_no_data or required(settings, "sbom", "on-no-data"))
     checks = _checks(
         document,
-        fmt,
+        "json" if fmt == "spdx-json" else fmt,
         deny=deny,
         allow=allow,
         ntia_missing=ntia_missing,
         no_data=on_no_data.verdict(),
     )
+    if fmt == "spdx-json":
+        from gates.result import Check, Verdict
+
+        checks.insert(
+            1,
+            Check(
+                "spdx-2.3",
+                True,
+                "==",
+                True,
+                Verdict.PASS,
+                "valid against the official SPDX 2.3 JSON schema (the CycloneDX document it is "
+                "made from is checked too)",
+            ),
+        )
+    extra_values: dict[str, Any] = {}
+    if settings.get("submit"):
+        from lumen.app.sbom import submit_snapshot
+
+        manifest = str(
+            inputs.get("pyproject") or (requirements[0] if requirements else "environment")
+        )
+        answer = submit_snapshot(
+            document,
+            manifest=manifest,
+            source_location=manifest if Path(manifest).is_file() else None,
+            now=now,
+            tool_version=__version__,
+        )
+        extra_values["dependency_submission"] = {"id": answer.id, "result": answer.result}
+        checks.append(_submission_check(answer))
+    if settings.get("dependency-track"):
+        findings, dt_checks = _dependency_track(settings, document, inventory)
+        extra_values["dependency_track"] = {
+            "project": findings.project_uuid,
+            "severities": dict(findings.severities),
+            "policy_violations": dict(findings.violations),
+        }
+        checks += dt_checks
     from release.ntia import coverage
 
     result = GateResult(
@@ -277,6 +371,7 @@ def _generate_with(
             "format": fmt,
             "components": len(document.get("components") or ()),
             "ntia": [c.to_dict() for c in coverage(document)],
+            **extra_values,
         },
     )
     count = result.values["components"]
@@ -284,6 +379,67 @@ def _generate_with(
     return emit(
         result, args, OUTPUTS, {"path": str(output), "sbom": str(output), "components": count}
     )
+
+
+def _spdx_created(reproducible: bool, now: Any) -> Any:
+    """SPDX requires a creation time: now, or for a reproducible document SOURCE_DATE_EPOCH
+    (the reproducible-builds convention), else the epoch."""
+    from datetime import UTC, datetime
+
+    if not reproducible:
+        return now
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "0")
+    try:
+        return datetime.fromtimestamp(int(epoch), UTC)
+    except ValueError:
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r}", expected="seconds since 1970") from None
+
+
+def _submission_check(answer: Any) -> Any:
+    from gates.result import Check, Verdict
+
+    accepted = answer.result in ("SUCCESS", "ACCEPTED")
+    return Check(
+        "github-dependency-submission",
+        answer.result,
+        "in",
+        "SUCCESS, ACCEPTED",
+        Verdict.PASS if accepted else Verdict.FAIL,
+        f"snapshot {answer.id}: {answer.result} {answer.message}".strip(),
+    )
+
+
+def _dependency_track(settings: Any, document: dict[str, Any], inventory: Any) -> Any:
+    import json
+
+    from lumen.adapters.dependency_track import Upload
+    from lumen.app.sbom import dependency_track_checks
+    from release.dependency_track_gate import LIMITS
+
+    root = inventory.root
+    project = settings.get("dt-project") or (root.name if root is not None else None)
+    version = settings.get("dt-version") or (root.version if root is not None else None)
+    if not project or not version:
+        raise UsageError(
+            "--dependency-track needs a project name and version",
+            expected="--dt-project NAME --dt-version VERSION, or a pyproject.toml root",
+        )
+    limits: dict[str, int | None] = {}
+    for key in LIMITS:
+        value = settings.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise UsageError(f"sbom.{key}: {value!r}", expected="a whole number, or null")
+        limits[key] = value
+    target = Upload(
+        url=str(settings["dependency-track"]),
+        api_key=os.environ.get("DEPENDENCY_TRACK_API_KEY", ""),
+        project=str(project),
+        version=str(version),
+        parent=settings.get("dt-parent"),
+        parent_version=settings.get("dt-parent-version"),
+        auto_create=settings.get("dt-auto-create") is not False,
+    )
+    return dependency_track_checks(json.dumps(document), target, limits)
 
 
 def _serial() -> str:

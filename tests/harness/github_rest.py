@@ -1342,3 +1342,27 @@ def search_issues(d: GitHubDouble, req: Req) -> Resp:
         "search_type": "lexical",
     }
     return resp
+
+
+# -- dependency graph ----------------------------------------------------------------------------
+
+
+@route(f"POST {R}/dependency-graph/snapshots")
+def create_dependency_snapshot(d: GitHubDouble, req: Req) -> Resp:
+    """The request body was validated against the `snapshot` schema before this runs; as GitHub
+    does, a snapshot for a commit the repository does not have is accepted, not applied."""
+    r = _repo(d, req)
+    body = _body(req)
+    r.dependency_snapshots.append(body)
+    known = body.get("sha") in r.commits
+    return Resp(
+        201,
+        {
+            "id": len(r.dependency_snapshots),
+            "created_at": gs.iso(d.state.now()),
+            "result": "SUCCESS" if known else "ACCEPTED",
+            "message": "Dependency results for the repo have been successfully updated."
+            if known
+            else "Snapshot accepted; the commit is not in this repository.",
+        },
+    )

@@ -263,6 +263,8 @@ class Repo:
     workflow_runs: dict[int, WorkflowRun] = field(default_factory=dict)
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> permission
     environments: dict[str, int] = field(default_factory=dict)  # name -> id
+    # dependency submission API: the snapshots received, as sent (ids are positions + 1)
+    dependency_snapshots: list[dict[str, Any]] = field(default_factory=list)
     next_number: int = 1
 
     @property
