@@ -58,6 +58,8 @@ DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {
     "integrated": ("integrated", "score", "roi", "slo"),
     "resonance": ("resonance",),
     "sample": ("sampler", "resonance", "slo"),
+    "approval": ("approval",),
+    "flipback": ("flipback",),
 }
 # Which command's flags set the keys of a defaults file (for the "flag" column).
 SECTION_COMMAND: dict[str, str] = {
