@@ -87,7 +87,7 @@ RUNTIME_KEYS: Mapping[str, str] = {
     "pull-request-limit": "associated pull requests read per commit (GraphQL page size)",
     "history-limit": "accepted; Lumen reads 100 commits a GraphQL page (fewer requests)",
     "commitish": "the target: the comparison's head and the release's target_commitish",
-    "_extends": "read from the other repository through the API (refused offline)",
+    "_extends": "this repository's files from the working tree, others' through the API",
     "autolabeler": "used by `lumen autolabel`, not by `lumen notes`",
 }
 
@@ -365,8 +365,9 @@ def parse_config(data: Mapping[str, Any]) -> DrafterConfig:
         raise DrafterConfigError("template must be a string", ("template",), "a string")
     final = data.get("change-authors-final-separator")
     extends = data.get("_extends")
-    if extends is not None and not isinstance(extends, str):
-        raise DrafterConfigError("_extends must be a string", ("_extends",), "[owner/]repo[:path]")
+    if isinstance(extends, Mapping):
+        extends = extends.get("from")
+    extends = None if extends is None or str(extends).strip() == "" else str(extends).strip()
     include_labels = _strings(data.get("include-labels"), ("include-labels",))
     exclude_labels = _strings(data.get("exclude-labels"), ("exclude-labels",))
     include_paths = _strings(data.get("include-paths"), ("include-paths",))
@@ -721,11 +722,133 @@ def _autolabeler(value: Any, warnings: list[str]) -> Iterable[Autolabel]:
             warnings.append(f"Bad autolabeler regex for label {item['label']!r} (dropped)")
 
 
-def merge_extends(base: Mapping[str, Any], local: Mapping[str, Any]) -> dict[str, Any]:
-    """The `_extends` merge: the local file's keys over the base file's (shallow, as
-    release-drafter's config loader merges), without `_extends` itself."""
-    merged = {k: v for k, v in base.items() if k != "_extends"}
-    merged.update({k: v for k, v in local.items() if k != "_extends"})
+_STRATEGIES = ("override", "append", "prepend")
+
+
+@dataclass(frozen=True)
+class ExtendsTarget:
+    """Where an `_extends` points: `[github:][[owner/]repo:]filepath[@ref]` or
+    `file:filepath`, as release-drafter parses it."""
+
+    scheme: str  # github | file
+    repository: str  # owner/repo
+    path: str
+    ref: str | None
+
+    def is_local(self, repository: str) -> bool:
+        """Readable from the working tree: a `file:` target, or this repository's file at
+        the checked-out ref."""
+        return self.scheme == "file" or (self.repository == repository and self.ref is None)
+
+
+def parse_extends(value: Any) -> tuple[str, dict[str, str]] | None:
+    """`_extends` as a string or `{from, strategy: {key: override|append|prepend}}`;
+    None when absent or blank."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value.strip(), {}) if value.strip() else None
+    if not isinstance(value, Mapping):
+        raise DrafterConfigError(
+            "_extends must be a string or {from, strategy}", ("_extends",), "a config target"
+        )
+    unknown = sorted(set(value) - {"from", "strategy"})
+    if unknown:
+        raise DrafterConfigError(
+            f"_extends has unknown keys: {', '.join(unknown)}", ("_extends",), "from, strategy"
+        )
+    source = value.get("from")
+    if not isinstance(source, str) or not source.strip():
+        raise DrafterConfigError("'from' must not be blank", ("_extends", "from"), "a target")
+    strategy = value.get("strategy") or {}
+    if not isinstance(strategy, Mapping) or any(v not in _STRATEGIES for v in strategy.values()):
+        raise DrafterConfigError(
+            "_extends.strategy maps keys to override, append or prepend",
+            ("_extends", "strategy"),
+            "{key: override|append|prepend}",
+        )
+    return source.strip(), {str(k): str(v) for k, v in strategy.items()}
+
+
+def parse_extends_target(target: str, repository: str, default_path: str) -> ExtendsTarget:
+    """release-drafter's parseConfigTarget (a target naming only a repository reads its
+    default config file)."""
+    text = target.strip()
+
+    def error(why: str) -> DrafterConfigError:
+        return DrafterConfigError(
+            f'invalid format: "{text}". Expected format [github:][owner/repo:]filepath[@ref] '
+            f"or file:filepath. {why}",
+            ("_extends",),
+            "[github:][owner/repo:]filepath[@ref] or file:filepath",
+        )
+
+    if " " in text:
+        raise error("Target must not contain spaces.")
+    scheme = "file" if text.startswith("file:") else "github"
+    if text.startswith("file:"):
+        text = text[5:]
+    elif text.startswith("github:"):
+        text = text[7:]
+    has_repo = ":" in text
+    has_ref = "@" in text
+    if scheme == "file" and (has_repo or has_ref):
+        raise error('Local file targets cannot have ":" or "@" github specifiers.')
+    if not has_repo and scheme != "file":
+        bare = text[: text.index("@")] if has_ref else text
+        if "." not in bare:
+            text = f"{bare}:{text[text.index('@') :]}" if has_ref else f"{text}:"
+            has_repo = True
+    parts = [p for part in text.split(":") for p in part.split("@")]
+    if len(parts) > 3:
+        raise error('":" or "@" was specified more than once.')
+    repo = repository
+    if has_repo:
+        spec = parts[0].split("/")
+        if len(spec) > 2:
+            raise error('"/" specified more than once.')
+        repo = (
+            "/".join(spec)
+            if len(spec) == 2
+            else f"{repository.split('/', maxsplit=1)[0]}/{spec[0]}"
+        )
+    ref = parts[-1] if has_ref else None
+    if has_ref and not ref:
+        raise error("Ref specifier is empty.")
+    path = parts[1 if has_repo else 0] if len(parts) > (1 if has_repo else 0) else ""
+    return ExtendsTarget(scheme, repo, path or default_path, ref)
+
+
+def merge_extends_chain(chain: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """release-drafter's mergeConfigChain: files leaf-first; each file's keys over what it
+    extends (override), or appended/prepended for the list keys its `_extends.strategy`
+    names; `_extends` itself dropped."""
+    merged: dict[str, Any] = {}
+    for config in reversed(list(chain)):
+        declared = parse_extends(config.get("_extends"))
+        strategies = declared[1] if declared else {}
+        for key, value in config.items():
+            if key == "_extends":
+                continue
+            strategy = strategies.get(key, "override")
+            if strategy == "override":
+                merged[key] = value
+                continue
+            inherited = merged.get(key)
+            inherited_list = [] if inherited is None else inherited
+            own = [] if value is None else value
+            if not isinstance(inherited_list, list) or not isinstance(own, list):
+                raise DrafterConfigError(
+                    f"Cannot {strategy} '{key}': it is not a list", (key,), "a list"
+                )
+            merged[key] = (
+                [*inherited_list, *own]
+                if strategy == "append"
+                else [
+                    *own,
+                    *inherited_list,
+                ]
+            )
     return merged
 
 

@@ -86,36 +86,63 @@ def load_config(
         data = {}
     if not isinstance(data, dict):
         raise ConfigError("a release-drafter config is a mapping of keys", file=path, line=1)
-    where = path
-    depth = 0
-    while isinstance(data.get("_extends"), str):
-        if fetch is None:
+    owner_repo = repository or ""
+    chain = [data]
+    seen: set[tuple[str, str, str | None]] = set()
+    current = data
+    while True:
+        try:
+            declared = rd.parse_extends(current.get("_extends"))
+        except rd.DrafterConfigError as exc:
             raise ConfigError(
-                f"_extends: {data['_extends']!r} is read from another repository through the "
-                "GitHub API; offline it cannot be followed",
-                file=where,
+                str(exc), file=path, field="_extends", expected=exc.expected
+            ) from None
+        if declared is None:
+            break
+        try:
+            target = rd.parse_extends_target(declared[0], owner_repo, DEFAULT_DRAFTER_CONFIG)
+        except rd.DrafterConfigError as exc:
+            raise ConfigError(
+                str(exc), file=path, line=located.line_of(["_extends"]), field="_extends"
+            ) from None
+        key = (target.repository, target.path, target.ref)
+        if key in seen or len(chain) > EXTENDS_DEPTH:
+            raise ConfigError(
+                f"_extends chain loops or is longer than {EXTENDS_DEPTH} files",
+                file=path,
+                field="_extends",
+            )
+        seen.add(key)
+        if target.is_local(owner_repo):
+            try:
+                text = Path(target.path).read_text(encoding="utf-8")
+            except OSError:
+                raise ConfigError(
+                    f"{target.path} (this repository's file) not found in the working tree",
+                    file=path,
+                    field="_extends",
+                ) from None
+        elif fetch is None:
+            raise ConfigError(
+                f"{declared[0]!r} is read from {target.repository} through the GitHub API; "
+                "offline it cannot be followed",
+                file=path,
                 line=located.line_of(["_extends"]),
                 field="_extends",
                 hint="run with --github OWNER/REPO, or inline the base config",
             )
-        depth += 1
-        if depth > EXTENDS_DEPTH:
-            raise ConfigError(
-                f"_extends chain longer than {EXTENDS_DEPTH} files (a loop?)",
-                file=where,
-                field="_extends",
-            )
-        source, file_path = _extends_target(str(data["_extends"]), repository)
-        base_text = fetch(source, file_path)
-        base, located_base = _read_yaml(base_text, f"{source}:{file_path}")
+        else:
+            text = fetch(target.repository, target.path)
+        label = f"{target.repository}:{target.path}"
+        base, _ = _read_yaml(text, label)
         if not isinstance(base, dict):
-            raise ConfigError("the extended config is not a mapping", file=f"{source}:{file_path}")
-        nested = base.get("_extends")
-        data = rd.merge_extends(base, data)
-        if isinstance(nested, str):
-            data["_extends"] = nested
-            repository = source
-        where, located = f"{source}:{file_path}", located_base
+            raise ConfigError("the extended config is not a mapping", file=label)
+        chain.append(base)
+        current = base
+    try:
+        data = rd.merge_extends_chain(chain)
+    except rd.DrafterConfigError as exc:
+        raise ConfigError(str(exc), file=path, field=".".join(map(str, exc.key))) from None
     if overrides:
         data = {**data, **overrides}
     try:
@@ -128,16 +155,6 @@ def load_config(
             field=".".join(str(k) for k in exc.key) or None,
             expected=exc.expected,
         ) from None
-
-
-def _extends_target(value: str, repository: str | None) -> tuple[str, str]:
-    """`repo`, `owner/repo`, `owner/repo:path` → (owner/repo, path in that repository)."""
-    spec, _, file_path = value.partition(":")
-    if "/" not in spec:
-        if not repository or "/" not in repository:
-            raise UsageError(f"_extends: {value!r} names a repository without its owner")
-        spec = f"{repository.split('/')[0]}/{spec}"
-    return spec, file_path or DEFAULT_DRAFTER_CONFIG
 
 
 def _load_json(path: str) -> Any:

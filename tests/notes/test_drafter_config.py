@@ -37,17 +37,40 @@ def _notes(tmp_path: Path, config_text: str, *extra: str) -> tuple[int, str]:
     return rc, out.read_text() if out.exists() else ""
 
 
-def test_extends_is_refused_offline(tmp_path: Path, capsys) -> None:
-    rc, _ = _notes(tmp_path, "_extends: .github\ntemplate: x\n")
+def test_extends_from_another_repository_is_refused_offline(tmp_path: Path, capsys) -> None:
+    rc, _ = _notes(tmp_path, "_extends: octo-org/shared:.github/rd.yml\ntemplate: x\n")
     assert rc == 1
     err = capsys.readouterr().err
     assert "release-drafter.yml:1: _extends:" in err and "offline it cannot be followed" in err
+    assert "octo-org/shared" in err
+
+
+def test_extends_of_a_file_of_this_repository_reads_the_working_tree(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.yml").write_text("template: 'base: $CHANGES'\nchange-template: '- $TITLE'\n")
+    rc, body = _notes(tmp_path, "_extends: file:base.yml\nchange-template: '+ $TITLE'\n")
+    assert rc == 0 and body == "base: + Fix it"
+
+
+def test_extends_strategy_appends_lists(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "base.yml").write_text(
+        "template: '$CHANGES'\nreplacers:\n  - {search: Fix, replace: Mend}\n"
+    )
+    rc, body = _notes(
+        tmp_path,
+        "_extends:\n  from: file:base.yml\n  strategy: {replacers: append}\n"
+        "replacers:\n  - {search: it, replace: them}\n",
+    )
+    assert rc == 0 and body == "* Mend them (#7) @alice"
 
 
 def test_extends_reads_the_other_repository_and_local_keys_win(tmp_path: Path) -> None:
     files = {
-        ("octo-org/.github", ".github/release-drafter.yml"): (
-            "_extends: shared/base:configs/rd.yml\ntemplate: 'org: $CHANGES'\n"
+        ("octo-org/org-config", ".github/release-drafter.yml"): (
+            "_extends: shared/base:configs/rd.yml@main\ntemplate: 'org: $CHANGES'\n"
             "change-template: '- $TITLE'\n"
         ),
         ("shared/base", "configs/rd.yml"): "name-template: 'v$RESOLVED_VERSION'\n",
@@ -59,10 +82,10 @@ def test_extends_reads_the_other_repository_and_local_keys_win(tmp_path: Path) -
         return files[(repo, path)]
 
     local = tmp_path / "release-drafter.yml"
-    local.write_text("_extends: .github\nchange-template: '* $TITLE'\n")
+    local.write_text("_extends: org-config\nchange-template: '* $TITLE'\n")
     config = load_config(str(local), repository=REPO, fetch=fetch)
     assert asked == [
-        ("octo-org/.github", ".github/release-drafter.yml"),
+        ("octo-org/org-config", ".github/release-drafter.yml"),
         ("shared/base", "configs/rd.yml"),
     ]
     assert config.template == "org: $CHANGES"
