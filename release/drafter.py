@@ -1875,7 +1875,8 @@ def build_release(
         name=name,
         tag=tag,
         body=body,
-        target_commitish=config.commitish,
+        # A tag is not a release target (GitHub would refuse it): release-drafter sends none.
+        target_commitish="" if config.commitish.startswith("refs/tags/") else config.commitish,
         prerelease=bool(config.prerelease),
         make_latest="false" if config.prerelease else ("true" if config.latest else "false"),
         draft=not publish,
