@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import LumenError, SourceError, UsageError
+from lumen.app.notify import Channels
 from lumen.app.signing import VerifySettings
 
 PLATFORMS = ("github", "helm", "argo-rollouts", "argocd", "none")
@@ -63,19 +64,6 @@ class PlatformTarget:
 
 
 @dataclass(frozen=True)
-class Announcement:
-    """Where a flipback is announced (each optional) and the signed webhook's secret."""
-
-    slack: str | None
-    discord: str | None
-    webhook: str | None
-    webhook_secret: str | None
-
-    def __bool__(self) -> bool:
-        return bool(self.slack or self.discord or self.webhook)
-
-
-@dataclass(frozen=True)
 class FlipbackRequest:
     mode: str  # plan | execute
     settings: FlipbackSettings
@@ -85,7 +73,7 @@ class FlipbackRequest:
     deploys: str | None  # the deploy log: history (when the platform keeps none) and record
     ledger: str | None  # gate failures are read from it, the flipback is appended
     verify: VerifySettings  # known-good candidates' bundles must verify (when configured)
-    announcement: Announcement
+    announcement: Channels
     author: str
     now: datetime
 
@@ -291,9 +279,8 @@ def _record(request: FlipbackRequest, planned: Planned) -> None:
         _announce(request.announcement, report)
 
 
-def _announce(announcement: Announcement, report: dict[str, Any]) -> None:
-    from lumen import actions_runtime as gha
-    from lumen.reporting import cards, webhooks
+def _announce(channels: Channels, report: dict[str, Any]) -> None:
+    from lumen.app.notify import post_card
 
     verdict = "PASS" if report["result"] == "success" else "FAIL"
     result = {
@@ -313,22 +300,9 @@ def _announce(announcement: Announcement, report: dict[str, Any]) -> None:
             }
         ],
     }
-    card = cards.card_from_result(result)
-    targets: list[tuple[str, str | None, Callable[[], dict[str, Any]]]] = [
-        ("slack", announcement.slack, lambda: cards.slack_payload(card)),
-        ("discord", announcement.discord, lambda: cards.discord_payload(card)),
-        ("webhook", announcement.webhook, lambda: cards.webhook_payload(card, result)),
-    ]
-    for name, url, payload in targets:
-        if url:
-            if gha.in_actions():
-                gha.mask(url)
-            try:
-                webhooks.post_json(
-                    url,
-                    payload(),
-                    label=name,
-                    secret=announcement.webhook_secret if name == "webhook" else None,
-                )
-            except SourceError as exc:  # the flipback happened; a failed announcement says so
-                print(f"warning: {exc}")
+
+    def warn(_channel: str, exc: SourceError) -> None:
+        print(f"warning: {exc}")  # the flipback happened; a failed announcement says so
+
+    for _delivered in post_card(channels, result, on_error=warn):
+        pass

@@ -93,12 +93,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _request(args: argparse.Namespace) -> Any:
     """The flipback request these flags and the config's `flipback:` section describe."""
-    from lumen.app.flipback import (
-        Announcement,
-        FlipbackRequest,
-        FlipbackSettings,
-        PlatformTarget,
-    )
+    from lumen.app.flipback import FlipbackRequest, FlipbackSettings, PlatformTarget
+    from lumen.app.notify import Channels
     from lumen.app.signing import VerifySettings
     from lumen.settings import Scope, Settings
 
@@ -131,7 +127,7 @@ def _request(args: argparse.Namespace) -> Any:
         deploys=args.deploys,
         ledger=args.ledger,
         verify=VerifySettings.from_settings(config.section("verify")),
-        announcement=Announcement(
+        announcement=Channels(
             slack=args.slack,
             discord=args.discord,
             webhook=args.webhook,

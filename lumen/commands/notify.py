@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from typing import Any
 
 from gates.errors import InputError, UsageError
 from lumen import actions_runtime as gha
-from lumen.fileio import atomic_write, read_json
+from lumen.fileio import read_json
 from lumen.outputs import Output, publish
 
 # The step outputs this command writes in Actions (and its action.yml declares).
@@ -71,43 +70,26 @@ def _run_link() -> str | None:
     return None
 
 
-def _state_key(result: dict[str, Any]) -> str:
-    inputs = result.get("inputs") or {}
-    return f"{result.get('gate')}|{inputs.get('env') or ''}|{inputs.get('service') or ''}"
-
-
-def _load_state(path: str | None) -> dict[str, str]:
-    if not path or not os.path.exists(path):
-        return {}
-    state = read_json(path)
-    if not isinstance(state, dict):
-        raise InputError("state file must be a JSON object", file=path)
-    return {str(k): str(v) for k, v in state.items()}
-
-
 def run(args: argparse.Namespace) -> int:
-    from lumen.reporting import cards, webhooks
+    from lumen.app import notify
 
     if not args.result:
         raise UsageError("--result RESULT_JSON is required")
-    targets = [
-        (name, url)
-        for name, url in (
-            ("slack", args.slack),
-            ("discord", args.discord),
-            ("webhook", args.webhook),
-        )
-        if url
-    ]
-    if not targets and not args.incident:
+    channels = notify.Channels(
+        slack=args.slack,
+        discord=args.discord,
+        webhook=args.webhook,
+        webhook_secret=args.webhook_secret or os.environ.get("LUMEN_WEBHOOK_SECRET"),
+    )
+    if not channels and not args.incident:
         raise UsageError("nothing to notify: give --slack, --discord, --webhook and/or --incident")
-    secret = args.webhook_secret or os.environ.get("LUMEN_WEBHOOK_SECRET")
+    secret = channels.webhook_secret
     if args.webhook and not secret:
         raise UsageError(
             "--webhook needs --webhook-secret or LUMEN_WEBHOOK_SECRET (it signs the body)"
         )
     if gha.in_actions():
-        for value in [url for _, url in targets] + ([secret] if secret else []):
+        for value in [url for _, url in channels.targets()] + ([secret] if secret else []):
             gha.mask(value)
     result = read_json(args.result)
     if not isinstance(result, dict) or ("verdict" not in result and "status" not in result):
@@ -117,70 +99,41 @@ def run(args: argparse.Namespace) -> int:
             expected="the JSON written by a gate's --json",
         )
     verdict = str(result.get("verdict") or result.get("status"))
-    state = _load_state(args.state)
-    previous = state.get(_state_key(result))
-    recovered = previous == "FAIL" and verdict in ("PASS", "WARN")
-    send = (
-        args.on == "always"
-        or (args.on == "fail" and (verdict == "FAIL" or recovered))
-        or (args.on == "change" and previous != verdict)
-    )
-    if send:
-        card = cards.card_from_result(result, link=args.link or _run_link(), recovered=recovered)
-        builders = {
-            "slack": lambda: cards.slack_payload(card),
-            "discord": lambda: cards.discord_payload(card),
-            "webhook": lambda: cards.webhook_payload(card, result),
-        }
-        for name, url in targets:
-            delivery = webhooks.post_json(
-                url, builders[name](), label=name, secret=secret if name == "webhook" else None
-            )
+    state = notify.load_state(args.state)
+    decision = notify.decide(args.on, verdict, state.get(notify.state_key(result)))
+    if decision.send:
+        link = args.link or _run_link()
+        for name, delivery in notify.post_card(
+            channels, result, link=link, recovered=decision.recovered
+        ):
             if not args.quiet:
                 print(
                     f"notified {name}: HTTP {delivery.status} after {delivery.attempts} attempt(s)"
-                    + (" (recovery)" if recovered else "")
+                    + (" (recovery)" if decision.recovered else "")
                 )
     elif not args.quiet:
         print(f"not sent: verdict {verdict} with --on {args.on}")
     if args.incident:
         _sync_incident(args, result)
     if args.state:
-        state[_state_key(result)] = verdict
-        atomic_write(args.state, json.dumps(state, indent=2, sort_keys=True) + "\n")
+        state[notify.state_key(result)] = verdict
+        notify.save_state(args.state, state)
     return 0
 
 
 def _sync_incident(args: argparse.Namespace, result: dict[str, Any]) -> None:
-    from lumen.adapters.github.pr import sync_incident
-    from lumen.reporting import comment as render
+    from lumen.app.notify import sync_incident
 
     ctx = gha.GitHubContext.from_env()
     repository = args.repository or ctx.repository
     if not repository:
         raise UsageError("--incident needs --repository or GITHUB_REPOSITORY")
-    inputs = result.get("inputs") or {}
-    key = ":".join(str(inputs[k]) for k in ("env", "service") if inputs.get(k)) or None
-    failure_class = hint = None
-    if args.failure_log:
-        from gates.failure_class import classify
-        from lumen.fileio import open_text
-
-        with open_text(args.failure_log) as handle:
-            found = classify(handle.read())
-        failure_class, hint = found.failure_class, found.hint
-    gate = str(result.get("gate", "gate"))
-    body = render.incident_body(
-        result, key=key, failure_class=failure_class, hint=hint, run_url=args.link or _run_link()
-    )
-    title = f"Lumen {gate} gate failing" + (f" ({key})" if key else "")
     action, number = sync_incident(
         repository,
         result,
-        mark=render.incident_marker(gate, key),
-        body=body,
-        title=title,
         label=args.incident_label,
+        run_url=args.link or _run_link(),
+        failure_log=args.failure_log,
     )
     if not args.quiet:
         print(f"incident: {action}" + (f" #{number}" if number else ""))
