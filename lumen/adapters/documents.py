@@ -1,31 +1,86 @@
-"""Documents for the policy gate: YAML (multi-document), JSON and JSONL files, each parsed
-into (line, document) pairs so findings and schema errors can name where they are."""
+"""Documents for the policy gate, each file parsed into (line, document) pairs so findings and
+schema errors can name where they are.
+
+The parser is chosen as conftest chooses it (`--parser` forces one): `.yaml`/`.yml` (and any
+unknown extension) YAML multi-document streams, `.json`, `.jsonl`/`.ndjson` one value per line,
+`Dockerfile`/`*.dockerfile`/`Dockerfile.*` Dockerfile, `.tf`/`.tfvars`/`.hcl` HCL2, `.toml`,
+`.ini`, `.env` dotenv, `.xml` (see `lumen.adapters.formats` for the structures, which are
+conftest's). As in conftest, a file whose document is a list is judged element by element
+(a JSON array of objects is several documents; a Dockerfile is one list of instructions).
+
+YAML accepts CloudFormation's short-form tags as data: `!Ref X` is `{"Ref": "X"}`,
+`!GetAtt A.B` is `{"Fn::GetAtt": ["A", "B"]}`, `!Sub s` is `{"Fn::Sub": "s"}` and any other
+`!Name v` is `{"Fn::Name": v}` (`!Condition` is `{"Condition": v}`), the template's long form.
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gates.errors import InputError
-from lumen.fileio import display_name, iter_jsonl, open_text
-from lumen.yamlpos import Located
+from gates.errors import InputError, UsageError
+from lumen.fileio import display_name, iter_jsonl, open_text, parse_json
+from lumen.yamlpos import FastStrictLoader, Located, check_expansion, too_deep
 
-SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
-# libyaml's loader is ~15x faster on big manifest sets; pure Python where it is missing.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+PARSERS = ("yaml", "json", "jsonl", "dockerfile", "hcl2", "toml", "ini", "dotenv", "xml")
+_BY_SUFFIX = {
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".dockerfile": "dockerfile",
+    ".tf": "hcl2",
+    ".tfvars": "hcl2",
+    ".hcl": "hcl2",
+    ".toml": "toml",
+    ".ini": "ini",
+    ".env": "dotenv",
+    ".xml": "xml",
+}
+# What a folder given to the schema rules expands to (the Rego path takes every format).
+DATA_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".ndjson")
 
 
-def expand(paths: Sequence[str]) -> list[str]:
-    """Files as given; folders are searched for YAML/JSON/JSONL files (as conftest does)."""
+def parser_for(path: str, forced: str | None = None) -> str:
+    """The parser for a file: `forced` (`--parser`), else conftest's choice by name."""
+    if forced:
+        if forced not in PARSERS:
+            raise UsageError(f"unknown parser {forced!r}", expected=f"one of {', '.join(PARSERS)}")
+        return forced
+    if path == "-":
+        return "yaml"
+    name = Path(path).name.lower()
+    if name == "dockerfile" or name.startswith("dockerfile.") or "dockerfile." in name:
+        return "dockerfile"
+    if name == ".env":
+        return "dotenv"
+    return _BY_SUFFIX.get(Path(name).suffix, "yaml")
+
+
+def _is_input(path: Path, every_format: bool) -> bool:
+    if not every_format:
+        return path.suffix in DATA_SUFFIXES
+    name = path.name.lower()
+    return path.suffix.lower() in _BY_SUFFIX or name in {"dockerfile", ".env"}
+
+
+def expand(paths: Sequence[str], *, every_format: bool = False) -> list[str]:
+    """Files as given; folders are searched for YAML/JSON/JSONL files, or with `every_format`
+    for a file of any format a parser reads (as conftest does). A blank name is a usage error
+    (it would otherwise name the working directory)."""
     out: list[str] = []
     for path in paths:
+        if not path.strip():
+            raise UsageError("a blank file name", expected="a file, a folder or - for stdin")
         p = Path(path)
         if path != "-" and p.is_dir():
-            out.extend(str(f) for f in sorted(p.rglob("*")) if f.is_file() and f.suffix in SUFFIXES)
+            out.extend(
+                str(f) for f in sorted(p.rglob("*")) if f.is_file() and _is_input(f, every_format)
+            )
         else:
             out.append(path)
     return out
@@ -56,37 +111,55 @@ def _yaml_error(exc: yaml.YAMLError, file: str) -> InputError:
     )
 
 
-def parse(path: str) -> Parsed:
-    """Parse a file by its suffix: `.jsonl`/`.ndjson` one JSON value per line, `.json` one
-    document, anything else a YAML stream (several `---` documents)."""
-    file = display_name(path)
-    if path.endswith((".jsonl", ".ndjson")):
-        docs: list[tuple[int | None, Any]] = [(n, d) for n, d in iter_jsonl(path)]
-        return Parsed(file, docs, [])
+def _cloudformation(loader: Any, suffix: str, node: yaml.Node) -> Any:
+    """`!Ref X` and the other short-form intrinsic functions as their long form."""
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix in ("Ref", "Condition"):
+        return {suffix: value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+class _PolicyLoader(FastStrictLoader):  # type: ignore[misc,valid-type]
+    """The strict loader (duplicate keys refused) that also reads CloudFormation tags."""
+
+
+_PolicyLoader.add_multi_constructor("!", _cloudformation)
+
+
+def _split_lists(documents: list[tuple[int | None, Any]]) -> list[tuple[int | None, Any]]:
+    """conftest judges each element of a document that is a list on its own."""
+    if len(documents) == 1 and isinstance(documents[0][1], list):
+        line = documents[0][0]
+        return [(line, item) for item in documents[0][1]]
+    return documents
+
+
+def _read(path: str, file: str) -> str:
     with open_text(path) as handle:
         try:
-            text = handle.read()
+            text: str = handle.read()
         except UnicodeDecodeError:
             raise InputError("not UTF-8 text", file=file) from None
-    if path.endswith(".json"):
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON ({exc.msg})", file=file, line=exc.lineno) from None
-        # JSON is (nearly) YAML: the composed node tree gives line numbers for free.
-        try:
-            node = yaml.compose(text, Loader=_Loader)
-        except yaml.YAMLError:
-            node = None
-        return Parsed(file, [(1, document)], [node])
+    return text.removeprefix("\ufeff")
+
+
+def _parse_yaml(text: str, file: str, split: bool) -> Parsed:
     # One pass that keeps each document's node (for lines) next to its value; empty
     # documents (a trailing `---`) are dropped, as kubectl does.
-    loader = _Loader(text)
+    loader = _PolicyLoader(text)
     nodes: list[Any] = []
     documents: list[tuple[int | None, Any]] = []
     try:
         while loader.check_node():
             node = loader.get_node()
+            check_expansion(node, file)
             value = loader.construct_document(node)
             if node is None or value is None:
                 continue
@@ -94,11 +167,55 @@ def parse(path: str) -> Parsed:
             documents.append((int(node.start_mark.line) + 1, value))
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file) from None
+    except RecursionError:
+        raise too_deep(file) from None
     finally:
         loader.dispose()
+    if split and len(documents) == 1 and isinstance(documents[0][1], list):
+        return Parsed(file, _split_lists(documents), [])
     return Parsed(file, documents, nodes)
 
 
-def iter_parsed(paths: Sequence[str]) -> Iterator[Parsed]:
-    for path in expand(paths):
-        yield parse(path)
+def _other(parser: str) -> Callable[[str, str], list[tuple[int | None, Any]]]:
+    from lumen.adapters import formats
+
+    readers: dict[str, Callable[[str, str], list[tuple[int | None, Any]]]] = {
+        "dockerfile": formats.parse_dockerfile,
+        "hcl2": formats.parse_hcl2,
+        "toml": formats.parse_toml,
+        "ini": formats.parse_ini,
+        "dotenv": formats.parse_dotenv,
+        "xml": formats.parse_xml,
+    }
+    return readers[parser]
+
+
+def parse(path: str, parser: str | None = None, *, split: bool = False) -> Parsed:
+    """Parse a file with the parser conftest would choose (or `parser`); `split` judges the
+    elements of a document that is a list one by one, as conftest does (the Rego path)."""
+    file = display_name(path)
+    kind = parser_for(path, parser)
+    if kind == "jsonl":
+        docs: list[tuple[int | None, Any]] = [(n, d) for n, d in iter_jsonl(path)]
+        return Parsed(file, docs, [])
+    text = _read(path, file)
+    if kind == "json":
+        document = parse_json(text, file)
+        if split and isinstance(document, list):
+            return Parsed(file, _split_lists([(1, document)]), [])
+        # JSON is (nearly) YAML: the composed node tree gives line numbers for free.
+        try:
+            node = yaml.compose(text, Loader=FastStrictLoader)
+        except (yaml.YAMLError, RecursionError):
+            node = None
+        return Parsed(file, [(1, document)], [node])
+    if kind == "yaml":
+        return _parse_yaml(text, file, split)
+    return Parsed(file, _other(kind)(text, file), [])
+
+
+def iter_parsed(
+    paths: Sequence[str], parser: str | None = None, *, split: bool = False
+) -> Iterator[Parsed]:
+    for path in expand(paths, every_format=split):
+        yield parse(path, parser, split=split)

@@ -560,3 +560,75 @@ def _findings(
                     )
                 )
     return findings
+
+
+# --------------------------------------------------------------------------- unit tests
+
+
+@dataclass(frozen=True)
+class UnitTestOutcome:
+    """One `test_` rule of `lumen policy verify` (conftest verify / opa test)."""
+
+    package: str
+    name: str
+    file: str
+    line: int
+    outcome: str  # pass, fail, skip, error
+    message: str = ""
+
+
+def unit_test_rules(modules: Sequence[Module]) -> list[tuple[str, str, str, int]]:
+    """(package, rule, file, line) of every `test_`/`todo_test_` rule, first definition."""
+    seen: dict[tuple[str, str], tuple[str, str, str, int]] = {}
+    for module in modules:
+        package = module.package
+        if package is None:
+            continue
+        code = code_only(module.source)
+        for match in _TEST_HEAD.finditer(code):
+            key = (package, match.group(1))
+            if key not in seen:
+                seen[key] = (package, match.group(1), module.path, _line(code, match.start(1)))
+    return list(seen.values())
+
+
+def run_unit_tests(
+    modules: Sequence[Module], *, data: Iterable[Any] = (), allow: Iterable[str] = ()
+) -> list[UnitTestOutcome]:
+    """Every `test_` rule of the policies, as `conftest verify` runs them: a test passes when
+    it is true, fails when it is false or undefined, and `todo_test_` rules are skipped. A
+    test whose evaluation errors fails with the engine's message."""
+    tests = unit_test_rules(modules)
+    with RegoWorker() as worker:
+        answer = worker.load([(m.path, m.source) for m in modules], list(data))
+        if "error" in answer:
+            raise policy_error(answer["error"], modules)
+        check_support(modules, worker.builtins, allow)
+        runnable = [t for t in tests if not t[1].startswith("todo_")]
+        queries = [f"x := data.{package}.{name}" for package, name, _, _ in runnable]
+        try:
+            answers = dict(zip(runnable, worker.values(queries), strict=True))
+        except WorkerDied as died:
+            files = ", ".join(sorted({m.path for m in modules}))
+            raise ConfigError(
+                f"the Rego engine died ({died.cause}) running the unit tests", file=files
+            ) from None
+    out: list[UnitTestOutcome] = []
+    for test in tests:
+        package, name, path, line = test
+        if name.startswith("todo_"):
+            out.append(UnitTestOutcome(package, name, path, line, "skip"))
+            continue
+        result = answers[test]
+        if "error" in result:
+            detail = result["error"]
+            where = f" ({detail['file']}:{detail['line']})" if detail.get("file") else ""
+            message = f"{detail.get('message')}{where}"
+            out.append(UnitTestOutcome(package, name, path, line, "error", message))
+        elif result.get("value") is True:
+            out.append(UnitTestOutcome(package, name, path, line, "pass"))
+        else:
+            value = result.get("value")
+            why = "undefined" if value is None else f"evaluated to {json.dumps(value)}"
+            out.append(UnitTestOutcome(package, name, path, line, "fail", why))
+    return out

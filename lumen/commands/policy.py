@@ -18,6 +18,7 @@ from typing import Any
 from gates.errors import ConfigError, SourceError, UsageError
 from gates.result import Check, GateResult, OnNoData, Verdict, decide
 from gates.timeutil import format_timestamp
+from lumen.adapters.documents import PARSERS
 from lumen.adapters.prometheus import add_connection_arguments
 from lumen.commands.common import add_common, config_of, env_service, now_of
 from lumen.outputs import GATE, Output
@@ -99,6 +100,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a --namespace no package matches passes, as in conftest, instead of an error",
     )
     documents.add_argument(
+        "--parser",
+        choices=PARSERS,
+        metavar="NAME",
+        help="parse every FILE with this parser instead of choosing by its name (conftest"
+        f" --parser): {', '.join(PARSERS)}",
+    )
+    documents.add_argument(
         "--rego-allow",
         action="append",
         metavar="NAME",
@@ -143,6 +151,7 @@ def _flags(args: argparse.Namespace) -> dict[str, Any]:
         "all-namespaces": args.all_namespaces,
         "ignore-missing-namespace": args.ignore_missing_namespace,
         "rego-allow": args.rego_allow,
+        "parser": args.parser,
         "data": args.data,
         "fail-on-warn": args.fail_on_warn,
         "combine": args.combine,
@@ -208,20 +217,10 @@ def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Chec
     from lumen.adapters.documents import expand, iter_parsed, parse
     from lumen.adapters.rego import RegoPolicies, findings_for, findings_of_files, load_modules
 
-    folders = _rego_folders(list(settings.get("rego") or []))
-    if not folders:
-        if not Path("policy").is_dir():
-            raise UsageError(
-                "Rego needs policies: pass --rego DIR (conftest's default ./policy is missing)"
-            )
-        folders = ["policy"]
-    data = []
-    for path in settings.get("data") or []:
-        for parsed in iter_parsed([path]):
-            for _, document in parsed.documents:
-                if not isinstance(document, dict):
-                    raise ConfigError("Rego data must be a mapping", file=parsed.file)
-                data.append(document)
+    parser = settings.get("parser")
+
+    folders = _policy_folders(settings)
+    data = _data_documents(settings)
     policies = RegoPolicies(
         load_modules(folders),
         namespaces=settings.get("namespace"),
@@ -238,8 +237,8 @@ def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Chec
             # conftest --combine: one input listing every file, for rules that relate files (a
             # Service must select some Deployment). A multi-document file's contents is the list.
             combined = []
-            for path in expand(files):
-                parsed = parse(path)
+            for path in expand(files, every_format=True):
+                parsed = parse(path, parser, split=True)
                 read.append(parsed.file)
                 documents = [document for _, document in parsed.documents]
                 contents = documents[0] if len(documents) == 1 else documents
@@ -250,7 +249,7 @@ def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Chec
         else:
             # File by file (a thousand manifests never sit in memory together), the next
             # file parsed while the engine's worker judges the previous one.
-            parsed_files = (parse(path) for path in expand(files))
+            parsed_files = iter_parsed(files, parser, split=True)
             for parsed, found in findings_of_files(policies, parsed_files):
                 read.append(parsed.file)
                 findings.extend(found)
@@ -308,6 +307,88 @@ def evaluate(
     return checks, inputs
 
 
+def _policy_folders(settings: dict[str, Any]) -> list[str]:
+    folders = _rego_folders(list(settings.get("rego") or []))
+    if not folders:
+        if not Path("policy").is_dir():
+            raise UsageError(
+                "Rego needs policies: pass --rego DIR (conftest's default ./policy is missing)"
+            )
+        folders = ["policy"]
+    return folders
+
+
+def _data_documents(settings: dict[str, Any]) -> list[Any]:
+    from lumen.adapters.documents import iter_parsed
+
+    data = []
+    for path in settings.get("data") or []:
+        for parsed in iter_parsed([path]):
+            for _, document in parsed.documents:
+                if not isinstance(document, dict):
+                    raise ConfigError("Rego data must be a mapping", file=parsed.file)
+                data.append(document)
+    return data
+
+
+def run_verify(args: argparse.Namespace, settings: dict[str, Any], generated_at: str) -> int:
+    """`lumen policy verify --rego DIR`: the policies' `test_` rules, as `conftest verify`."""
+    from lumen.adapters.rego import load_modules, run_unit_tests
+    from lumen.report import emit
+
+    folders = _policy_folders(settings)
+    outcomes = run_unit_tests(
+        load_modules(folders, tests=True),
+        data=_data_documents(settings),
+        allow=settings.get("rego-allow") or (),
+    )
+    verdicts = {
+        "pass": Verdict.PASS,
+        "fail": Verdict.FAIL,
+        "error": Verdict.FAIL,
+        "skip": Verdict.NO_DATA,
+    }
+    checks = [
+        Check(
+            f"{o.package}.{o.name} {o.file}:{o.line}",
+            None,
+            "",
+            None,
+            verdicts[o.outcome],
+            {"pass": "passed", "skip": "skipped (todo_)"}.get(o.outcome, o.message),
+            extra={"kind": "rego-test", "file": o.file, "line": o.line, "outcome": o.outcome},
+        )
+        for o in outcomes
+    ]
+    counts = {k: sum(1 for o in outcomes if o.outcome == k) for k in verdicts}
+    failed = counts["fail"] + counts["error"]
+    ran = len(outcomes) - counts["skip"]
+    summary = (
+        f"{ran} test{'s' if ran != 1 else ''}, {counts['pass']} passed, 0 warnings,"
+        f" {failed} failure{'s' if failed != 1 else ''}, 0 exceptions, {counts['skip']} skipped"
+    )
+    result = GateResult(
+        gate="policy",
+        verdict=Verdict.FAIL if failed else Verdict.PASS if ran else Verdict.NO_DATA,
+        checks=checks,
+        inputs={"rego": folders, "mode": "verify"},
+        window=None,
+        generated_at=generated_at,
+        values={
+            "tests": ran,
+            "passed": counts["pass"],
+            "failed": failed,
+            "warned": 0,
+            "skipped": counts["skip"],
+            "summary": summary,
+        },
+    )
+    code = emit(result, args, OUTPUTS, {"failed": failed, "warned": 0, "sarif": ""})
+    if not getattr(args, "quiet", False):
+        print(summary)
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     from gates.policy import summarize
     from lumen.report import emit
@@ -316,6 +397,8 @@ def run(args: argparse.Namespace) -> int:
     settings = config_of(args).resolve("policy", _flags(args), env=env, service=service)
     now = now_of(args)
     files = list(args.files or [])
+    if files[:1] == ["verify"] and not Path("verify").exists():
+        return run_verify(args, settings, format_timestamp(now))
     if not (settings.get("pack") or files or settings.get("schema")):
         raise UsageError(
             "nothing to check: give --pack (metric rules), FILEs with --rego (documents)"
