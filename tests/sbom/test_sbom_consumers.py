@@ -165,3 +165,39 @@ def test_dependency_track_wrong_key_is_one_line(
     err = capsys.readouterr().err
     assert "HTTP 401" in err and "API key" in err and "Traceback" not in err
     dependency_track.violations.clear()  # refused on purpose
+
+
+def test_dependency_track_without_auto_create_names_the_missing_project(
+    test_venv, pyproject, dependency_track, monkeypatch, capsys
+):
+    from harness.dependency_track import API_KEY
+
+    monkeypatch.setenv("DEPENDENCY_TRACK_API_KEY", API_KEY)
+    out = pyproject.parent / "sbom.cdx.json"
+    argv = _dt_argv(test_venv, pyproject, out, dependency_track.url)
+    assert main([*argv, "--dt-no-auto-create"]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 404" in err and "no such project" in err
+    assert dependency_track.uploads == [
+        {"projectName": "demo-app", "projectVersion": "2.0.0", "autoCreate": "false"}
+    ]
+    assert dependency_track.find("demo-app", "2.0.0") is None
+
+
+def test_dependency_track_needs_a_project_name(test_venv, dependency_track, tmp_path, capsys):
+    out = tmp_path / "sbom.cdx.json"  # no pyproject here: no root to name the project
+    assert (
+        main(
+            [
+                "sbom",
+                "--environment",
+                str(test_venv),
+                "--output",
+                str(out),
+                "--dependency-track",
+                dependency_track.url,
+            ]
+        )
+        == 1
+    )
+    assert "--dt-project NAME --dt-version VERSION" in capsys.readouterr().err
