@@ -200,11 +200,15 @@ def offline_data(
     releases_file: str | None,
     previous_tag: str | None,
     files_file: str | None,
-    repository: str,
-) -> DrafterData:
+    repository: str | None,
+) -> tuple[DrafterData, str]:
+    """The data files read, and the repository (given, else the one most PRs were merged
+    into, else `owner/repo`)."""
     data = DrafterData(comparison_read=previous_tag is not None and releases_file is None)
     for file in commit_files:
         data.commits += commits_from_json(_load_json(file), file)
+    if not repository:
+        repository = infer_repository(data.commits) or "owner/repo"
     # A PR list from REST names no base repository: it is this one's.
     data.commits = [
         replace(
@@ -233,7 +237,17 @@ def offline_data(
                     "expected a PR number and a list of paths", file=files_file, field=str(key)
                 )
             data.changed_files[int(key)] = [str(p) for p in paths]
-    return data
+    return data, repository
+
+
+def infer_repository(commits: Sequence[rd.Commit]) -> str | None:
+    """The repository most of the PRs were merged into (GraphQL data names it)."""
+    from collections import Counter
+
+    counts = Counter(
+        pr.base_repository for c in commits for pr in c.pull_requests if pr.base_repository
+    )
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def with_changed_files(data: DrafterData) -> list[rd.Commit]:

@@ -294,8 +294,8 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str | None) -> int
 
     ctx = gha.GitHubContext.from_env()
     repository = args.repository or args.github or ctx.repository
-    if not repository or "/" not in repository:
-        raise UsageError("release-drafter mode needs --repository OWNER/REPO (or --github)")
+    if repository and "/" not in repository:
+        raise UsageError(f"--repository {repository!r}: expected OWNER/REPO")
     inputs = app.parse_inputs(args.drafter_input)
     if args.tag and "tag" not in inputs:
         inputs["tag"] = args.tag
@@ -312,11 +312,12 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str | None) -> int
     if args.github:
         from lumen.adapters.github.history import read_drafter_data
 
+        repository = str(repository)
         data = read_drafter_data(
             repository, drafter_config.with_inputs(inputs, default_commitish=ref), inputs
         )
     else:
-        data = app.offline_data(
+        data, repository = app.offline_data(
             commit_files=[args.prs_json],
             releases_file=args.releases_json,
             previous_tag=args.previous_tag,

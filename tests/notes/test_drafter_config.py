@@ -176,3 +176,28 @@ def test_a_config_that_is_not_a_mapping(tmp_path: Path) -> None:
     bad.write_text("- a list\n")
     with pytest.raises(ConfigError, match="a release-drafter config is a mapping of keys"):
         load_config(str(bad))
+
+
+def test_repository_is_inferred_from_the_data_when_not_given(tmp_path: Path, monkeypatch) -> None:
+    for key in ("GITHUB_REPOSITORY", "GITHUB_REF"):
+        monkeypatch.delenv(key, raising=False)
+    data = Path(__file__).parent / "data" / "drafter"
+    config = tmp_path / "release-drafter.yml"
+    config.write_text("template: '$OWNER/$REPOSITORY: $CHANGES'\nchange-template: '#$NUMBER'\n")
+    out = tmp_path / "body.md"
+    rc = main(
+        [
+            "notes",
+            "--drafter-config",
+            str(config),
+            "--prs-json",
+            str(data / "history-merge-commit.json"),
+            "--releases-json",
+            str(data / "releases-release.json"),
+            "--output",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert rc == 0
+    assert out.read_text() == "toolmantim/release-drafter-test-project: #5\n#4\n#3\n#2\n#1"
