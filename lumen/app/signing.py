@@ -11,7 +11,7 @@ import glob
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -164,6 +164,52 @@ def subjects_of(files: Sequence[str]) -> list[attest.Subject]:
         attest.Subject(name=os.path.basename(file), digest={"sha256": sha256_file(file)})
         for file in files
     ]
+
+
+@dataclass(frozen=True)
+class SigningRequest:
+    """What to sign with one certificate: the files themselves (`sign_files`) and statements
+    about them, each written as `<first file>.<kind>.sigstore.json` (or `output`)."""
+
+    files: Sequence[str]
+    subjects: Sequence[attest.Subject]
+    statements: Sequence[tuple[str, dict[str, Any]]]
+    instance: Instance
+    identity_token: str | None
+    sign_files: bool
+    output: str | None
+
+
+@dataclass(frozen=True)
+class SigningOutcome:
+    identity: str
+    issuer: str
+    signed: list[dict[str, Any]]  # file, sha256, bundle
+    attested: list[dict[str, str]]  # kind, predicate_type, bundle
+
+
+def sign(request: SigningRequest, progress: Callable[[str], None]) -> SigningOutcome:
+    """Sign in one Sigstore session; `progress` hears of each bundle as it is written."""
+    from lumen.adapters.sigstore import identity_token, signing_session
+
+    token = identity_token(request.identity_token)
+    config = load_instance(request.instance)
+    signed: list[dict[str, Any]] = []
+    attested: list[dict[str, str]] = []
+    with signing_session(config, token) as session:
+        if request.sign_files:
+            for file, subject in zip(request.files, request.subjects, strict=True):
+                bundle = session.sign_file(file)
+                sha256 = subject.digest["sha256"]
+                signed.append({"file": file, "sha256": sha256, "bundle": str(bundle)})
+                progress(f"signed {file} -> {bundle}")
+        for kind, statement in request.statements:
+            path = Path(request.output or f"{request.files[0]}.{kind}.sigstore.json")
+            target = session.sign_statement(statement, path)
+            predicate_type = statement["predicateType"]
+            attested.append({"kind": kind, "predicate_type": predicate_type, "bundle": str(target)})
+            progress(f"attested {kind} ({predicate_type}) -> {target}")
+    return SigningOutcome(token.identity, token.issuer, signed, attested)
 
 
 def verify_files(

@@ -8,11 +8,17 @@ GitHub Actions run from the runner's `GITHUB_*` variables.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from gates.errors import UsageError
 from gates.timeutil import format_timestamp
-from lumen.app.signing import Instance, expand_files, load_instance, statements, subjects_of
+from lumen.app.signing import (
+    Instance,
+    SigningRequest,
+    expand_files,
+    sign,
+    statements,
+    subjects_of,
+)
 from lumen.commands.common import add_common, now_of
 from lumen.commands.sigstore_common import (
     add_attestation_options,
@@ -48,8 +54,6 @@ def run(args: argparse.Namespace) -> int:
     conf = settings(args, "sign", ("trust-config", "staging"))
     files = expand_files(args.subjects, what="SUBJECT")
 
-    from lumen.adapters.sigstore import identity_token, signing_session
-
     subjects = subjects_of(files)
     todo = statements(attestation_request(args), subjects, now=now_of(args))
     if not todo:
@@ -59,24 +63,25 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.output and len(todo) > 1:
         raise UsageError("--output names one bundle; attest one kind at a time to use it")
-    token = identity_token(args.identity_token)
-    config = load_instance(Instance.from_settings(conf))
-    written: list[dict[str, str]] = []
-    with signing_session(config, token) as session:
-        for kind, statement in todo:
-            target = Path(args.output or f"{files[0]}.{kind}.sigstore.json")
-            session.sign_statement(statement, target)
-            written.append(
-                {"kind": kind, "predicate_type": statement["predicateType"], "bundle": str(target)}
-            )
-            if not args.quiet:
-                print(f"attested {kind} ({statement['predicateType']}) -> {target}")
+    outcome = sign(
+        SigningRequest(
+            files=files,
+            subjects=subjects,
+            statements=todo,
+            instance=Instance.from_settings(conf),
+            identity_token=args.identity_token,
+            sign_files=False,
+            output=args.output,
+        ),
+        progress=(lambda _line: None) if args.quiet else print,
+    )
+    written = outcome.attested
     if args.json:
         write_json(
             args.json,
             {
-                "identity": token.identity,
-                "issuer": token.issuer,
+                "identity": outcome.identity,
+                "issuer": outcome.issuer,
                 "subjects": [subject.to_dict() for subject in subjects],
                 "attestations": written,
                 "generated_at": format_timestamp(now_of(args)),

@@ -10,11 +10,16 @@ ClientTrustConfig) or `--staging` select another Sigstore instance, as `sigstore
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
 
 from lumen import actions_runtime as gha
-from lumen.app.signing import Instance, expand_files, load_instance, statements, subjects_of
+from lumen.app.signing import (
+    Instance,
+    SigningRequest,
+    expand_files,
+    sign,
+    statements,
+    subjects_of,
+)
 from lumen.commands.common import add_common, now_of
 from lumen.commands.sigstore_common import (
     add_attestation_options,
@@ -44,35 +49,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     conf = settings(args, "sign", ("trust-config", "staging"))
     files = expand_files(args.files)
-
-    from lumen.adapters.sigstore import identity_token, signing_session
-
     subjects = subjects_of(files)
     # bad predicates fail before anything is signed
     todo = statements(attestation_request(args), subjects, now=now_of(args))
-    token = identity_token(args.identity_token)
-    config = load_instance(Instance.from_settings(conf))
-    signed: list[dict[str, Any]] = []
-    attested: list[dict[str, str]] = []
-    with signing_session(config, token) as session:
-        for file, subject in zip(files, subjects, strict=True):
-            bundle = session.sign_file(file)
-            signed.append({"file": file, "sha256": subject.digest["sha256"], "bundle": str(bundle)})
-            if not args.quiet:
-                print(f"signed {file} -> {bundle}")
-        for kind, statement in todo:
-            target = session.sign_statement(statement, Path(f"{files[0]}.{kind}.sigstore.json"))
-            attested.append(
-                {"kind": kind, "predicate_type": statement["predicateType"], "bundle": str(target)}
-            )
-            if not args.quiet:
-                print(f"attested {kind} ({statement['predicateType']}) -> {target}")
+    outcome = sign(
+        SigningRequest(
+            files=files,
+            subjects=subjects,
+            statements=todo,
+            instance=Instance.from_settings(conf),
+            identity_token=args.identity_token,
+            sign_files=True,
+            output=None,
+        ),
+        progress=(lambda _line: None) if args.quiet else print,
+    )
+    signed, attested = outcome.signed, outcome.attested
     if args.json:
         write_json(
             args.json,
             {
-                "identity": token.identity,
-                "issuer": token.issuer,
+                "identity": outcome.identity,
+                "issuer": outcome.issuer,
                 "signed": signed,
                 "attestations": attested,
             },
@@ -80,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     bundles = [item["bundle"] for item in signed + attested]
     publish(OUTPUTS, {"bundles": "\n".join(bundles)}, json_path=args.json)
     if gha.in_actions():
-        lines = [f"### Signed with Sigstore as `{token.identity}`", ""]
+        lines = [f"### Signed with Sigstore as `{outcome.identity}`", ""]
         lines += [f"- `{item['file']}` → `{item['bundle']}`" for item in signed]
         lines += [f"- {item['kind']} attestation → `{item['bundle']}`" for item in attested]
         gha.add_summary("\n".join(lines) + "\n")
