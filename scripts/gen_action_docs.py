@@ -60,6 +60,8 @@ DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {
     "sample": ("sampler", "resonance", "slo"),
     "approval": ("approval",),
     "flipback": ("flipback",),
+    "sbom": ("sbom",),
+    "comment": ("comment",),
 }
 # Which command's flags set the keys of a defaults file (for the "flag" column).
 SECTION_COMMAND: dict[str, str] = {

@@ -155,6 +155,7 @@ def test_defaults_tables_show_every_key_as_written() -> None:
             "'<!-- /defaults -->' where the reference explains that section, then run "
             "python scripts/gen_action_docs.py"
         )
+        assert reference.count(marker) == 1, f"docs/reference.md has {marker} more than once"
         block = reference.split(marker, 1)[1].split("<!-- /defaults -->", 1)[0]
         for key, value in gen_action_docs.raw_defaults(ROOT, path.stem):
             for row_key, row_value in gen_action_docs.default_rows(key, value):
