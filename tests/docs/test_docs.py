@@ -169,7 +169,7 @@ GUIDE_SECTIONS = {
     "maturity.md": ("maturity", "integrated"),
     "roi.md": ("roi", "slo", "score", "integrated"),
     "sampler.md": ("sampler", "resonance"),
-    "reference.md": ("maturity", "roi", "slo", "score", "integrated", "sampler", "resonance"),
+    "reference.md": tuple(sorted(p.stem for p in (ROOT / "policy" / "defaults").glob("*.yml"))),
 }
 
 
