@@ -26,6 +26,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
+
+from gates.result import Check, OnNoData, Verdict
 
 # SciPy uses the exact null distribution when one sample has at most this many values and
 # there are no ties; otherwise the normal approximation with tie and continuity corrections.
@@ -314,3 +317,140 @@ def canary_score(metrics: Sequence[WeightedMetric]) -> CanaryScore:
         return CanaryScore(score=None, failed_keys=failed_keys, judged=len(judged))
     passing = sum(m.weight for m in judged if not m.comparison.bad)
     return CanaryScore(score=100 * passing / total, failed_keys=failed_keys, judged=len(judged))
+
+
+@dataclass(frozen=True)
+class CompareRule:
+    """A `kind: compare` rule of a metric pack: one query, run once per side over the same
+    range, `${selector}` replaced by that side's label matchers."""
+
+    id: str
+    query: str
+    canary: str
+    baseline: str
+    range_seconds: float
+    step_seconds: float
+    settings: CompareSettings
+    group: str
+    weight: float
+    key: bool
+    on_no_data: OnNoData
+    description: str = ""
+    pack: str = ""
+    file: str | None = None
+    line: int | None = None
+
+    def query_for(self, side: str) -> str:
+        """The query for `canary` or `baseline`."""
+        selector = self.canary if side == "canary" else self.baseline
+        return self.query.replace(SELECTOR_PLACEHOLDER, selector)
+
+
+SELECTOR_PLACEHOLDER = "${selector}"
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    """How the weighted score becomes a verdict (Kayenta's pass and marginal scores)."""
+
+    pass_score: float
+    marginal_score: float
+    on_no_data: OnNoData
+
+
+def metric_check(rule: CompareRule, comparison: Comparison) -> Check:
+    """One metric's check. A regression of a critical (`key`) metric fails the gate on its own;
+    any other regression is a WARN here and counts against the score."""
+    extra: dict[str, Any] = {
+        "kind": "compare",
+        "classification": comparison.classification.value,
+        "direction": rule.settings.direction.value,
+        "group": rule.group,
+        "weight": rule.weight,
+        "samples": {"canary": comparison.samples[0], "baseline": comparison.samples[1]},
+        "u": None if comparison.test is None else comparison.test.u,
+        "p_value": None if comparison.test is None else comparison.test.p_value,
+        "effect": None if comparison.shift is None else comparison.shift.estimate,
+        "interval": None
+        if comparison.shift is None
+        else [comparison.shift.low, comparison.shift.high],
+        "confidence": rule.settings.confidence,
+    }
+    if any(comparison.dropped):
+        extra["dropped"] = {"canary": comparison.dropped[0], "baseline": comparison.dropped[1]}
+    effect = extra["effect"]
+    if comparison.classification is Classification.NO_DATA:
+        verdict = rule.on_no_data.verdict()
+        reason = f"{comparison.reason} (on-no-data: {rule.on_no_data.value})"
+    elif comparison.bad:
+        verdict = Verdict.FAIL if rule.key else Verdict.WARN
+        reason = comparison.reason + (" — critical metric" if rule.key else "")
+    else:
+        verdict = Verdict.PASS
+        reason = comparison.reason
+    return Check(
+        rule.id,
+        effect,
+        "~",
+        "baseline",
+        verdict,
+        reason,
+        key=rule.key,
+        extra=extra,
+    )
+
+
+def score_check(
+    metrics: Sequence[WeightedMetric], settings: ScoreSettings, *, name: str = "canary_score"
+) -> Check:
+    """The weighted score against the pass and marginal scores."""
+    result = canary_score(metrics)
+    extra = {
+        "kind": "compare-score",
+        "judged": result.judged,
+        "metrics": len(metrics),
+        "pass_score": settings.pass_score,
+        "marginal_score": settings.marginal_score,
+    }
+    if result.score is None:
+        return Check(
+            name,
+            None,
+            ">=",
+            settings.pass_score,
+            settings.on_no_data.verdict(),
+            f"no metric had enough samples to judge (on-no-data: {settings.on_no_data.value})",
+            extra=extra,
+        )
+    score = result.score
+    failing = [m.name for m in metrics if m.comparison.bad]
+    detail = f"; regressed: {', '.join(failing)}" if failing else ""
+    if score >= settings.pass_score:
+        verdict, how = Verdict.PASS, f"≥ pass score {settings.pass_score:g}"
+    elif score >= settings.marginal_score:
+        verdict, how = Verdict.WARN, f"marginal (≥ {settings.marginal_score:g})"
+    else:
+        verdict, how = Verdict.FAIL, f"< marginal score {settings.marginal_score:g}"
+    reason = f"score {score:.1f} of 100 from {result.judged} metric(s), {how}{detail}"
+    return Check(name, score, ">=", settings.pass_score, verdict, reason, extra=extra)
+
+
+def judge_pack(
+    judged: Sequence[tuple[CompareRule, Comparison]], settings: ScoreSettings
+) -> list[Check]:
+    """Every metric's check, then the score over the metrics' weights (the pack loader shares
+    a group's weight among its metrics)."""
+    metrics = [
+        WeightedMetric(
+            name=rule.id,
+            group=rule.group,
+            weight=rule.weight,
+            key=rule.key,
+            comparison=comparison,
+        )
+        for rule, comparison in judged
+    ]
+    checks = [metric_check(rule, comparison) for rule, comparison in judged]
+    if judged:
+        checks.append(score_check(metrics, settings))
+    return checks

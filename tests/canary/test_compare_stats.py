@@ -13,16 +13,20 @@ from gates.compare import (
     Allowance,
     CanaryScore,
     Classification,
+    CompareRule,
     CompareSettings,
     Comparison,
     Direction,
+    ScoreSettings,
     WeightedMetric,
     canary_score,
     compare,
     hodges_lehmann,
     is_bad,
+    judge_pack,
     mann_whitney_u,
 )
+from gates.result import OnNoData, Verdict, decide
 
 EITHER = CompareSettings(
     direction=Direction.EITHER,
@@ -228,3 +232,67 @@ def test_score_is_the_passing_share_of_weight() -> None:
     keyed = canary_score([_metric("errors", 1, Classification.HIGH, key=True)])
     assert keyed.failed_keys == ("errors",)
     assert canary_score([_metric("m", 1, Classification.NO_DATA)]).score is None
+
+
+def _rule(name: str, *, key: bool = False, weight: float = 1.0) -> CompareRule:
+    return CompareRule(
+        id=name,
+        query="avg(latency_seconds{${selector}})",
+        canary='track="canary"',
+        baseline='track="stable"',
+        range_seconds=1800,
+        step_seconds=30,
+        settings=EITHER,
+        group="latency",
+        weight=weight,
+        key=key,
+        on_no_data=OnNoData.PASS,
+    )
+
+
+SCORE = ScoreSettings(pass_score=95, marginal_score=75, on_no_data=OnNoData.PASS)
+REGRESSED = ([130.0 + i % 7 for i in range(40)], [100.0 + i % 7 for i in range(40)])
+SAME = ([100.0 + i % 7 for i in range(40)], [100.0 + i % 7 for i in range(40)])
+
+
+def test_query_for_each_side() -> None:
+    rule = _rule("LATENCY")
+    assert rule.query_for("canary") == 'avg(latency_seconds{track="canary"})'
+    assert rule.query_for("baseline") == 'avg(latency_seconds{track="stable"})'
+
+
+def test_pack_judgement_score_marginal_and_key_veto() -> None:
+    regressed = compare(*REGRESSED, EITHER)
+    same = compare(*SAME, EITHER)
+    # 1 of 5 equal weights regresses: score 80, marginal -> WARN; the metric itself is a WARN
+    checks = judge_pack([(_rule("A"), regressed)] + [(_rule(n), same) for n in "BCDE"], SCORE)
+    by_name = {c.name: c for c in checks}
+    assert by_name["A"].verdict is Verdict.WARN
+    assert by_name["A"].extra["classification"] == "High"
+    assert by_name["A"].extra["effect"] == 30.0
+    assert by_name["A"].extra["samples"] == {"canary": 40, "baseline": 40}
+    assert by_name["canary_score"].value == 80.0
+    assert by_name["canary_score"].verdict is Verdict.WARN
+    assert decide(checks) is Verdict.WARN
+    # the same regression on a critical metric fails the gate whatever the score
+    vetoed = judge_pack(
+        [(_rule("A", key=True, weight=1), regressed)]
+        + [(_rule(n, weight=100), same) for n in "BCDE"],
+        SCORE,
+    )
+    assert {c.name: c for c in vetoed}["canary_score"].verdict is Verdict.PASS
+    assert decide(vetoed) is Verdict.FAIL
+    # half the weight regresses: FAIL
+    failed = judge_pack([(_rule("A"), regressed), (_rule("B"), same)], SCORE)
+    assert decide(failed) is Verdict.FAIL
+    # identical everywhere: PASS at 100
+    passed = judge_pack([(_rule(n), same) for n in "AB"], SCORE)
+    assert decide(passed) is Verdict.PASS
+    assert {c.name: c for c in passed}["canary_score"].value == 100.0
+
+
+def test_nothing_judged_is_no_data_not_pass() -> None:
+    empty = compare([], [], EITHER)
+    checks = judge_pack([(_rule("A"), empty)], SCORE)
+    assert [c.verdict for c in checks] == [Verdict.NO_DATA, Verdict.NO_DATA]
+    assert decide(checks) is Verdict.NO_DATA
