@@ -181,6 +181,12 @@ class GitHubContext:
         number = event.get("number")
         return number if isinstance(number, int) else None
 
+    def run_url(self) -> str | None:
+        """The page of this workflow run (None outside Actions)."""
+        if self.repository and self.run_id:
+            return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+        return None
+
     def owner_repo(self) -> tuple[str, str] | None:
         if not self.repository or "/" not in self.repository:
             return None

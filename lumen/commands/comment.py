@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from typing import Any
 
 from gates.errors import InputError, UsageError
@@ -60,25 +59,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
-def history_values(path: str, gate: str, *, limit: int = 19) -> list[float]:
-    """Headline values of earlier results of `gate`, oldest first (results or ledger lines)."""
-    from lumen.fileio import iter_jsonl
-    from lumen.reporting.comment import headline_value
-
-    values: list[float] = []
-    if not os.path.exists(path):
-        return values
-    for _, entry in iter_jsonl(path):
-        document = entry.get("result", entry) if isinstance(entry, dict) else None
-        if isinstance(document, dict) and document.get("gate") == gate:
-            headline = headline_value(document)
-            if headline:
-                values.append(headline[1])
-    return values[-limit:]
-
-
 def run(args: argparse.Namespace) -> int:
-    from lumen.reporting import comment as render
+    from lumen.app import comment
+    from lumen.reporting.comment import verdict_of
 
     if not args.result:
         raise UsageError("--result RESULT_JSON is required")
@@ -91,18 +74,9 @@ def run(args: argparse.Namespace) -> int:
         )
     settings = config_of(args).section("comment")
     gate = str(result.get("gate", "gate"))
-    verdict = render.verdict_of(result)
+    verdict = verdict_of(result)
     ctx = gha.GitHubContext.from_env()
-    history = history_values(args.history, gate) if args.history else []
-    run_url = (
-        f"{ctx.server_url}/{ctx.repository}/actions/runs/{ctx.run_id}"
-        if ctx.repository and ctx.run_id
-        else None
-    )
-    approvers = [str(a) for a in (result.get("approval") or {}).get("approved_by", [])]
-    body = render.comment_body(
-        result, key=args.key, history=history, run_url=run_url, approvers=approvers
-    )
+    body = comment.comment_body(result, key=args.key, history=args.history, run_url=ctx.run_url())
     gha.add_summary(body)
     if args.markdown:
         from lumen.fileio import atomic_write
@@ -121,27 +95,18 @@ def run(args: argparse.Namespace) -> int:
             print(message)
             print(body)
         return exit_code
-    from lumen.adapters.github.pr import report_on_pr
-
-    label = None if args.no_label else str(args.label or required(settings, "comment", "label"))
-    check_name = None if args.no_check else (args.check_name or f"lumen/{gate}")
-    outcome = report_on_pr(
+    outcome = comment.report_on_pr(
         repository,
         number,
         result,
         body,
-        mark=render.marker(gate, args.key),
-        label=label,
-        check_name=check_name,
+        key=args.key,
+        label=None if args.no_label else str(args.label or required(settings, "comment", "label")),
+        check_name=None if args.no_check else (args.check_name or f"lumen/{gate}"),
         sha=args.sha,
     )
     if outcome.refused:
-        message = (
-            "the token may not "
-            + ", ".join(outcome.refused)
-            + " (a fork's read-only token?): the result is in the job summary; use the "
-            "workflow_run commenter for fork PRs"
-        )
+        message = comment.refused_message(outcome.refused)
         if gha.in_actions():
             gha.annotate("warning", message, title="lumen comment")
         else:

@@ -63,13 +63,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
-def _run_link() -> str | None:
-    ctx = gha.GitHubContext.from_env()
-    if ctx.repository and ctx.run_id:
-        return f"{ctx.server_url}/{ctx.repository}/actions/runs/{ctx.run_id}"
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     from lumen.app import notify
 
@@ -102,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     state = notify.load_state(args.state)
     decision = notify.decide(args.on, verdict, state.get(notify.state_key(result)))
     if decision.send:
-        link = args.link or _run_link()
+        link = args.link or gha.GitHubContext.from_env().run_url()
         for name, delivery in notify.post_card(
             channels, result, link=link, recovered=decision.recovered
         ):
@@ -132,7 +125,7 @@ def _sync_incident(args: argparse.Namespace, result: dict[str, Any]) -> None:
         repository,
         result,
         label=args.incident_label,
-        run_url=args.link or _run_link(),
+        run_url=args.link or ctx.run_url(),
         failure_log=args.failure_log,
     )
     if not args.quiet:
