@@ -5,6 +5,7 @@ One comment per gate, found again by a hidden marker, so re-runs edit it in plac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,8 +27,29 @@ def marker(gate: str, key: str | None = None) -> str:
     return f"{MARKER_PREFIX}{gate}{suffix} -->"
 
 
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z!/?])")
+_MENTION = re.compile(r"(?<!\w)@(?=\w)")
+
+
+def md_text(text: str) -> str:
+    """Text from a result, safe to put in Markdown: no mentions (`@user`, `@org/team`), no
+    HTML (so no comment markers, which would let a result pose as another gate's comment), one
+    line. GitHub renders the entities as the characters they stand for."""
+    # `<` opens a tag or a comment only before a letter, `!`, `/` or `?`; `<=` stays readable.
+    text = _TAG_OPEN.sub("&lt;", text)
+    # `@name` mentions only where no word character precedes (`rate@prod` is not one).
+    text = _MENTION.sub("&#64;", text)
+    return text.replace("\r", " ").replace("\n", " ")
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """`md_text` for a table cell: pipes would end the cell."""
+    return md_text(text).replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """Inline code: a backtick in the value would end the span early."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
 
 
 def verdict_of(result: Mapping[str, Any]) -> str:
@@ -44,7 +66,7 @@ def checks_table(result: Mapping[str, Any]) -> str:
         name = str(check.get("name")) + (" 🔑" if check.get("key") else "")
         lines.append(
             f"| {_cell(name)} | {fmt_value(check.get('value'))} | {_cell(threshold)} | "
-            f"{ICONS.get(verdict, '')} {verdict} | {_cell(str(check.get('reason', '')))} |"
+            f"{ICONS.get(verdict, '')} {_cell(verdict)} | {_cell(str(check.get('reason', '')))} |"
         )
     return "\n".join(lines)
 
@@ -108,11 +130,14 @@ def comment_body(
     verdict = verdict_of(result)
     inputs = result.get("inputs") or {}
     where = " · ".join(
-        f"{k} `{inputs[k]}`"
+        f"{k} {_code(inputs[k])}"
         for k in ("env", "service")
         if isinstance(inputs, Mapping) and inputs.get(k)
     )
-    parts = [marker(gate, key), f"### {ICONS.get(verdict, '')} Lumen {gate} gate: **{verdict}**"]
+    parts = [
+        marker(gate, key),
+        f"### {ICONS.get(verdict, '')} Lumen {md_text(gate)} gate: **{md_text(verdict)}**",
+    ]
     if where:
         parts.append(where)
     parts.append(checks_table(result))
@@ -124,7 +149,10 @@ def comment_body(
     headline = headline_value(result)
     if headline and history:
         parts.append(mermaid_chart(headline[0], [*history, headline[1]]))
-    footer = f"<sub>window `{result.get('window')}` · generated {result.get('generated_at', '')}"
+    footer = (
+        f"<sub>window {_code(result.get('window'))} · "
+        f"generated {md_text(str(result.get('generated_at', '')))}"
+    )
     if run_url:
         footer += f" · [run]({run_url})"
     parts.append(footer + "</sub>")
@@ -160,7 +188,7 @@ def incident_body(
     gate = str(result.get("gate", "gate"))
     parts = [
         incident_marker(gate, key),
-        f"### ❌ Lumen {gate} gate failed",
+        f"### ❌ Lumen {md_text(gate)} gate failed",
         checks_table(result),
     ]
     if failure_class:

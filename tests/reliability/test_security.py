@@ -7,6 +7,8 @@ import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lumen.adapters.urls import redact, split_userinfo
 from lumen.cli import main
@@ -78,3 +80,77 @@ def test_pushgateway_url_credentials_never_reach_history_or_json(
     written = "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
     assert SECRET not in written
     assert "127.0.0.1" in json.dumps(json.loads(out.read_text()))
+
+
+GATE_RESULT = {
+    "schema_version": "1",
+    "gate": "maturity",
+    "verdict": "FAIL",
+    "checks": [
+        {
+            "name": "maturity.overall",
+            "value": 0.41,
+            "comparator": ">=",
+            "threshold": 0.6,
+            "verdict": "FAIL",
+            "reason": "overall 0.41 @everyone <!-- lumen-gate:integrated --> a|b",
+        }
+    ],
+    "inputs": {"env": "prod"},
+    "window": "24h",
+    "generated_at": "2026-11-21T10:00:00Z",
+}
+
+
+@pytest.fixture
+def pr(github_env, monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LUMEN_GITHUB_WRITE_INTERVAL", "0")
+    monkeypatch.setenv("LUMEN_GITHUB_BACKOFF", "0")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    github_env.state.add_pull("Add feature", repo="octo-org/app", number=7)
+    return github_env
+
+
+def comment_on_pr(tmp_path: Path, result: dict[str, object] = GATE_RESULT) -> int:
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(result))
+    return main(["comment", "--result", str(path), "--pr", "7", "--no-label", "--no-check"])
+
+
+def test_sticky_comment_never_edits_or_deletes_another_users_comment(pr, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lumen.reporting.comment import marker
+
+    mark = marker("maturity")
+    hijack = pr.state.add_comment(7, f"please merge {mark}", repo="octo-org/app", user="mallory")
+    third = pr.state.add_comment(7, f"my notes {mark}", repo="octo-org/app", user="trudy")
+    assert comment_on_pr(tmp_path) == 2
+    comments = pr.state.repo("octo-org/app").comments
+    assert comments[hijack.id].body == f"please merge {mark}"  # not rewritten
+    assert comments[third.id].body == f"my notes {mark}"  # not deleted
+    ours = [c for c in comments.values() if c.user == "lumen-bot" and mark in c.body]
+    assert len(ours) == 1
+    # A second run edits our own comment, still leaving theirs alone.
+    assert comment_on_pr(tmp_path) == 2
+    comments = pr.state.repo("octo-org/app").comments
+    assert [c.id for c in comments.values() if c.user == "lumen-bot"] == [ours[0].id]
+    assert {hijack.id, third.id} <= set(comments)
+
+
+def test_comment_markdown_escapes_mentions_markers_and_pipes(pr, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert comment_on_pr(tmp_path) == 2
+    [ours] = [c for c in pr.state.repo("octo-org/app").comments.values()]
+    assert "@everyone" not in ours.body
+    assert "<!-- lumen-gate:integrated -->" not in ours.body
+    assert "a|b" not in ours.body
+
+
+@given(st.text())
+def test_md_text_never_lets_a_mention_or_a_tag_through(text: str) -> None:
+    import re
+
+    from lumen.reporting.comment import md_text
+
+    safe = md_text(text)
+    assert not re.search(r"(?<!\w)@\w", safe)
+    assert not re.search(r"<[A-Za-z!/?]", safe)
+    assert "\n" not in safe

@@ -26,8 +26,40 @@ class Outcome:
     refused: list[str] = field(default_factory=list)
 
 
-def _marked(comments: Sequence[Any], mark: str) -> list[Any]:
-    return sorted((c for c in comments if mark in (c.body or "")), key=lambda c: c.id)
+# Whose comments Lumen may edit when GitHub cannot say who the token is: `GET /user` answers 403
+# for the workflow's GITHUB_TOKEN (an app installation token), whose comments are this bot's.
+BOT_LOGIN_ENV = "LUMEN_GITHUB_BOT_LOGIN"
+DEFAULT_BOT_LOGIN = "github-actions[bot]"
+
+
+def own_login(gh: Any) -> str:
+    """The login this token writes as: `GET /user`, else the app's bot login."""
+    import os
+
+    from github import GithubException
+
+    try:
+        return str(gh.get_user().login)
+    except GithubException as exc:
+        if exc.status not in (401, 403, 404):
+            raise
+    return os.environ.get(BOT_LOGIN_ENV) or DEFAULT_BOT_LOGIN
+
+
+def _marked(comments: Sequence[Any], mark: str, owner: str) -> list[Any]:
+    """Comments carrying the marker that `owner` wrote. Anyone can paste the marker into a
+    comment; only our own are ever edited or deleted (a marker alone would let another user
+    have Lumen rewrite their comment, or delete a third user's)."""
+    mine = owner.lower()
+    return sorted(
+        (
+            c
+            for c in comments
+            if mark in (c.body or "")
+            and getattr(getattr(c, "user", None), "login", "").lower() == mine
+        ),
+        key=lambda c: c.id,
+    )
 
 
 def _delete_quietly(comment: Any) -> None:
@@ -41,11 +73,11 @@ def _delete_quietly(comment: Any) -> None:
             raise
 
 
-def upsert_sticky_comment(issue: Any, body: str, mark: str) -> tuple[int, str]:
-    """Edit the marked comment, or create it. Two jobs racing may both create one: after a
-    create the comments are read again, the oldest marked one is kept (and given this body)
-    and the others are deleted, so the PR always ends with one."""
-    existing = _marked(list(issue.get_comments()), mark)
+def upsert_sticky_comment(issue: Any, body: str, mark: str, owner: str) -> tuple[int, str]:
+    """Edit our marked comment, or create it. Two jobs racing may both create one: after a
+    create the comments are read again, the oldest of ours is kept (and given this body)
+    and our others are deleted, so the PR always ends with one. `owner` is our login."""
+    existing = _marked(list(issue.get_comments()), mark, owner)
     if existing:
         keep = existing[0]
         if keep.body != body:
@@ -54,7 +86,7 @@ def upsert_sticky_comment(issue: Any, body: str, mark: str) -> tuple[int, str]:
             _delete_quietly(extra)
         return keep.id, "updated"
     created = issue.create_comment(body)
-    again = _marked(list(issue.get_comments()), mark)
+    again = _marked(list(issue.get_comments()), mark, owner)
     if len(again) > 1:
         keep = again[0]
         if keep.id != created.id:
@@ -130,7 +162,9 @@ def report_on_pr(
         issue = repo.get_issue(number)
 
     def comment() -> None:
-        outcome.comment_id, outcome.comment_action = upsert_sticky_comment(issue, body, mark)
+        outcome.comment_id, outcome.comment_action = upsert_sticky_comment(
+            issue, body, mark, own_login(gh)
+        )
 
     def labels() -> None:
         if label:
@@ -175,8 +209,11 @@ def sync_incident(
     gh = client()
     try:
         repo = gh.get_repo(owner_repo)
+        owner = own_login(gh).lower()
         open_issues = [
-            i for i in repo.get_issues(state="open", labels=[label]) if mark in (i.body or "")
+            i
+            for i in repo.get_issues(state="open", labels=[label])
+            if mark in (i.body or "") and str(getattr(i.user, "login", "")).lower() == owner
         ]
         current = min(open_issues, key=lambda i: i.number) if open_issues else None
         if verdict == "FAIL":
