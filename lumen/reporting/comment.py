@@ -47,7 +47,7 @@ def _cell(text: str) -> str:
     return md_text(text).replace("|", "\\|")
 
 
-def _code(text: str) -> str:
+def _code(text: object) -> str:
     """Inline code: a backtick in the value would end the span early."""
     return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
 
