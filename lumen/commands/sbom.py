@@ -257,6 +257,9 @@ def _generate_with(
     inputs: dict[str, Any] = {"requirements": requirements, "artifacts": artifacts}
     # Read while the environment's interpreter may still be reading metadata.
     sbom.spdx_ids()
+    from release.licences import spdx_list
+
+    spdx_list()  # the SPDX list licences are read against (~10 ms), also while we wait
 
     if pending is not None:
         report = pending.result()
