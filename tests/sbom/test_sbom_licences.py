@@ -111,3 +111,12 @@ def test_names_and_classifiers_that_agree_are_one_licence():
     assert declared_licenses(
         None, "PSFL", ["License :: OSI Approved :: Python Software Foundation License"]
     ) == ("PSFL", "PSF-2.0")
+
+
+def test_every_id_on_the_list_reads_as_itself_in_any_case():
+    spdx = spdx_list()
+    for key, spdx_id in spdx.ids.items():
+        assert id_of_name(spdx_id) == spdx_id
+        assert id_of_name(key.upper()) == spdx_id
+    for deprecated, replacement in spdx.deprecated.items():
+        assert id_of_name(deprecated) == replacement
