@@ -12,20 +12,15 @@ import argparse
 from gates.errors import UsageError
 from gates.timeutil import format_timestamp
 from lumen.app.signing import (
-    Instance,
-    SigningRequest,
-    expand_files,
     sign,
-    statements,
-    subjects_of,
 )
 from lumen.commands.common import add_common, now_of
 from lumen.commands.sigstore_common import (
     add_attestation_options,
     add_instance_options,
     add_token_option,
-    attestation_request,
-    settings,
+    progress_of,
+    signing_request,
 )
 from lumen.fileio import write_json
 from lumen.outputs import JSON, Output, publish
@@ -51,30 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    conf = settings(args, "sign", ("trust-config", "staging"))
-    files = expand_files(args.subjects, what="SUBJECT")
-
-    subjects = subjects_of(files)
-    todo = statements(attestation_request(args), subjects, now=now_of(args))
-    if not todo:
+    request = signing_request(
+        args, args.subjects, what="SUBJECT", sign_files=False, output=args.output
+    )
+    if not request.statements:
         raise UsageError(
             "say what to attest: --provenance, --sbom FILE, --gate-result FILE or "
             "--predicate-type URI --predicate FILE"
         )
-    if args.output and len(todo) > 1:
+    if args.output and len(request.statements) > 1:
         raise UsageError("--output names one bundle; attest one kind at a time to use it")
-    outcome = sign(
-        SigningRequest(
-            files=files,
-            subjects=subjects,
-            statements=todo,
-            instance=Instance.from_settings(conf),
-            identity_token=args.identity_token,
-            sign_files=False,
-            output=args.output,
-        ),
-        progress=(lambda _line: None) if args.quiet else print,
-    )
+    outcome = sign(request, progress=progress_of(args))
     written = outcome.attested
     if args.json:
         write_json(
@@ -82,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
             {
                 "identity": outcome.identity,
                 "issuer": outcome.issuer,
-                "subjects": [subject.to_dict() for subject in subjects],
+                "subjects": [subject.to_dict() for subject in request.subjects],
                 "attestations": written,
                 "generated_at": format_timestamp(now_of(args)),
             },

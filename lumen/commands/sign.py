@@ -13,20 +13,15 @@ import argparse
 
 from lumen import actions_runtime as gha
 from lumen.app.signing import (
-    Instance,
-    SigningRequest,
-    expand_files,
     sign,
-    statements,
-    subjects_of,
 )
-from lumen.commands.common import add_common, now_of
+from lumen.commands.common import add_common
 from lumen.commands.sigstore_common import (
     add_attestation_options,
     add_instance_options,
     add_token_option,
-    attestation_request,
-    settings,
+    progress_of,
+    signing_request,
 )
 from lumen.fileio import write_json
 from lumen.outputs import JSON, Output, publish
@@ -47,23 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    conf = settings(args, "sign", ("trust-config", "staging"))
-    files = expand_files(args.files)
-    subjects = subjects_of(files)
-    # bad predicates fail before anything is signed
-    todo = statements(attestation_request(args), subjects, now=now_of(args))
-    outcome = sign(
-        SigningRequest(
-            files=files,
-            subjects=subjects,
-            statements=todo,
-            instance=Instance.from_settings(conf),
-            identity_token=args.identity_token,
-            sign_files=True,
-            output=None,
-        ),
-        progress=(lambda _line: None) if args.quiet else print,
-    )
+    request = signing_request(args, args.files, what="FILE", sign_files=True, output=None)
+    outcome = sign(request, progress=progress_of(args))
     signed, attested = outcome.signed, outcome.attested
     if args.json:
         write_json(

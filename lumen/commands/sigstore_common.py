@@ -4,11 +4,11 @@ the signing use case's inputs (lumen.app.signing). Not a command."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from lumen.app.signing import AttestationRequest
-from lumen.commands.common import config_of, env_service
+from lumen.app.signing import AttestationRequest, SigningRequest
+from lumen.commands.common import config_of, env_service, now_of
 
 
 def add_instance_options(parser: argparse.ArgumentParser, *, offline: bool) -> None:
@@ -79,3 +79,35 @@ def attestation_request(args: argparse.Namespace) -> AttestationRequest:
         predicate_type=args.predicate_type,
         predicate=args.predicate,
     )
+
+
+def signing_request(
+    args: argparse.Namespace,
+    patterns: Sequence[str],
+    *,
+    what: str,
+    sign_files: bool,
+    output: str | None,
+) -> SigningRequest:
+    """What `lumen sign` and `lumen attest` sign: the files (named or matched by `patterns`),
+    their digests and the statements asked for, all built (and checked) before anything is
+    signed."""
+    from lumen.app.signing import Instance, expand_files, statements, subjects_of
+
+    conf = settings(args, "sign", ("trust-config", "staging"))
+    files = expand_files(patterns, what=what)
+    subjects = subjects_of(files)
+    return SigningRequest(
+        files=files,
+        subjects=subjects,
+        statements=statements(attestation_request(args), subjects, now=now_of(args)),
+        instance=Instance.from_settings(conf),
+        identity_token=args.identity_token,
+        sign_files=sign_files,
+        output=output,
+    )
+
+
+def progress_of(args: argparse.Namespace) -> Callable[[str], None]:
+    """Where signing progress goes: stdout, or nowhere with --quiet."""
+    return (lambda _line: None) if args.quiet else print
