@@ -255,7 +255,7 @@ def test_github_policy_names_the_failed_constraint(
 def test_sigstore_cli_agrees_with_lumen(
     sigstore_instance: SigstoreInstance, github_signed: Path
 ) -> None:
-    """The README's `sigstore verify github` command accepts what `lumen sign` wrote."""
+    """The `sigstore verify github` command docs/signing.md gives accepts what `lumen sign` wrote."""
     base = [sys.executable, "-m", "sigstore", "--trust-config", str(sigstore_instance.trust_config)]
     base += ["verify", "github", "--bundle", f"{github_signed}.sigstore.json"]
     ok = subprocess.run(
