@@ -258,32 +258,35 @@ def deliver(
             for group in out.groups:
                 body = render(group.series)
                 gid = group_id(group.grouping)
+                # Write-ahead: the values are spooled before the push starts and unspooled
+                # once delivered, so a run killed at any moment (mid-push too) loses nothing.
+                pending, dropped = spool.add_entry(
+                    run_id=run_id,
+                    ts=now,
+                    grouping=group.grouping,
+                    exposition=body,
+                    series=[s.to_dict() for s in group.series],
+                )
                 try:
                     gateway.put(JOB, group.grouping, body)
                     deliveries[gid] = "pushed"
+                    spool.remove(pending)
                 except PushError as exc:
                     push_errors.append(str(exc))
                     warn(f"{exc}; kept in the spool {spool.directory}")
                     deliveries[gid] = "spooled"
-                    dropped = spool.add(
-                        run_id=run_id,
-                        ts=now,
-                        grouping=group.grouping,
-                        exposition=body,
-                        series=[s.to_dict() for s in group.series],
+                for entry in dropped:
+                    history.append(
+                        history_path,
+                        {
+                            "type": "spool",
+                            "action": "dropped",
+                            "run_id": entry.run_id,
+                            "ts": entry.ts,
+                            "grouping": entry.grouping,
+                            "by_run": run_id,
+                        },
                     )
-                    for entry in dropped:
-                        history.append(
-                            history_path,
-                            {
-                                "type": "spool",
-                                "action": "dropped",
-                                "run_id": entry.run_id,
-                                "ts": entry.ts,
-                                "grouping": entry.grouping,
-                                "by_run": run_id,
-                            },
-                        )
     elif settings.get("textfile"):
         destination = str(settings["textfile"])
         # One file, no grouping key: each series carries its group's env/service labels.

@@ -95,6 +95,20 @@ class Spool:
         series: Sequence[Mapping[str, Any]],
     ) -> list[Entry]:
         """Spool one group's exposition; returns the entries dropped to stay within the bound."""
+        return self.add_entry(
+            run_id=run_id, ts=ts, grouping=grouping, exposition=exposition, series=series
+        )[1]
+
+    def add_entry(
+        self,
+        *,
+        run_id: str,
+        ts: str,
+        grouping: Mapping[str, str],
+        exposition: str,
+        series: Sequence[Mapping[str, Any]],
+    ) -> tuple[Entry, list[Entry]]:
+        """Like `add`, also returning the new entry (to remove once it is delivered)."""
         name = f"{time.time_ns():020d}-{group_id(grouping)}-{run_id[:8]}.json"
         doc = {
             "run_id": run_id,
@@ -104,7 +118,15 @@ class Spool:
             "series": list(series),
         }
         atomic_write(self.directory / name, json.dumps(doc, separators=(",", ":")) + "\n")
-        return self.enforce()
+        entry = Entry(
+            path=self.directory / name,
+            run_id=run_id,
+            ts=ts,
+            grouping=dict(grouping),
+            exposition=exposition,
+            series=list(series),
+        )
+        return entry, self.enforce()
 
     def enforce(self) -> list[Entry]:
         entries = self.entries()
