@@ -29,6 +29,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -341,6 +342,8 @@ class RegoPolicies:
     ) -> None:
         self.modules = list(modules)
         packages: dict[str, set[str]] = {}
+        # How many definitions (bodies) each rule has: conftest counts one test per body.
+        self.definitions: dict[str, Counter[str]] = {}
         for module in self.modules:
             package = module.package
             if package is None:
@@ -349,7 +352,9 @@ class RegoPolicies:
                 )
             rules = packages.setdefault(package, set())
             if not module.is_test:
-                rules.update(_RULE_HEAD.findall(code_only(module.source)))
+                heads = _RULE_HEAD.findall(code_only(module.source))
+                rules.update(heads)
+                self.definitions.setdefault(package, Counter()).update(heads)
         self.packages = packages
         if all_namespaces:
             wanted = sorted(p for p in packages if not _only_tests(p, self.modules))

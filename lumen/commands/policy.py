@@ -212,6 +212,45 @@ def run_metrics(
     return checks, inputs
 
 
+def conftest_tally(policies: Any, seen: list[tuple[str, int]], findings: list[Any]) -> str:
+    """conftest's summary line: per document judged, each rule of each queried package counts
+    one test per definition (body) it has, or one per message when it gave more; a rule that
+    gave nothing passed; an excepted rule is one exception."""
+    per_rule: dict[tuple[str, int, str, str], list[Any]] = {}
+    for finding in findings:
+        key = (finding.file, finding.document, finding.namespace, finding.rule)
+        per_rule.setdefault(key, []).append(finding)
+    passed = warnings = failures = exceptions = 0
+    for file, documents in seen:
+        for document in range(documents):
+            for ns, rules in policies.rules.items():
+                for rule in rules:
+                    if rule == "exception":
+                        continue
+                    bodies = policies.definitions.get(ns, {}).get(rule, 1)
+                    found = per_rule.get((file, document, ns, rule), [])
+                    if any(f.excepted for f in found):
+                        exceptions += 1
+                        passed += max(bodies - 1, 0)
+                    elif found:
+                        if found[0].kind.value == "warn":
+                            warnings += len(found)
+                        else:
+                            failures += len(found)
+                        passed += max(bodies - len(found), 0)
+                    else:
+                        passed += bodies
+    tests = passed + warnings + failures + exceptions
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    return (
+        f"{plural(tests, 'test')}, {passed} passed, {plural(warnings, 'warning')},"
+        f" {plural(failures, 'failure')}, {plural(exceptions, 'exception')}"
+    )
+
+
 def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Check], dict[str, Any]]:
     from gates.policy import COMBINED, judge_documents
     from lumen.adapters.documents import expand, iter_parsed, parse
@@ -272,7 +311,9 @@ def run_documents(settings: dict[str, Any], files: list[str]) -> tuple[list[Chec
                 extra={"kind": ENGINE_CRASH, "file": crash.file, "document": crash.document},
             )
         )
+    tally = conftest_tally(policies, seen, findings)
     inputs = {
+        "conftest": tally,
         "rego": folders,
         "namespaces": list(policies.rules),
         "files": read,
@@ -436,6 +477,9 @@ def run(args: argparse.Namespace) -> int:
             "sarif": args.sarif or "",
         },
     )
+    tally = inputs.get("documents", {}).get("conftest")
+    if tally and not getattr(args, "quiet", False):
+        print(tally)
     if crashed:
         more = f" ({len(crashed) - 1} more document(s) too)" if len(crashed) > 1 else ""
         raise SourceError(

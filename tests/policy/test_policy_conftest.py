@@ -294,3 +294,38 @@ def test_bad_inputs_name_file_and_line(tmp_path: Path, capsys: pytest.CaptureFix
         assert code == 1, name
         assert str(path) in err and message in err, (name, err)
         assert "Traceback" not in err
+
+
+# conftest's summary line ("N tests, N passed, ...") for the same runs, from its acceptance
+# tests where they state one, else from conftest's counting (one test per rule body).
+TALLIES = [
+    (
+        "exceptions",
+        [],
+        ["deployments.yaml"],
+        "2 tests, 0 passed, 0 warnings, 1 failure, 1 exception",
+    ),
+    ("kubernetes", [], ["service.yaml"], "3 tests, 2 passed, 1 warning, 0 failures, 0 exceptions"),
+    (
+        "kubernetes",
+        [],
+        ["deployment.yaml"],
+        "3 tests, 2 passed, 0 warnings, 1 failure, 0 exceptions",
+    ),
+    ("docker", [], ["Dockerfile"], "1 test, 0 passed, 0 warnings, 1 failure, 0 exceptions"),
+    ("ini", [], ["grafana.ini"], "6 tests, 5 passed, 0 warnings, 1 failure, 0 exceptions"),
+    ("dotenv", [], ["sample.env"], "2 tests, 2 passed, 0 warnings, 0 failures, 0 exceptions"),
+]
+
+
+@pytest.mark.parametrize("case", TALLIES, ids=[f"{c[0]}-{c[2][0]}" for c in TALLIES])
+def test_conftest_summary_line(
+    case: tuple[str, list[str], list[str], str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    example, flags, inputs, tally = case
+    monkeypatch.chdir(EXAMPLES / example)
+    main(["policy", "--rego", "policy", *flags, *inputs])
+    out, _ = capsys.readouterr()
+    assert out.rstrip().splitlines()[-1] == tally
