@@ -436,6 +436,9 @@ def judge_documents(
                 extra["line"] = finding.line
             if finding.details:
                 extra["details"] = dict(finding.details)
+                if isinstance(finding.details.get("field"), str):
+                    # The field the rule names (its line is `line`): table, JSON and SARIF.
+                    extra["field"] = finding.details["field"]
             if finding.excepted:
                 extra["exception"] = True
             checks.append(

@@ -531,13 +531,39 @@ def findings_for(
 def findings_of_files(
     policies: RegoPolicies, batches: Iterable[_B]
 ) -> Iterator[tuple[_B, list[Finding]]]:
-    """`findings_for` over many parsed files, the next one parsed while the worker judges."""
+    """`findings_for` over many parsed files, the next one parsed while the worker judges.
+    A finding whose message object names a `field` (a path: `["spec", "containers", 0,
+    "image"]` or `"spec.containers[0].image"`) points at that field's line where the file's
+    parser knows lines (YAML, JSON)."""
     for batch, results in policies.evaluate_many(batches):
-        yield batch, _findings(batch.file, batch.documents, results)
+        locate = getattr(batch, "line_of", None)
+        yield batch, _findings(batch.file, batch.documents, results, locate)
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def field_path(field: Any) -> list[str | int] | None:
+    """A finding's `field` as a path: a list of keys and indexes, or dotted text."""
+    if isinstance(field, list) and all(isinstance(p, str | int) for p in field):
+        return list(field)
+    if isinstance(field, str) and field:
+        return [int(i) if i else k for k, i in _PATH_PART.findall(field)]
+    return None
+
+
+def field_text(path: Sequence[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
 
 
 def _findings(
-    file: str, documents: Sequence[tuple[int | None, Any]], results: Sequence[Judged]
+    file: str,
+    documents: Sequence[tuple[int | None, Any]],
+    results: Sequence[Judged],
+    locate: Any = None,
 ) -> list[Finding]:
     findings: list[Finding] = []
     for index, ((line, _), result) in enumerate(zip(documents, results, strict=True)):
@@ -552,13 +578,19 @@ def _findings(
                 continue
             excepted = _excepted(rule, exceptions.get(ns, set()))
             for message, details in _messages(value):
+                at = line
+                path = field_path(details.get("field"))
+                if path is not None:
+                    details = {**details, "field": field_text(path)}
+                    if locate is not None:
+                        at = locate(index, path) or line
                 findings.append(
                     Finding(
                         file=file,
                         namespace=ns,
                         rule=rule,
                         message=message or f"{ns}.{rule}",
-                        line=line,
+                        line=at,
                         document=index,
                         details=details,
                         excepted=excepted,

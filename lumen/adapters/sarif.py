@@ -71,7 +71,9 @@ def sarif_document(
         if kind == "document":
             rule_id = f"rego/{check.extra['namespace']}/{check.extra['rule']}"
             text = f"Rego rule {check.extra['namespace']}.{check.extra['rule']}"
-            items = [(check.reason, check.extra.get("line"))]
+            field = check.extra.get("field")
+            reason = f"{check.reason} (field {field})" if field else check.reason
+            items = [(reason, check.extra.get("line"))]
         else:
             rule_id = f"schema/{check.extra['schema']}"
             text = f"Documents must be valid against {check.extra['schema']}"

@@ -396,7 +396,19 @@ def test_kubernetes_bad_manifest_sarif_and_junit(
         assert item["message"]["text"]
         location = item["locations"][0]["physicalLocation"]
         assert location["artifactLocation"] == {"uri": bad, "uriBaseId": "%SRCROOT%"}
-        assert location["region"]["startLine"] in (2, 28)
+        # each finding points at the field its rule names (or the nearest part of the
+        # manifest that exists), inside its own document (lines 2-26 and 28-)
+        assert 2 <= location["region"]["startLine"] <= 26 or location["region"]["startLine"] >= 28
+    lines = {
+        r["message"]["text"].split(" (field ")[1].rstrip(")"): r["locations"][0][
+            "physicalLocation"
+        ]["region"]["startLine"]
+        for r in results
+    }
+    assert lines["spec.template.spec.containers[0].image"] == 11
+    assert lines["spec.template.spec.containers[0].securityContext.runAsNonRoot"] == 13
+    assert lines["spec.template.spec.containers[1].image"] == 16
+    assert lines["spec.type"] == 33
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None
     assert suite.get("tests") == "12"

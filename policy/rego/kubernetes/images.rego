@@ -4,7 +4,7 @@ package main
 import data.lib.kubernetes as k8s
 import rego.v1
 
-deny contains msg if {
+deny contains {"msg": msg, "field": array.concat(k8s.container_path(c), ["image"])} if {
 	some c in k8s.containers
 	latest(c.image)
 	msg := sprintf("%s: container '%s' uses image '%s'; pin a version tag or digest, not :latest", [k8s.name, c.name, c.image])
@@ -24,7 +24,7 @@ latest(image) if {
 	not contains(segments[count(segments) - 1], ":")
 }
 
-deny contains msg if {
+deny contains {"msg": msg, "field": ["spec", "type"]} if {
 	input.kind == "Service"
 	input.spec.type == "LoadBalancer"
 	msg := sprintf("%s: type LoadBalancer exposes the service outside the cluster; use ClusterIP behind an Ingress or Gateway", [k8s.name])
