@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from gates.errors import ConfigError, UsageError
+from gates.compare import (
+    SELECTOR_PLACEHOLDER,
+    Allowance,
+    CompareRule,
+    CompareSettings,
+    Direction,
+    ScoreSettings,
+)
+from gates.errors import ConfigError, LumenError, UsageError
 from gates.policy import (
     DEFAULT_CONSECUTIVE_ERROR_LIMIT,
     MetricRule,
@@ -100,7 +108,7 @@ def load_pack(
         )
     # The two rule forms are a oneOf in the schema, whose own message says nothing useful.
     for index, rule in enumerate(data.get("rules") or []):
-        if not isinstance(rule, dict):
+        if not isinstance(rule, dict) or rule.get("kind") == "compare":
             continue
         has_query = "query" in rule
         has_metric = any(k in rule for k in ("metric", "window", "aggregation"))
@@ -125,6 +133,8 @@ def load_pack(
     defaults: dict[str, Any] = data.get("defaults") or {}
     rules: list[MetricRule] = []
     for index, raw in enumerate(data["rules"]):
+        if raw.get("kind") == "compare":
+            continue  # judged by load_compare_rules' caller, canary against baseline
         setting = {**defaults, **raw}
         line = located.line_of(["rules", index])
         allowed_envs = raw.get("environments")
@@ -180,3 +190,110 @@ def load_pack(
     if duplicates:
         raise ConfigError(f"duplicate rule id {duplicates[0]}", file=file, field="rules")
     return rules
+
+
+def _allowance(value: Any) -> Allowance:
+    """`10%` is relative to the baseline's median; a number is in the metric's own units."""
+    if isinstance(value, str) and value.endswith("%"):
+        return Allowance(float(value[:-1]) / 100, relative=True)
+    return Allowance(float(value))
+
+
+def _seconds(
+    raw: Mapping[str, Any], key: str, values: Mapping[str, str], *, file: str, line: int | None
+) -> float:
+    text = _substitute(str(raw[key]), values, file=file, line=line)
+    try:
+        seconds = parse_duration(text, field=key).total_seconds()
+    except LumenError as exc:
+        raise ConfigError(exc.message, file=file, line=line, field=key) from None
+    if seconds <= 0:
+        raise ConfigError(f"{key} must be longer than 0s", file=file, line=line, field=key)
+    return seconds
+
+
+def load_compare_rules(
+    name: str,
+    *,
+    base: Mapping[str, Any],
+    env: str | None = None,
+    variables: Mapping[str, str] | None = None,
+) -> tuple[list[CompareRule], ScoreSettings]:
+    """The pack's `kind: compare` rules for `env` and its scoring. `base` holds the compare
+    settings every rule starts from (the config's `compare:` section over the shipped
+    defaults); the pack's `compare:` block and each rule's own keys override them."""
+    load_pack(name, env=env, variables=variables)  # validates the whole pack, one error path
+    path = pack_file(name)
+    file = str(path)
+    located = load_yaml(path.read_text(encoding="utf-8"), file)
+    data: dict[str, Any] = located.data
+    values = {str(k): str(v) for k, v in (data.get("vars") or {}).items()}
+    values.update(variables or {})
+    values["selector"] = SELECTOR_PLACEHOLDER  # replaced per side when the query runs
+    scoring: dict[str, Any] = {**base, **(data.get("compare") or {})}
+    group_weights: Mapping[str, float] = scoring.get("groups") or {}
+    raws = [
+        (index, raw)
+        for index, raw in enumerate(data["rules"])
+        if raw.get("kind") == "compare"
+        and (raw.get("environments") is None or env in raw["environments"])
+    ]
+    # A group's weight is shared by those of its metrics that do not set their own.
+    shared: dict[str, int] = {}
+    for _, raw in raws:
+        if "weight" not in raw:
+            group = str(raw.get("group", base["group"]))
+            shared[group] = shared.get(group, 0) + 1
+    rules: list[CompareRule] = []
+    for index, raw in raws:
+        setting = {**base, **raw}
+        line = located.line_of(["rules", index])
+        group = str(setting["group"])
+        if "weight" in raw:
+            weight = float(raw["weight"])
+        else:
+            weight = float(group_weights.get(group, base["weight"])) / shared[group]
+        change = raw.get("allowed-change")
+        increase = setting["allowed-increase"] if change is None else change
+        decrease = setting["allowed-decrease"] if change is None else change
+        selectors = {
+            side: _substitute(str(raw[side]), values, file=file, line=line)
+            for side in ("canary", "baseline")
+        }
+        rules.append(
+            CompareRule(
+                id=str(raw["id"]),
+                query=" ".join(_substitute(raw["query"], values, file=file, line=line).split()),
+                canary=selectors["canary"],
+                baseline=selectors["baseline"],
+                range_seconds=_seconds(raw, "range", values, file=file, line=line),
+                step_seconds=_seconds(raw, "step", values, file=file, line=line),
+                settings=CompareSettings(
+                    direction=Direction(setting["direction"]),
+                    allowed_increase=_allowance(increase),
+                    allowed_decrease=_allowance(decrease),
+                    confidence=float(setting["confidence"]),
+                    min_samples=int(setting["min-samples"]),
+                ),
+                group=group,
+                weight=weight,
+                key=bool(raw.get("key", False)),
+                on_no_data=OnNoData(setting["on-no-data"]),
+                description=str(raw.get("description", "")),
+                pack=str(data["id"]),
+                file=file,
+                line=line,
+            )
+        )
+    score = ScoreSettings(
+        pass_score=float(scoring["pass-score"]),
+        marginal_score=float(scoring["marginal-score"]),
+        on_no_data=OnNoData(scoring["on-no-data"]),
+    )
+    if score.marginal_score > score.pass_score:
+        raise ConfigError(
+            f"marginal-score {score.marginal_score:g} is above pass-score {score.pass_score:g}",
+            file=file,
+            field="compare",
+        )
+    return rules, score

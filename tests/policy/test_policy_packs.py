@@ -99,8 +99,18 @@ def test_m_score_presets_per_environment(prometheus_factory: Any, tmp_path: Path
 
 
 def test_every_shipped_pack_loads_for_every_environment() -> None:
+    from lumen.adapters.metric_packs import load_compare_rules
+    from lumen.config import shipped_defaults
+
     for pack in shipped_packs():
         for env in (None, "dev", "stage", "prod"):
             rules = load_pack(pack, env=env)
-            assert rules, pack
+            comparisons, _ = load_compare_rules(pack, base=shipped_defaults("compare"), env=env)
+            assert rules or comparisons, pack
             assert all("${" not in r.query for r in rules)
+            # a compare rule's query keeps ${selector} until each side fills it in
+            assert all(
+                "${" not in r.query_for(side)
+                for r in comparisons
+                for side in ("canary", "baseline")
+            )
