@@ -61,6 +61,20 @@ def test_help_blocks_do_not_depend_on_the_terminal() -> None:
         assert done.returncode == 0, f"COLUMNS={columns}: {done.stdout}{done.stderr}"
 
 
+def test_every_command_has_its_help_pasted() -> None:
+    """Each `lumen` command's --help is in the docs (the page that explains it)."""
+    sys.path.insert(0, str(ROOT))
+    from lumen.cli import COMMANDS
+
+    pasted = {
+        match
+        for page in [README, *ROOT.glob("docs/**/*.md")]
+        for match in re.findall(r"<!-- help:lumen (\S+)", page.read_text(encoding="utf-8"))
+    }
+    missing = sorted(set(COMMANDS) - pasted)
+    assert not missing, f"add <!-- help:lumen NAME --> blocks to the command's docs page: {missing}"
+
+
 def test_check_names_a_stale_block(tmp_path: Path) -> None:
     """A hand edit inside a generated block is caught, and the file is named."""
     root = _copy_docs_tree(tmp_path)
