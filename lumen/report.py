@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
@@ -76,8 +77,64 @@ def render_markdown(result: GateResult, *, title: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z!/?])")
+_MENTION = re.compile(r"(?<!\w)@(?=\w)")
+
+
+def md_text(text: str) -> str:
+    """Text from a result, safe to put in Markdown: no mentions (`@user`, `@org/team`), no
+    HTML (so no comment markers, which would let a result pose as another gate's comment), one
+    line. GitHub renders the entities as the characters they stand for."""
+    # `<` opens a tag or a comment only before a letter, `!`, `/` or `?`; `<=` stays readable.
+    text = _TAG_OPEN.sub("&lt;", text)
+    # `@name` mentions only where no word character precedes (`rate@prod` is not one).
+    text = _MENTION.sub("&#64;", text)
+    return text.replace("\r", " ").replace("\n", " ")
+
+
 def md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """`md_text` for a table cell: pipes would end the cell."""
+    return md_text(text).replace("|", "\\|")
+
+
+VERDICTS = ("PASS", "WARN", "FAIL", "NO_DATA")
+
+
+def read_result(path: str) -> dict[str, Any]:
+    """A gate result written by a gate's `--json`, checked before anything is posted: its
+    verdict, and each check's, is one of PASS, WARN, FAIL, NO_DATA (`MAYBE` or `5` would be
+    shown, and posted, as if a gate had decided it)."""
+    from gates.errors import InputError
+    from lumen.fileio import display_name, read_json
+
+    name = display_name(path)
+    result = read_json(path)
+    if not isinstance(result, dict) or ("verdict" not in result and "status" not in result):
+        raise InputError(
+            "not a gate result (no 'verdict')",
+            file=name,
+            expected="the JSON written by a gate's --json",
+        )
+    field = "verdict" if "verdict" in result else "status"
+    if result[field] not in VERDICTS:
+        raise InputError(
+            f"{result[field]!r} is not a verdict",
+            file=name,
+            field=field,
+            expected=" | ".join(VERDICTS),
+        )
+    checks = result.get("checks", [])
+    if not isinstance(checks, list):
+        raise InputError("expected a list of checks", file=name, field="checks")
+    for index, check in enumerate(checks):
+        if not isinstance(check, dict) or check.get("verdict") not in VERDICTS:
+            raise InputError(
+                f"{check.get('verdict') if isinstance(check, dict) else check!r} is not a verdict",
+                file=name,
+                field=f"checks[{index}].verdict",
+                expected=" | ".join(VERDICTS),
+            )
+    return result
 
 
 def junit_xml(result: GateResult) -> str:

@@ -64,6 +64,11 @@ def describe(error: Any) -> tuple[str, str]:
     if error.validator == "enum":
         options = ", ".join(repr(v) for v in error.validator_value)
         return path or "(top level)", f"{error.instance!r} is not one of {options}"
+    if error.validator == "pattern" and error.schema.get("description"):
+        # A regex says little to a reader; the field's description says what is expected.
+        return path or "(top level)", (
+            f"{error.instance!r} is not valid (expected {error.schema['description']})"
+        )
     return path or "(top level)", error.message
 
 

@@ -6,11 +6,11 @@ import argparse
 import json
 from typing import Any
 
-from gates.errors import InputError, UsageError
+from gates.errors import UsageError
 from lumen import actions_runtime as gha
 from lumen.commands.common import config_of
-from lumen.fileio import read_json
 from lumen.outputs import Output, publish, verdict_output
+from lumen.report import read_result
 from lumen.settings import default_of, required
 
 # The step outputs this command writes in Actions (and its action.yml declares).
@@ -65,13 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.result:
         raise UsageError("--result RESULT_JSON is required")
-    result: Any = read_json(args.result)
-    if not isinstance(result, dict) or not (result.get("verdict") or result.get("status")):
-        raise InputError(
-            "not a gate result (no 'verdict')",
-            file=args.result,
-            expected="the JSON written by a gate's --json",
-        )
+    result: Any = read_result(args.result)
     settings = config_of(args).section("comment")
     gate = str(result.get("gate", "gate"))
     verdict = verdict_of(result)

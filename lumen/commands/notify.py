@@ -6,10 +6,10 @@ import argparse
 import os
 from typing import Any
 
-from gates.errors import InputError, UsageError
+from gates.errors import UsageError
 from lumen import actions_runtime as gha
-from lumen.fileio import read_json
 from lumen.outputs import Output, publish
+from lumen.report import read_result
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (
@@ -84,13 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if gha.in_actions():
         for value in [url for _, url in channels.targets()] + ([secret] if secret else []):
             gha.mask(value)
-    result = read_json(args.result)
-    if not isinstance(result, dict) or ("verdict" not in result and "status" not in result):
-        raise InputError(
-            "not a gate result (no 'verdict')",
-            file=args.result,
-            expected="the JSON written by a gate's --json",
-        )
+    result = read_result(args.result)
     verdict = str(result.get("verdict") or result.get("status"))
     state = notify.load_state(args.state)
     decision = notify.decide(args.on, verdict, state.get(notify.state_key(result)))

@@ -5,11 +5,10 @@ One comment per gate, found again by a hidden marker, so re-runs edit it in plac
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lumen.report import fmt_value
+from lumen.report import fmt_value, md_escape, md_text
 
 MARKER_PREFIX = "<!-- lumen-gate:"
 ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⚪"}
@@ -27,24 +26,9 @@ def marker(gate: str, key: str | None = None) -> str:
     return f"{MARKER_PREFIX}{gate}{suffix} -->"
 
 
-_TAG_OPEN = re.compile(r"<(?=[A-Za-z!/?])")
-_MENTION = re.compile(r"(?<!\w)@(?=\w)")
-
-
-def md_text(text: str) -> str:
-    """Text from a result, safe to put in Markdown: no mentions (`@user`, `@org/team`), no
-    HTML (so no comment markers, which would let a result pose as another gate's comment), one
-    line. GitHub renders the entities as the characters they stand for."""
-    # `<` opens a tag or a comment only before a letter, `!`, `/` or `?`; `<=` stays readable.
-    text = _TAG_OPEN.sub("&lt;", text)
-    # `@name` mentions only where no word character precedes (`rate@prod` is not one).
-    text = _MENTION.sub("&#64;", text)
-    return text.replace("\r", " ").replace("\n", " ")
-
-
 def _cell(text: str) -> str:
-    """`md_text` for a table cell: pipes would end the cell."""
-    return md_text(text).replace("|", "\\|")
+    """Result text in a table cell: no mentions, no HTML, no pipes (`lumen.report.md_escape`)."""
+    return md_escape(text)
 
 
 def _code(text: object) -> str:

@@ -30,11 +30,13 @@ def _number(value: Any, file: str, field: str, *, minimum: float | None = 0.0) -
 
 
 def _flag(value: Any, file: str, field: str) -> bool:
+    """A trust flag is JSON true or false: `1`, `"yes"` or `"true"` are refused, not guessed
+    (a trust check must never pass on a value that only looks like success)."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise InputError("expected true or false", file=file, field=field, expected="a boolean")
+    raise InputError(
+        f"{value!r} is not true or false", file=file, field=field, expected="a JSON boolean"
+    )
 
 
 def snapshot_of(doc: Any, *, file: str, window: str, prefix: str = "") -> Snapshot:

@@ -186,3 +186,46 @@ def test_config_check_refuses(
     assert code == 1
     assert "internal error" not in err, err
     assert re.search(expected, err), err
+
+
+def test_a_zero_window_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "lumen.yml"
+    path.write_text("version: 1\nroi:\n  window: 0s\n")
+    code, err = run(capsys, "config", "check", str(path))
+    assert code == 1
+    assert (
+        "lumen.yml:3: roi.window: '0s' is not valid (expected a Prometheus duration longer" in err
+    )
+
+
+@pytest.mark.parametrize("value", [1, 0, "true"])
+def test_a_trust_flag_must_be_a_boolean(
+    value: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = json.loads((EX / "resonance-snapshot.json").read_text())
+    doc["windows"]["24h"]["chain_ok"] = value
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(doc))
+    code, err = run(capsys, "resonance", "--snapshot", str(path), "--now", NOW)
+    assert code == 1
+    assert "windows.24h.chain_ok" in err and "expected a JSON boolean" in err
+
+
+@pytest.mark.parametrize("verdict", ["MAYBE", 5, None])
+@pytest.mark.parametrize("where", ["result", "check"])
+def test_comment_refuses_a_result_whose_verdict_is_not_one(
+    verdict: object, where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    check = {"name": "x", "value": 1, "comparator": ">=", "threshold": 0, "verdict": "PASS"}
+    doc = {"gate": "maturity", "verdict": "PASS", "checks": [check], "window": "24h"}
+    if where == "result":
+        doc["verdict"] = verdict
+    else:
+        check["verdict"] = verdict
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc))
+    markdown = tmp_path / "c.md"
+    code, err = run(capsys, "comment", "--result", str(path), "--markdown", str(markdown))
+    assert code == 1
+    assert "is not a verdict (expected PASS | WARN | FAIL | NO_DATA)" in err
+    assert not markdown.exists()
