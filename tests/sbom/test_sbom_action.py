@@ -9,7 +9,7 @@ import pytest
 from harness.action_runner import Runner
 from harness.actions import double_env
 
-pytestmark = [pytest.mark.github, pytest.mark.slow]
+pytestmark = pytest.mark.github
 
 DATA = Path(__file__).parent / "data"
 
