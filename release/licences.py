@@ -21,7 +21,6 @@ Nothing here opens the network or imports the library's parser; the list is read
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -57,8 +56,9 @@ def index_path() -> Path:
 
 @functools.cache
 def spdx_list() -> SpdxList:
-    with index_path().open(encoding="utf-8") as handle:
-        entries = json.load(handle)
+    import orjson  # a runtime dependency already; reads the 1 MB index in a third of the time
+
+    entries = orjson.loads(index_path().read_bytes())
     ids: dict[str, str] = {}
     exceptions: dict[str, str] = {}
     deprecated: dict[str, str] = {}
