@@ -76,6 +76,7 @@ SECTION_COMMAND: dict[str, str] = {
     "flipback": "flipback",
     "sbom": "sbom",
     "comment": "comment",
+    "notify": "notify",
 }
 
 

@@ -93,6 +93,23 @@ def save_state(path: str, state: Mapping[str, str]) -> None:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """Resolved `notify:` (policy/defaults/notify.yml under the config and the flags)."""
+
+    on: str
+    incident_label: str
+
+    @classmethod
+    def from_section(cls, values: Mapping[str, Any]) -> NotifySettings:
+        from lumen.settings import required
+
+        return cls(
+            on=str(required(values, "notify", "on")),
+            incident_label=str(required(values, "notify", "incident-label")),
+        )
+
+
+@dataclass(frozen=True)
 class Decision:
     send: bool
     recovered: bool  # a PASS or WARN after a FAIL

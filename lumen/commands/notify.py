@@ -8,8 +8,10 @@ from typing import Any
 
 from gates.errors import UsageError
 from lumen import actions_runtime as gha
+from lumen.commands.common import config_of
 from lumen.outputs import Output, publish
 from lumen.report import read_result
+from lumen.settings import Scope, Settings, default_of
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (
@@ -39,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--on",
         choices=["always", "fail", "change"],
-        default="always",
-        help="when to send: always (default), only on FAIL, or when the verdict changed",
+        help="when to send: always, only on FAIL (and the recovery after it), or when the "
+        f"verdict changed ({default_of('notify', 'on')})",
     )
     parser.add_argument(
         "--incident",
@@ -51,8 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--incident-label",
         metavar="NAME",
-        default="incident",
-        help="label of the incident issue (default: incident)",
+        help=f"label of the incident issue ({default_of('notify', 'incident-label')})",
     )
     parser.add_argument(
         "--failure-log",
@@ -60,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="log of the failed step: the card names its failure class",
     )
     parser.add_argument("--repository", metavar="OWNER/REPO", help="default: GITHUB_REPOSITORY")
+    parser.add_argument("--config", metavar="PATH", help="config file (default: .github/lumen.yml)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -86,8 +88,13 @@ def run(args: argparse.Namespace) -> int:
             gha.mask(value)
     result = read_result(args.result)
     verdict = str(result.get("verdict") or result.get("status"))
+    settings = notify.NotifySettings.from_section(
+        Settings.build(
+            config_of(args), {"notify": {"on": args.on, "incident-label": args.incident_label}}
+        ).section("notify", Scope(None, None))
+    )
     state = notify.load_state(args.state)
-    decision = notify.decide(args.on, verdict, state.get(notify.state_key(result)))
+    decision = notify.decide(settings.on, verdict, state.get(notify.state_key(result)))
     if decision.send:
         link = args.link or gha.GitHubContext.from_env().run_url()
         for name, delivery in notify.post_card(
@@ -99,16 +106,16 @@ def run(args: argparse.Namespace) -> int:
                     + (" (recovery)" if decision.recovered else "")
                 )
     elif not args.quiet:
-        print(f"not sent: verdict {verdict} with --on {args.on}")
+        print(f"not sent: verdict {verdict} with --on {settings.on}")
     if args.incident:
-        _sync_incident(args, result)
+        _sync_incident(args, result, settings.incident_label)
     if args.state:
         state[notify.state_key(result)] = verdict
         notify.save_state(args.state, state)
     return 0
 
 
-def _sync_incident(args: argparse.Namespace, result: dict[str, Any]) -> None:
+def _sync_incident(args: argparse.Namespace, result: dict[str, Any], label: str) -> None:
     from lumen.app.notify import sync_incident
 
     ctx = gha.GitHubContext.from_env()
@@ -118,7 +125,7 @@ def _sync_incident(args: argparse.Namespace, result: dict[str, Any]) -> None:
     action, number = sync_incident(
         repository,
         result,
-        label=args.incident_label,
+        label=label,
         run_url=args.link or ctx.run_url(),
         failure_log=args.failure_log,
     )

@@ -292,6 +292,22 @@ def test_recovery_after_fail_via_state(tmp_path, webhook_receiver, capsys) -> No
     assert json.loads(state.read_text()) == {"integrated|prod|api": "PASS"}
 
 
+def test_when_to_send_comes_from_the_config_then_the_flag(
+    tmp_path, webhook_receiver, capsys
+) -> None:
+    """notify.on (policy/defaults/notify.yml: always) set in lumen.yml, the flag over it."""
+    config = tmp_path / "lumen.yml"
+    config.write_text('notify:\n  "on": fail\n', encoding="utf-8")
+    passed = str(write_result(tmp_path, "PASS"))
+    url = webhook_receiver.url + "/slack"
+    base = ["notify", "--result", passed, "--slack", url, "--config", str(config)]
+    assert main(base) == 0
+    assert "not sent: verdict PASS with --on fail" in capsys.readouterr().out
+    assert not webhook_receiver.requests
+    assert main([*base, "--on", "always"]) == 0
+    assert len(webhook_receiver.requests) == 1
+
+
 def test_bad_inputs(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.delenv("LUMEN_WEBHOOK_SECRET", raising=False)
     result = write_result(tmp_path)
