@@ -8,6 +8,7 @@ import fcntl
 import json
 import math
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -73,6 +74,26 @@ def append_line(path: str | os.PathLike[str], line: str) -> None:
         handle.write(payload)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def file_in(directory: str | os.PathLike[str], *parts: str, suffix: str = "") -> Path:
+    """`directory/<parts joined by '-'><suffix>`, whatever the parts hold: characters other
+    than letters, digits, `.`, `_` and `-` become `%XX`, so a value such as `../../x` (a
+    service name from a flag) names a file inside `directory`, never one elsewhere."""
+
+    def safe(part: str) -> str:
+        encoded = _UNSAFE_NAME.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), part)
+        return encoded.replace("..", "%2E%2E") if encoded.strip(".") == "" else encoded
+
+    name = "-".join(safe(part) for part in parts) + suffix
+    base = Path(directory)
+    path = base / name
+    if path.resolve().parent != base.resolve():
+        raise InputError(f"{name!r} would leave the directory", file=str(base))
+    return path
 
 
 def display_name(path: str | os.PathLike[str]) -> str:

@@ -90,7 +90,10 @@ class Planned:
 @contextlib.contextmanager
 def env_lock(directory: str, env: str | None, service: str | None) -> Iterator[Path]:
     """One flipback at a time per env×service on this machine (workflows add `concurrency:`)."""
-    path = Path(directory) / f"flipback-{env or 'any'}-{service or 'any'}.lock"
+    from lumen.fileio import file_in
+
+    # env and service come from flags: confined to `directory` whatever they hold.
+    path = file_in(directory, "flipback", env or "any", service or "any", suffix=".lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         try:

@@ -154,3 +154,20 @@ def test_md_text_never_lets_a_mention_or_a_tag_through(text: str) -> None:
     assert not re.search(r"(?<!\w)@\w", safe)
     assert not re.search(r"<[A-Za-z!/?]", safe)
     assert "\n" not in safe
+
+
+@pytest.mark.parametrize("service", ["../../EVIL", "..", "a/b", "/abs/path", "x\x00y"])
+def test_flipback_lock_stays_in_the_lock_directory(service: str, tmp_path: Path) -> None:
+    from lumen.app.flipback import env_lock
+
+    locks = tmp_path / "deep" / "locks"
+    with env_lock(str(locks), "prod", service) as path:
+        assert path.resolve().parent == locks.resolve()
+        assert path.exists()
+    outside = [p for p in tmp_path.rglob("*") if p.is_file() and p.parent != locks]
+    assert outside == []
+
+
+def test_flipback_docs_use_flags_that_exist() -> None:
+    text = (ROOT / "docs" / "flipback.md").read_text() + (ROOT / "README.md").read_text()
+    assert " -n shop" not in text
