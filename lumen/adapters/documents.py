@@ -156,10 +156,15 @@ def _parse_yaml(text: str, file: str, split: bool) -> Parsed:
     loader = _PolicyLoader(text)
     nodes: list[Any] = []
     documents: list[tuple[int | None, Any]] = []
+    # Only an alias can expand a document beyond its text, and an alias needs an anchor
+    # (`&name`): without one the walk that counts the expanded size is skipped (it is most
+    # of the parse time of a large manifest set).
+    may_expand = "&" in text
     try:
         while loader.check_node():
             node = loader.get_node()
-            check_expansion(node, file)
+            if may_expand:
+                check_expansion(node, file)
             value = loader.construct_document(node)
             if node is None or value is None:
                 continue
