@@ -19,13 +19,15 @@ from typing import Any, BinaryIO
 from gates.errors import InputError
 from gates.result import GateResult
 from gates.timeutil import format_timestamp, utcnow
-from lumen.fileio import locked
+from lumen.fileio import loads_strict, locked
 
 GENESIS = "0" * 64
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(
+        entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
 
 
 def sha256(data: bytes) -> str:
@@ -33,38 +35,54 @@ def sha256(data: bytes) -> str:
 
 
 def _last_line(handle: BinaryIO) -> bytes | None:
-    """The last non-empty line of an open binary file, read backwards from the end."""
+    """The last non-empty line of an open binary file, read backwards from the end.
+
+    Linear in the length of that line (and nothing before it): blocks are collected and
+    joined once, and only each new block is searched for the line break."""
     handle.seek(0, os.SEEK_END)
-    end = handle.tell()
-    if end == 0:
-        return None
-    block = 4096
-    buffer = b""
-    position = end
+    position = handle.tell()
+    block = 64 * 1024
+    chunks: list[bytes] = []
+    trailing = True  # still inside the file's trailing newlines
     while position > 0:
         step = min(block, position)
         position -= step
         handle.seek(position)
-        buffer = handle.read(step) + buffer
-        stripped = buffer.rstrip(b"\n")
-        if b"\n" in stripped:
-            return stripped.rsplit(b"\n", 1)[1]
-    stripped = buffer.rstrip(b"\n")
-    return stripped or None
+        chunk = handle.read(step)
+        if trailing:
+            chunk = chunk.rstrip(b"\n")
+            if not chunk:
+                continue
+            trailing = False
+        cut = chunk.rfind(b"\n")
+        if cut >= 0:
+            chunks.append(chunk[cut + 1 :])
+            break
+        chunks.append(chunk)
+    line = b"".join(reversed(chunks))
+    return line or None
 
 
 def append(path: str | os.PathLike[str], entry: Mapping[str, Any]) -> str:
     """Append `entry` under an exclusive lock; returns the new head (SHA-256 of the new line)."""
     if "prev" in entry or "hash" in entry:
         raise InputError("a ledger entry must not set 'prev' or 'hash' itself", field="entry")
+    try:
+        canonical(entry)
+    except ValueError:  # json.dumps(allow_nan=False): NaN and ±Infinity are not JSON
+        raise InputError(
+            "a ledger entry holds NaN or Infinity, which JSON cannot represent",
+            field="entry",
+            expected="finite numbers",
+        ) from None
     with locked(path) as handle:
         last = _last_line(handle)
         if last is None:
             prev, seq = GENESIS, 1
         else:
             try:
-                seq = int(json.loads(last).get("seq", 0)) + 1
-            except (ValueError, AttributeError):
+                seq = int(loads_strict(last.decode("utf-8")).get("seq", 0)) + 1
+            except (ValueError, AttributeError, TypeError):
                 raise InputError(
                     "the last line is not a ledger entry; run `lumen ledger verify`", file=str(path)
                 ) from None
@@ -148,7 +166,8 @@ def verify(path: str | os.PathLike[str], *, head: str | None = None) -> VerifyRe
         if not raw:
             return VerifyReport(False, count, prev, "empty line inside the ledger", lineno)
         try:
-            entry = json.loads(raw)
+            # Strict: NaN/Infinity (which canonical JSON cannot hold) and deep nesting too.
+            entry = loads_strict(raw.decode("utf-8"))
         except ValueError:
             return VerifyReport(False, count, prev, "not valid JSON", lineno)
         if not isinstance(entry, dict):

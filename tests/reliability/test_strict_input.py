@@ -229,3 +229,24 @@ def test_comment_refuses_a_result_whose_verdict_is_not_one(
     assert code == 1
     assert "is not a verdict (expected PASS | WARN | FAIL | NO_DATA)" in err
     assert not markdown.exists()
+
+
+def test_ledger_append_refuses_nan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ledger = tmp_path / "ledger.jsonl"
+    code, err = run(capsys, "ledger", "append", str(ledger), "--entry", '{"x": NaN}')
+    assert code == 1 and "NaN or Infinity" in err
+    assert not ledger.exists() or ledger.read_bytes() == b""
+
+
+def test_ledger_append_reads_only_the_last_line_in_linear_time(tmp_path: Path) -> None:
+    """A long last line costs time in proportion to its length (was quadratic: 8 MB took 10 s)."""
+    import time
+
+    from lumen import ledger
+
+    path = tmp_path / "ledger.jsonl"
+    ledger.append(path, {"type": "note", "blob": "x" * 16 * 1024 * 1024})
+    started = time.monotonic()
+    ledger.append(path, {"type": "note", "n": 2})
+    assert time.monotonic() - started < 5
+    assert ledger.verify(path).ok
