@@ -158,6 +158,27 @@ def _prestart(command: str, arguments: Sequence[str]) -> None:
     from lumen.adapters.cdx_validator import prestart
 
     prestart()
+    python = _environment_argument(arguments)
+    if python is not None:
+        from lumen.adapters import python_env
+
+        python_env.prestart(python or None)
+
+
+def _environment_argument(arguments: Sequence[str]) -> str | None:
+    """The interpreter `lumen sbom ARGS` will inventory ("" for the current one), when the
+    arguments say so plainly; None when they do not (the command then starts its own probe)."""
+    if "--inputs-from-env" in arguments:
+        return None
+    if "--environment" in arguments:
+        at = arguments.index("--environment")
+        following = arguments[at + 1] if at + 1 < len(arguments) else ""
+        return "" if following.startswith("-") else following
+    if {"--requirements", "--artifact"} & set(arguments) or any(
+        a.startswith(("--environment=", "--requirements=", "--artifact=")) for a in arguments
+    ):
+        return None
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

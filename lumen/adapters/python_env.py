@@ -277,9 +277,46 @@ def resolve_python(python: str | None) -> str:
     return found
 
 
+# A probe `prestart()` started before the command was parsed, and nobody has taken yet.
+_prestarted: list[Pending] = []
+
+
+def prestart(python: str | None) -> None:
+    """Start the probe as early as the CLI knows which interpreter `lumen sbom` will read, so it
+    runs while the parser and the command are imported; `start()` hands it over when asked for
+    the same interpreter. A probe nobody takes is stopped at exit. Never raises: a bad
+    interpreter is reported later, by the command, the usual way."""
+    import atexit
+
+    for stale in _prestarted:  # left by a run that ended before taking it (in-process callers)
+        if stale.process.poll() is None:
+            stale.process.kill()
+            stale.process.wait()
+    _prestarted.clear()
+    try:
+        pending = start(python)
+    except Exception:  # the command reports a bad interpreter properly later
+        return
+    _prestarted.append(pending)
+
+    def stop() -> None:
+        if pending in _prestarted and pending.process.poll() is None:
+            pending.process.kill()
+            pending.process.wait()
+
+    atexit.register(stop)
+
+
 def start(python: str | None) -> Pending:
     """Start inventorying `python` (None: the current interpreter) in the background."""
     exe = resolve_python(python)
+    for pending in list(_prestarted):
+        _prestarted.remove(pending)
+        if pending.python == exe:
+            return pending
+        if pending.process.poll() is None:  # started for another interpreter: not this run's
+            pending.process.kill()
+            pending.process.wait()
     try:
         process = subprocess.Popen(
             [exe, "-I", "-c", SCRIPT],
