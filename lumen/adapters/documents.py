@@ -219,6 +219,21 @@ def parse(path: str, parser: str | None = None, *, split: bool = False) -> Parse
     return Parsed(file, _other(kind)(text, file), [])
 
 
+def parse_text(text: str, parser: str, name: str = "(text)") -> Any:
+    """conftest's `parse_config(parser, text)`: the document, or the list of documents of a
+    multi-document text."""
+    kind = parser_for(name, parser)
+    if kind == "json":
+        documents: list[Any] = [parse_json(text, name)]
+    elif kind == "jsonl":
+        documents = [parse_json(line, name) for line in text.splitlines() if line.strip()]
+    elif kind == "yaml":
+        documents = [d for _, d in _parse_yaml(text, name, False).documents]
+    else:
+        documents = [d for _, d in _other(kind)(text, name)]
+    return documents[0] if len(documents) == 1 else documents
+
+
 def iter_parsed(
     paths: Sequence[str], parser: str | None = None, *, split: bool = False
 ) -> Iterator[Parsed]:

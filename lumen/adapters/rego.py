@@ -87,6 +87,10 @@ REFUSED = {
 }
 
 
+# conftest's own built-ins, provided by the worker (`rego_engine._conftest_builtins`).
+CONFTEST_BUILTINS = frozenset({"parse_config", "parse_config_file", "parse_combined_config_files"})
+
+
 @dataclass(frozen=True)
 class Module:
     path: str
@@ -231,7 +235,7 @@ def check_support(
     not implement or that gives wrong results in OPA's compliance cases, unless `allow` lists
     it. Features whose failing cases only raise errors are evaluated: they fail loudly."""
     features: dict[str, Any] = conformance().get("features", {})
-    known = set(engine_builtins)
+    known = set(engine_builtins) | CONFTEST_BUILTINS
     known.update(n for n, f in features.items() if f.get("kind") == "builtin" and f["passed"])
     allowed = set(allow)
     for use in uses_of(modules):

@@ -72,11 +72,42 @@ def add_module(engine: Any, path: str, source: str) -> None:
     raise EngineError(v0_error if v0_like else further)
 
 
+def _conftest_builtins(engine: Any, modules: Sequence[tuple[str, str]]) -> None:
+    """conftest's own built-ins, which its policies' unit tests use: `parse_config(parser,
+    text)`, `parse_config_file(path)` and `parse_combined_config_files(paths)` (a relative
+    path is looked up from the working directory, then from each policy file's folder)."""
+    from pathlib import Path
+
+    from lumen.adapters.documents import parse, parse_text
+
+    folders = [Path(path).parent for path, _ in modules]
+
+    def locate(name: str) -> str:
+        if Path(name).is_absolute() or Path(name).exists():
+            return name
+        for folder in folders:
+            if (folder / name).exists():
+                return str(folder / name)
+        return name
+
+    def one_file(name: str) -> Any:
+        documents = [d for _, d in parse(locate(name)).documents]
+        return documents[0] if len(documents) == 1 else documents
+
+    def combined(names: Any) -> Any:
+        return [{"path": name, "contents": one_file(name)} for name in names]
+
+    engine.add_extension("parse_config", 2, lambda parser, text: parse_text(text, parser))
+    engine.add_extension("parse_config_file", 1, one_file)
+    engine.add_extension("parse_combined_config_files", 1, combined)
+
+
 class Engine:
     """Policies and data loaded once; `query` answers one query per input document."""
 
     def __init__(self, modules: Sequence[tuple[str, str]], data: Sequence[Any]) -> None:
         self._engine = _new_engine()
+        _conftest_builtins(self._engine, modules)
         try:
             for item in data:
                 self._engine.add_data_json(json.dumps(item))

@@ -329,3 +329,15 @@ def test_conftest_summary_line(
     main(["policy", "--rego", "policy", *flags, *inputs])
     out, _ = capsys.readouterr()
     assert out.rstrip().splitlines()[-1] == tally
+
+
+def test_verify_has_conftests_parse_config_builtins(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # conftest's hcl2 example tests: parse_config("hcl2", ...) and parse_config_file(...)
+    # (a path relative to the policy file)
+    monkeypatch.chdir(EXAMPLES / "hcl2")
+    code = main(["policy", "verify", "--rego", "policy"])
+    out, _ = capsys.readouterr()
+    assert code == 0, out
+    assert "4 tests, 4 passed, 0 warnings, 0 failures, 0 exceptions, 0 skipped" in out
