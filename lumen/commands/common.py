@@ -10,6 +10,18 @@ from gates.timeutil import parse_timestamp, utcnow
 from lumen.config import Config, load_config
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts such as --jobs: a whole number >= 1 (0 or -3 would be taken
+    for "no limit" or crash later; a setting's ranges come from its schema instead)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not >= 1")
+    return value
+
+
 def add_common(parser: argparse.ArgumentParser, *, gate: bool = True) -> None:
     """`--config --env --service --json --now --quiet`, and for gates also
     `--junit --on-no-data --ledger`."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from gates.errors import ConfigError, InputError, UsageError
 from gates.timeutil import format_timestamp, parse_duration
 from lumen.adapters.prometheus import add_connection_arguments
-from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.commands.common import add_common, config_of, env_service, now_of, positive_int
 from lumen.outputs import GATE, Output
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--jobs",
-        type=int,
+        type=positive_int,
         metavar="N",
         help="processes reading a large events file (default: one per CPU, up to 4, from 32 MiB)",
     )

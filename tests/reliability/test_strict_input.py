@@ -250,3 +250,11 @@ def test_ledger_append_reads_only_the_last_line_in_linear_time(tmp_path: Path) -
     ledger.append(path, {"type": "note", "n": 2})
     assert time.monotonic() - started < 5
     assert ledger.verify(path).ok
+
+
+@pytest.mark.parametrize("jobs", ["0", "-3", "two"])
+def test_jobs_must_be_a_positive_count(jobs: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(
+        capsys, "maturity", "--events", str(EX / "events.jsonl"), "--now", NOW, "--jobs", jobs
+    )
+    assert code != 0 and "--jobs" in err
