@@ -9,12 +9,11 @@ a JSON Schema file of the user's.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gates.errors import ConfigError, UsageError
+from gates.errors import ConfigError, InputError, UsageError
 from gates.policy import SchemaError, judge_schema
 from gates.result import Check
 from lumen.adapters.documents import expand, parse
@@ -32,8 +31,12 @@ def split_rule(value: str) -> tuple[str, str]:
 
 def shipped_name(name: str) -> str | None:
     candidates = [name] if name.endswith(".json") else [f"{name}.schema.json", name]
+    root = policy_path("schemas").resolve()
     for candidate in candidates:
-        if policy_path("schemas", candidate).is_file():
+        path = policy_path("schemas", candidate)
+        # An absolute or `../` name is a user's file, not a shipped schema (joinpath would
+        # otherwise take it as one, unchecked).
+        if path.is_file() and path.resolve().is_relative_to(root):
             return candidate
     return None
 
@@ -57,9 +60,14 @@ def validator_for(name: str) -> tuple[str, Any]:
         )
     import jsonschema
 
+    from lumen.fileio import read_json
+
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        # Strict like every JSON input: binary data, deep nesting and NaN name the file.
+        schema = read_json(path)
+    except InputError as exc:
+        raise ConfigError(exc.message, file=name, line=exc.line) from None
+    except OSError as exc:
         raise ConfigError(f"cannot read schema: {exc}", file=name) from None
     cls = jsonschema.validators.validator_for(schema)
     try:

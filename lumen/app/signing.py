@@ -8,7 +8,6 @@ when something is signed or verified.
 from __future__ import annotations
 
 import glob
-import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -120,16 +119,16 @@ def load_instance(instance: Instance) -> Any:
 
 
 def _read_json(path: str, flag: str) -> Any:
+    from lumen.fileio import parse_json, read_text
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text(path)
+    except InputError as exc:
+        raise InputError(exc.message, file=path, line=exc.line, field=flag) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=path, field=flag) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not JSON: {exc.msg}", file=path, line=exc.lineno, expected="a JSON object"
-        ) from None
+    # Strict JSON: binary data, deep nesting and NaN are errors naming the file.
+    return parse_json(text, path)
 
 
 def statements(

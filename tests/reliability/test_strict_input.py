@@ -114,6 +114,19 @@ JSON_READERS = {
 }
 
 
+@pytest.mark.parametrize("bad", list(BAD_FILES))
+def test_a_bad_schema_file_names_the_file(
+    bad: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, expected = BAD_FILES[bad]
+    path = tmp_path / "bad.json"
+    path.write_bytes(data)
+    code, err = run(capsys, "policy", "--schema", f"{path}={EX / 'slo-samples.json'}")
+    assert code == 1
+    assert "internal error" not in err, err
+    assert re.search(expected, err), err
+
+
 @pytest.mark.parametrize("reader", list(JSON_READERS))
 @pytest.mark.parametrize("bad", list(BAD_FILES))
 def test_bad_json_files_name_the_file(
