@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from gates.result import Check, OnNoData, Verdict, worst
+from gates.result import Check, OnNoData, Verdict
 from gates.score import ScoreResult
 
 BANDS = ("sense", "feedback", "release")
@@ -64,11 +64,11 @@ class Levels:
 
 @dataclass(frozen=True)
 class IntegratedSettings:
-    min_overall: float = 0.60
-    min_band: float = 0.45
-    penalty: float = 0.10
-    borderline: str = "fail"
-    on_no_data: OnNoData = OnNoData.PASS
+    min_overall: float
+    min_band: float
+    penalty: float
+    borderline: str
+    on_no_data: OnNoData
 
 
 def integrated_checks(
@@ -140,19 +140,15 @@ def _floor(name: str, value: float, minimum: float) -> Check:
     return Check(name, value, ">=", minimum, Verdict.FAIL, f"{value:.3f} is below {minimum:g}")
 
 
-def decide_integrated(checks: Sequence[Check]) -> Verdict:
-    return worst(check.verdict for check in checks)
-
-
 # --- pre/post QA -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class QaSettings:
-    min_overall: float = 0.65
-    min_feedback: float = 0.60
-    min_release: float = 0.60
-    max_sense_delta: float = 0.15
+    min_overall: float
+    min_feedback: float
+    min_release: float
+    max_sense_delta: float
 
     def with_minimums(self, minimums: Minimums) -> QaSettings:
         return replace(

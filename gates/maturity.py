@@ -34,19 +34,9 @@ KINDS: tuple[str, str, str] = ("signal", "evidence", "action")
 KIND_INDEX: dict[str, int] = {kind: index for index, kind in enumerate(KINDS)}
 BANDS: tuple[str, str, str] = ("sense", "feedback", "release")
 
-DEFAULT_SEVERITY_LABELS: dict[str, float] = {
-    "info": 0.1,
-    "low": 0.25,
-    "warning": 0.5,
-    "high": 0.75,
-    "critical": 1.0,
-}
-
 WEIGHTS: dict[str, float] = {"sense": 0.4, "feedback": 0.3, "release": 0.3}
 ACTION_RATIO_TARGET = 0.30
 FEEDBACK_STEEPNESS = 3.0
-DEFAULT_MIN_OVERALL = 0.60
-DEFAULT_MIN_BAND = 0.50
 
 # Policy hint (spec §3): tighten at overall >= 0.75 with a non-negative trend; relax below 0.60
 # or on a drop of 0.05 or more; otherwise steady.
@@ -380,28 +370,12 @@ def _cell_order(item: tuple[tuple[int, str | None], Cell]) -> tuple[int, int, st
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Gate floors (spec §3 defaults: overall 0.60, each band 0.50)."""
+    """Gate floors: overall and each band (the shipped values are in policy/defaults)."""
 
-    min_overall: float = DEFAULT_MIN_OVERALL
-    min_sense: float = DEFAULT_MIN_BAND
-    min_feedback: float = DEFAULT_MIN_BAND
-    min_release: float = DEFAULT_MIN_BAND
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Thresholds:
-        """From a resolved `maturity:` section: `min-band` fills bands not set on their own."""
-        band = float(settings.get("min-band", DEFAULT_MIN_BAND))
-
-        def pick(key: str, default: float) -> float:
-            value = settings.get(key)
-            return default if value is None else float(value)
-
-        return cls(
-            min_overall=pick("min-overall", DEFAULT_MIN_OVERALL),
-            min_sense=pick("min-sense", band),
-            min_feedback=pick("min-feedback", band),
-            min_release=pick("min-release", band),
-        )
+    min_overall: float
+    min_sense: float
+    min_feedback: float
+    min_release: float
 
     def of(self, name: str) -> float:
         return float(getattr(self, f"min_{name}"))

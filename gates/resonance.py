@@ -46,8 +46,6 @@ EQUAL_WEIGHTS: Mapping[str, float] = {channel: 1.0 for channel in CHANNELS}
 CONTINUITY_SCALE_MIN = 120.0
 CUSTODY_HORIZON_D = 180.0
 MU_FLOOR = 1e-9
-DEFAULT_MIN_COHERENCE = 0.7
-DEFAULT_MAX_PHASE = 1.2  # exclusive: phase must stay below it
 TRUST_FIELDS: tuple[str, str, str] = ("chain_ok", "dsse_ok", "tlog_ok")
 
 
@@ -214,19 +212,10 @@ def signals_of(snapshot: Snapshot, weights: Mapping[str, float] | None = None) -
 
 @dataclass(frozen=True)
 class Thresholds:
-    min_coherence: float = DEFAULT_MIN_COHERENCE
-    max_phase: float = DEFAULT_MAX_PHASE
+    """Coherence floor and phase ceiling (exclusive: phase must stay below it)."""
 
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Thresholds:
-        def pick(key: str, default: float) -> float:
-            value = settings.get(key)
-            return default if value is None else float(value)
-
-        return cls(
-            min_coherence=pick("min-coherence", DEFAULT_MIN_COHERENCE),
-            max_phase=pick("max-phase", DEFAULT_MAX_PHASE),
-        )
+    min_coherence: float
+    max_phase: float
 
 
 def trust_check(snapshot: Snapshot, on_no_data: OnNoData, suffix: str = "") -> Check:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import statistics
 from array import array
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -141,25 +141,14 @@ def wilson_verdict(
 
 @dataclass(frozen=True)
 class RoiSettings:
-    """Resolved `roi:` settings for one scope (flags > env×service > env > default)."""
+    """Resolved `roi:` thresholds for one scope (flags > env×service > env > default)."""
 
-    min_success_rate: float = 0.80
-    max_rollback_rate: float = 0.20
-    min_deploys: int = 5
-    statistic: str = "plain"
-    on_no_data: OnNoData = OnNoData.PASS
-    key: bool = False
-
-    @classmethod
-    def from_mapping(cls, data: Mapping[str, Any]) -> RoiSettings:
-        return cls(
-            min_success_rate=float(data.get("min-success-rate", 0.80)),
-            max_rollback_rate=float(data.get("max-rollback-rate", 0.20)),
-            min_deploys=int(data.get("min-deploys", 5)),
-            statistic=str(data.get("statistic", "plain")),
-            on_no_data=OnNoData(data.get("on-no-data", "pass")),
-            key=bool(data.get("key", False)),
-        )
+    min_success_rate: float
+    max_rollback_rate: float
+    min_deploys: int
+    statistic: str
+    on_no_data: OnNoData
+    key: bool = False  # a key objective vetoes the integrated score
 
 
 def roi_checks(counts: DeployCounts, settings: RoiSettings, *, suffix: str = "") -> list[Check]:

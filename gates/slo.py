@@ -124,10 +124,10 @@ class SloOutcome:
 def evaluate(
     samples: Mapping[timedelta, WindowSample],
     *,
-    objective: float = 0.99,
-    preset: str = "multiwindow",
-    rules: Sequence[BurnRule] = MULTIWINDOW,
-    on_no_data: OnNoData = OnNoData.PASS,
+    objective: float,
+    preset: str,
+    rules: Sequence[BurnRule],
+    on_no_data: OnNoData,
     key: bool = False,
 ) -> SloOutcome:
     """Checks for every rule of the preset; a rule missing either window is NO_DATA."""

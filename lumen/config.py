@@ -37,13 +37,22 @@ def defaults_dir() -> Path:
 
 def shipped_defaults(section: str) -> dict[str, Any]:
     """The shipped defaults of a section (a copy: callers may change it)."""
-    return copy.deepcopy(_read_defaults(section, str(defaults_dir())))
+    return copy.deepcopy(_read_defaults(*file_key(defaults_dir() / f"{section}.yml")))
+
+
+def file_key(path: Path) -> tuple[str, int, int]:
+    """A cache key that changes when the file does: path, size and modification time."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return str(path), -1, -1
+    return str(path), stat.st_size, stat.st_mtime_ns
 
 
 @functools.cache
-def _read_defaults(section: str, directory: str) -> dict[str, Any]:
-    path = Path(directory, f"{section}.yml")
-    if not path.exists():
+def _read_defaults(name: str, size: int, mtime_ns: int) -> dict[str, Any]:
+    path = Path(name)
+    if size < 0:
         return {}
     import yaml
 

@@ -16,11 +16,12 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gates.errors import ConfigError, UsageError
 from gates.result import OnNoData
-from lumen.config import Config, defaults_dir
+from lumen.config import Config, defaults_dir, file_key
 
 if TYPE_CHECKING:
     from gates.integrated import IntegratedSettings as IntegratedCheckSettings
@@ -46,12 +47,12 @@ class Scope:
 
 
 @functools.cache
-def _default_nodes(section: str, directory: str) -> dict[str, Any]:
-    """Top-level key -> YAML node of the shipped defaults file (keeps the text as written)."""
+def _default_nodes(name: str, size: int, mtime_ns: int) -> dict[str, Any]:
+    """Top-level key -> YAML node of a shipped defaults file (keeps the text as written)."""
     import yaml
 
-    path = defaults_dir().joinpath(f"{section}.yml")
-    if not path.is_file():
+    path = Path(name)
+    if size < 0:
         return {}
     root = yaml.compose(path.read_text(encoding="utf-8"))
     if not isinstance(root, yaml.MappingNode):
@@ -74,7 +75,7 @@ def _node_text(node: Any) -> str:
 def default_text(section: str, key: str) -> str:
     """The shipped default of `section.key` as written in `policy/defaults/<section>.yml`
     (`0.60`, `24h`, `24h, 6h`)."""
-    node = _default_nodes(section, str(defaults_dir())).get(key)
+    node = _default_nodes(*file_key(defaults_dir() / f"{section}.yml")).get(key)
     if node is None:
         raise ConfigError(
             f"no shipped default for {key!r}",
@@ -122,7 +123,13 @@ def validate_flags(section: str, flags: Flags, names: Mapping[str, str] | None =
         return
     from lumen.schema import describe, iter_errors
 
-    known = {key: value for key, value in given.items() if key in properties}
+    # Repeatable flags (lists) are checked item by item where they are parsed, with messages
+    # that show the expected form; here the single values: numbers, choices, durations.
+    known = {
+        key: value
+        for key, value in given.items()
+        if key in properties and not isinstance(value, list | tuple)
+    }
     for error in iter_errors(schema_name, known):
         key = str(error.absolute_path[0]) if error.absolute_path else ""
         _, message = describe(error)
@@ -199,6 +206,7 @@ class RoiSettings:
 @dataclass(frozen=True)
 class SloSettings:
     objective: float
+    objective_from_flag: bool  # --objective beats the objective a samples file states
     preset: str
     rules: Sequence[BurnRule]
     on_no_data: OnNoData
@@ -234,6 +242,35 @@ class ResonanceSettings:
     thresholds: ResonanceThresholds
     weights: Mapping[str, float]
     on_no_data: OnNoData
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    """Resolved `policy:`; `on_no_data` None leaves each metric rule's own choice."""
+
+    packs: tuple[str, ...]
+    variables: Mapping[str, str]
+    parallel: int
+    rego: tuple[str, ...]
+    namespaces: tuple[str, ...] | None
+    all_namespaces: bool
+    ignore_missing_namespace: bool
+    rego_allow: tuple[str, ...]
+    parser: str | None
+    data: tuple[str, ...]
+    fail_on_warn: bool
+    combine: bool
+    schemas: tuple[str, ...]
+    max_errors: int
+    on_no_data: OnNoData | None
+
+
+def _strings(raw: object) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    return tuple(str(item) for item in raw)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -329,6 +366,7 @@ class Settings:
         values = self.section("slo", scope)
         return SloSettings(
             objective=number(values, "slo", "objective"),
+            objective_from_flag=(self.flags.get("slo") or {}).get("objective") is not None,
             preset=str(required(values, "slo", "preset")),
             rules=slo.parse_rules(values["rules"]) if values.get("rules") else slo.MULTIWINDOW,
             on_no_data=OnNoData(required(values, "slo", "on-no-data")),
@@ -371,6 +409,28 @@ class Settings:
             # Falsy (unset or 0) defers to score.score-min, as the gate always did.
             score_min=float(values["score-min"]) if values.get("score-min") else None,
             on_no_data=on_no_data,
+        )
+
+    def policy(self, scope: Scope) -> PolicySettings:
+        values = self.section("policy", scope)
+        namespaces = values.get("namespace")
+        on_no_data = values.get("on-no-data")
+        return PolicySettings(
+            packs=_strings(values.get("pack")),
+            variables={str(k): str(v) for k, v in (values.get("var") or {}).items()},
+            parallel=int(required(values, "policy", "parallel")),
+            rego=_strings(values.get("rego")),
+            namespaces=None if not namespaces else _strings(namespaces),
+            all_namespaces=bool(values.get("all-namespaces")),
+            ignore_missing_namespace=bool(values.get("ignore-missing-namespace")),
+            rego_allow=_strings(values.get("rego-allow")),
+            parser=None if not values.get("parser") else str(values["parser"]),
+            data=_strings(values.get("data")),
+            fail_on_warn=bool(values.get("fail-on-warn")),
+            combine=bool(values.get("combine")),
+            schemas=_strings(values.get("schema")),
+            max_errors=int(required(values, "policy", "max-errors")),
+            on_no_data=OnNoData(on_no_data) if on_no_data else None,
         )
 
     def resonance(self, scope: Scope) -> ResonanceSettings:

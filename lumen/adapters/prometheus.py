@@ -2,9 +2,12 @@
 
 Spec §6: every Prometheus-backed command takes basic auth, a bearer token, extra headers (e.g.
 `X-Scope-OrgID` for tenants), a CA bundle and TLS verify off. `add_connection_arguments` gives a
-command those flags under shared names; `PrometheusConnection.from_args` reads them back;
+command those flags under shared names; `PrometheusConnection.resolve` reads them back over the
+config's `prometheus:` section (shipped defaults in `policy/defaults/prometheus.yml`);
 `connection.query(...)` runs an instant query through prometheus-api-client and turns every
-failure into a `SourceError` naming the URL and the query.
+failure into a `SourceError` naming the URL and the query. A connection opens one HTTP session
+on its first query and reuses it for every later one (the sampler's `--hz` loop queries up to
+100 times a second); `close()` ends it.
 
 prometheus-api-client (and through it requests) is imported lazily, inside the methods.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,8 +27,8 @@ from gates.errors import SourceError, UsageError
 from gates.timeutil import parse_duration
 from lumen.adapters.urls import split_userinfo
 from lumen.budget import BudgetExceeded
+from lumen.settings import default_of, required
 
-DEFAULT_TIMEOUT = 10.0
 # Environment fallbacks keep secrets out of the process list and out of workflow logs.
 TOKEN_ENV = "LUMEN_PROMETHEUS_BEARER_TOKEN"
 BASIC_AUTH_ENV = "LUMEN_PROMETHEUS_BASIC_AUTH"
@@ -66,13 +70,8 @@ def add_connection_arguments(
     group.add_argument(
         "--prometheus-timeout",
         metavar="DURATION",
-        help=f"timeout of each query (default {DEFAULT_TIMEOUT:g}s)",
+        help=f"timeout of each query ({default_of('prometheus', 'timeout')})",
     )
-
-
-def add_prometheus_arguments(parser: argparse.ArgumentParser) -> None:
-    """Alias of `add_connection_arguments(parser)` (the name the policy gate uses)."""
-    add_connection_arguments(parser)
 
 
 def parse_basic_auth(text: str, *, field: str) -> tuple[str, str]:
@@ -99,42 +98,33 @@ class PrometheusConnection:
     """Where and how to reach a Prometheus-compatible query API."""
 
     url: str
-    bearer_token: str | None = None
-    basic_auth: tuple[str, str] | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    ca_bundle: str | None = None
-    verify: bool = True
-    timeout: float = DEFAULT_TIMEOUT
-    retries: int = 2
-
-    @classmethod
-    def from_args(
-        cls,
-        args: argparse.Namespace,
-        section: Mapping[str, Any] | None = None,
-        environ: Mapping[str, str] | None = None,
-    ) -> PrometheusConnection:
-        """Like `resolve`, but a missing URL is a usage error; secrets are masked in Actions."""
-        connection = cls.resolve(args, section, environ)
-        if connection is None:
-            raise UsageError("--prometheus URL is required for this source")
-        connection.mask_secrets()
-        return connection
+    bearer_token: str | None
+    basic_auth: tuple[str, str] | None
+    headers: Mapping[str, str]
+    ca_bundle: str | None
+    verify: bool
+    timeout: float
+    retries: int
+    # The open client (one HTTP session), made on the first query and reused after.
+    _open: list[Any] = field(default_factory=list, init=False, compare=False, repr=False)
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, compare=False, repr=False
+    )
 
     @classmethod
     def resolve(
         cls,
         args: argparse.Namespace,
-        section: Mapping[str, Any] | None = None,
+        section: Mapping[str, Any],
         environ: Mapping[str, str] | None = None,
     ) -> PrometheusConnection | None:
-        """Flags over the config's `prometheus:` section; None when no URL is known.
+        """Flags over the config's resolved `prometheus:` section (shipped defaults included);
+        None when no URL is known.
 
         The config never holds secrets: `bearer-token-env` / `basic-auth-env` name the
         variables that do (defaults LUMEN_PROMETHEUS_BEARER_TOKEN / _BASIC_AUTH).
         """
         env = os.environ if environ is None else environ
-        section = section or {}
         url = getattr(args, "prometheus", None) or section.get("url")
         if not url:
             return None
@@ -147,14 +137,11 @@ class PrometheusConnection:
         auth = parse_basic_auth(basic, field="--prometheus-basic-auth") if basic else url_auth
         headers = {str(k): str(v) for k, v in (section.get("headers") or {}).items()}
         headers.update(parse_header(h) for h in getattr(args, "prometheus_header", None) or [])
-        timeout_text = getattr(args, "prometheus_timeout", None) or section.get("timeout")
-        timeout = (
-            parse_duration(str(timeout_text), field="--prometheus-timeout").total_seconds()
-            if timeout_text
-            else DEFAULT_TIMEOUT
+        timeout_text = getattr(args, "prometheus_timeout", None) or required(
+            section, "prometheus", "timeout"
         )
+        timeout = parse_duration(str(timeout_text), field="--prometheus-timeout").total_seconds()
         insecure = bool(getattr(args, "prometheus_insecure", False) or section.get("insecure"))
-        retries = section.get("retries")
         return cls(
             url=str(url).rstrip("/"),
             bearer_token=token,
@@ -163,7 +150,7 @@ class PrometheusConnection:
             ca_bundle=getattr(args, "prometheus_ca_bundle", None) or section.get("ca-bundle"),
             verify=not insecure,
             timeout=timeout,
-            retries=2 if retries is None else int(retries),
+            retries=int(required(section, "prometheus", "retries")),
         )
 
     def secrets(self) -> list[str]:
@@ -174,15 +161,6 @@ class PrometheusConnection:
         if self.basic_auth and self.basic_auth[1]:
             out.append(self.basic_auth[1])
         return out
-
-    def session(self) -> Any:
-        """A requests.Session with auth, headers and TLS settings applied."""
-        session = self._bounded_session()
-        session.verify = self.ca_bundle if (self.verify and self.ca_bundle) else self.verify
-        session.headers.update(self.request_headers())
-        if self.basic_auth:
-            session.auth = self.basic_auth
-        return session
 
     def mask_secrets(self) -> None:
         """In Actions, keep the token and password out of the log."""
@@ -200,6 +178,20 @@ class PrometheusConnection:
         return headers
 
     def client(self) -> Any:
+        """This connection's `prometheus_api_client.PrometheusConnect` (one HTTP session),
+        made on first use and reused after."""
+        with self._lock:  # the policy gate queries from several threads
+            if not self._open:
+                self._open.append(self._new_client())
+            return self._open[0]
+
+    def close(self) -> None:
+        """End the HTTP session (a later query opens a new one)."""
+        with self._lock:
+            while self._open:
+                self._open.pop().close()
+
+    def _new_client(self) -> Any:
         """A `prometheus_api_client.PrometheusConnect` configured with every option."""
         from prometheus_api_client.prometheus_connect import PrometheusConnect
 
@@ -235,7 +227,9 @@ class PrometheusConnection:
             what="the query",
         )
 
-    def query(self, promql: str, *, at: datetime | None = None) -> list[dict[str, Any]]:
+    def query(
+        self, promql: str, *, at: datetime | None = None, timeout: float | None = None
+    ) -> list[dict[str, Any]]:
         """Instant query: the `result` vector. Any failure is a SourceError naming URL and query."""
         import requests
         from prometheus_api_client.exceptions import PrometheusApiClientException
@@ -244,8 +238,8 @@ class PrometheusConnection:
         if at is not None:
             params["time"] = f"{at.timestamp():.3f}"
         try:
-            with self.client() as client:
-                result = client.custom_query(promql, params=params)
+            # A timeout of this query's own (a policy rule's) replaces the connection's.
+            result = self.client().custom_query(promql, params=params, timeout=timeout)
         except BudgetExceeded as exc:
             raise BudgetExceeded(
                 f"{exc.message} (query {promql!r})", file=self.url, hint=exc.hint
@@ -311,74 +305,3 @@ def sample_values(result: Sequence[Mapping[str, Any]]) -> list[float]:
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# The names the policy gate uses.
-PrometheusOptions = PrometheusConnection
-
-
-class PrometheusClient:
-    """Raw instant queries that keep the result type (vector, scalar, matrix), for callers that
-    judge any PromQL expression (the policy gate); maturity uses `PrometheusConnection.query`."""
-
-    def __init__(self, options: PrometheusConnection) -> None:
-        self.options = options
-        self._session = options.session()
-
-    @property
-    def url(self) -> str:
-        return self.options.url
-
-    def query(
-        self, promql: str, *, timeout: float | None = None, at: datetime | None = None
-    ) -> tuple[str, Any]:
-        """(resultType, result) of an instant query; every failure is a SourceError."""
-        import requests
-
-        limit = self.options.timeout if timeout is None else timeout
-        # Ask Prometheus to give up on its side too, so a slow query cannot pile up there.
-        params: dict[str, Any] = {"query": promql, "timeout": f"{max(limit, 0.001):.3f}s"}
-        if at is not None:
-            params["time"] = f"{at.timestamp():.3f}"
-        try:
-            # `verify` per request: requests lets REQUESTS_CA_BUNDLE override a session's
-            # verify setting, which would silently ignore --prometheus-ca-bundle/--insecure.
-            response = self._session.get(
-                f"{self.options.url}/api/v1/query",
-                params=params,
-                timeout=limit,
-                verify=self._session.verify,
-            )
-        except BudgetExceeded as exc:
-            raise BudgetExceeded(
-                f"{exc.message} (query {promql!r})", file=self.options.url, hint=exc.hint
-            ) from None
-        except requests.exceptions.SSLError as exc:
-            raise SourceError(
-                f"TLS error talking to Prometheus: {_short(str(exc))}",
-                file=self.options.url,
-                hint="pass --prometheus-ca-bundle PATH, or --prometheus-insecure to skip checks",
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            raise SourceError(
-                f"Prometheus unreachable: {type(exc).__name__}: {_short(str(exc))}",
-                file=self.options.url,
-            ) from None
-        try:
-            body = response.json()
-        except ValueError:
-            raise SourceError(
-                f"HTTP {response.status_code} without a Prometheus API answer for {promql!r}",
-                file=self.options.url,
-            ) from None
-        if response.status_code != 200 or body.get("status") != "success":
-            raise SourceError(
-                f"query {promql!r} failed: HTTP {response.status_code} "
-                f"{body.get('errorType', '')}: {_short(str(body.get('error', '')))}",
-                file=self.options.url,
-            )
-        data = body.get("data") or {}
-        return str(data.get("resultType", "")), data.get("result")
-
-    def close(self) -> None:
-        self._session.close()

@@ -25,6 +25,7 @@ from gates.errors import SourceError, UsageError
 from gates.timeutil import parse_duration
 from lumen.adapters.urls import split_userinfo
 from lumen.budget import BudgetExceeded
+from lumen.settings import default_text, required
 
 TOKEN_ENV = "LUMEN_PUSHGATEWAY_BEARER_TOKEN"
 BASIC_AUTH_ENV = "LUMEN_PUSHGATEWAY_BASIC_AUTH"
@@ -52,15 +53,26 @@ def add_pushgateway_arguments(parser: argparse.ArgumentParser) -> None:
         "--pushgateway-insecure", action="store_true", help="do not verify the TLS certificate"
     )
     group.add_argument(
-        "--push-retries", type=int, metavar="N", help="retries after the first attempt (3)"
+        "--push-retries",
+        type=int,
+        metavar="N",
+        help=f"retries after the first attempt ({default_text('sampler', 'push-retries')})",
     )
     group.add_argument(
-        "--push-backoff", metavar="DURATION", help="first retry delay, doubled each time (1s)"
+        "--push-backoff",
+        metavar="DURATION",
+        help=f"first retry delay, doubled each time ({default_text('sampler', 'push-backoff')})",
     )
     group.add_argument(
-        "--push-deadline", metavar="DURATION", help="bound on all attempts together (30s)"
+        "--push-deadline",
+        metavar="DURATION",
+        help=f"bound on all attempts together ({default_text('sampler', 'push-deadline')})",
     )
-    group.add_argument("--push-timeout", metavar="DURATION", help="timeout of one request (10s)")
+    group.add_argument(
+        "--push-timeout",
+        metavar="DURATION",
+        help=f"timeout of one request ({default_text('sampler', 'push-timeout')})",
+    )
 
 
 def group_path(job: str, grouping: Mapping[str, str]) -> str:
@@ -78,14 +90,14 @@ def group_path(job: str, grouping: Mapping[str, str]) -> str:
 @dataclass(frozen=True)
 class Pushgateway:
     url: str
-    bearer_token: str | None = None
-    basic_auth: tuple[str, str] | None = None
-    ca_bundle: str | None = None
-    verify: bool = True
-    timeout: float = 10.0
-    retries: int = 3
-    backoff: float = 1.0
-    deadline: float = 30.0
+    bearer_token: str | None
+    basic_auth: tuple[str, str] | None
+    ca_bundle: str | None
+    verify: bool
+    timeout: float
+    retries: int
+    backoff: float
+    deadline: float
 
     @classmethod
     def resolve(
@@ -94,8 +106,9 @@ class Pushgateway:
         settings: Mapping[str, Any],
         environ: Mapping[str, str] | None = None,
     ) -> Pushgateway | None:
-        """Flags over the `sampler:` section; None when no URL is known. Secrets come from flags
-        or the variables the config names, never from the config itself."""
+        """Flags over the resolved `sampler:` section (shipped defaults included); None when no
+        URL is known. Secrets come from flags or the variables the config names, never from the
+        config itself."""
         env = os.environ if environ is None else environ
         url = getattr(args, "pushgateway", None) or settings.get("pushgateway")
         if not url:
@@ -121,15 +134,13 @@ class Pushgateway:
                 )
             auth = (user, password)
 
-        def seconds(flag: str, key: str, default: float) -> float:
-            raw = getattr(args, flag, None) or settings.get(key)
-            if raw is None:
-                return default
+        def seconds(flag: str, key: str) -> float:
+            raw = getattr(args, flag, None) or required(settings, "sampler", key)
             return parse_duration(str(raw), field=f"--{key}").total_seconds()
 
         retries = getattr(args, "push_retries", None)
         if retries is None:
-            retries = settings.get("push-retries", 3)
+            retries = required(settings, "sampler", "push-retries")
         if int(retries) < 0:
             raise UsageError("--push-retries must be >= 0")
         insecure = bool(getattr(args, "pushgateway_insecure", False) or settings.get("insecure"))
@@ -139,10 +150,10 @@ class Pushgateway:
             basic_auth=auth,
             ca_bundle=getattr(args, "pushgateway_ca_bundle", None) or settings.get("ca-bundle"),
             verify=not insecure,
-            timeout=seconds("push_timeout", "push-timeout", 10.0),
+            timeout=seconds("push_timeout", "push-timeout"),
             retries=int(retries),
-            backoff=seconds("push_backoff", "push-backoff", 1.0),
-            deadline=seconds("push_deadline", "push-deadline", 30.0),
+            backoff=seconds("push_backoff", "push-backoff"),
+            deadline=seconds("push_deadline", "push-deadline"),
         )
 
     def secrets(self) -> list[str]:

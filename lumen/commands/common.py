@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from gates.result import OnNoData
 from gates.timeutil import parse_timestamp, utcnow
 from lumen.config import Config, load_config
+from lumen.settings import Flags, Scope, Settings
+
+if TYPE_CHECKING:
+    from lumen.adapters.prometheus import PrometheusConnection
 
 
 def positive_int(text: str) -> int:
@@ -67,3 +73,31 @@ def now_of(args: argparse.Namespace) -> datetime:
 def env_service(args: argparse.Namespace) -> tuple[str | None, str | None]:
     config = config_of(args)
     return config.env(getattr(args, "env", None)), config.service(getattr(args, "service", None))
+
+
+def scope_of(args: argparse.Namespace) -> Scope:
+    env, service = env_service(args)
+    return Scope(env, service)
+
+
+def settings_of(
+    args: argparse.Namespace,
+    flags: Mapping[str, Flags],
+    names: Mapping[str, str] | None = None,
+) -> Settings:
+    """This run's settings: the config with the given flags (per section, config keys) on top,
+    checked by the config's rules."""
+    return Settings.build(config_of(args), flags, names)
+
+
+def connection_of(
+    args: argparse.Namespace, settings: Settings, scope: Scope
+) -> PrometheusConnection | None:
+    """The run's one Prometheus connection (flags over the config's `prometheus:`), or None
+    when no URL is known."""
+    from lumen.adapters.prometheus import PrometheusConnection
+
+    connection = PrometheusConnection.resolve(args, settings.section("prometheus", scope))
+    if connection is not None:
+        connection.mask_secrets()
+    return connection

@@ -19,8 +19,18 @@ import time
 import uuid
 from typing import Any
 
-from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.commands.common import add_common, connection_of, now_of, scope_of, settings_of
+from lumen.commands.gate_options import (
+    add_pack_arguments,
+    add_resonance_options,
+    add_schema_argument,
+    add_slo_options,
+    policy_rule_flags,
+    resonance_flags,
+    slo_flags,
+)
 from lumen.outputs import JSON, Output, publish, verdict_output
+from lumen.settings import default_of
 
 JOB = "lumen_sampler"
 
@@ -38,9 +48,6 @@ OUTPUTS = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from lumen.adapters.prometheus import add_connection_arguments
     from lumen.adapters.pushgateway import add_pushgateway_arguments
-    from lumen.commands.policy import add_pack_arguments, add_schema_argument
-    from lumen.commands.resonance import add_resonance_options
-    from lumen.commands.slo import add_slo_options
 
     sources = parser.add_argument_group("sources (config `sampler:`)")
     sources.add_argument("--events", metavar="PATH", help="loop events JSONL: maturity")
@@ -58,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--window",
         action="append",
         metavar="DURATION",
-        help="maturity window, repeatable (default 24h and 6h)",
+        help=f"maturity window, repeatable ({default_of('sampler', 'window')})",
     )
     add_connection_arguments(parser)
     # Judged against --prometheus; default the config's `policy:` for the env × service.
@@ -75,21 +82,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     out.add_argument("--instance", metavar="NAME", help="`instance` label of the grouping key")
     out.add_argument(
-        "--history", metavar="PATH", help="run history JSONL (.lumen/sampler-history.jsonl)"
+        "--history",
+        metavar="PATH",
+        help=f"run history JSONL ({default_of('sampler', 'history')})",
     )
-    out.add_argument("--spool", metavar="DIR", help="spool directory (.lumen/sampler-spool)")
     out.add_argument(
-        "--spool-max-bytes", type=int, metavar="N", help="spool bound (default 10485760)"
+        "--spool", metavar="DIR", help=f"spool directory ({default_of('sampler', 'spool')})"
+    )
+    out.add_argument(
+        "--spool-max-bytes",
+        type=int,
+        metavar="N",
+        help=f"spool bound ({default_of('sampler', 'spool-max-bytes')})",
     )
     out.add_argument(
         "--on-push-error",
         choices=["fail", "warn"],
-        help="exit 1 when the push fails (fail, default) or only warn",
+        help="exit 1 when the push fails (fail) or only warn "
+        f"({default_of('sampler', 'on-push-error')})",
     )
 
     hz = parser.add_argument_group("fast loops: sample repeatedly, push mean/p95/stdev")
     hz.add_argument("--hz", type=float, metavar="X", help="samples a second (at most 100)")
-    hz.add_argument("--duration", metavar="DURATION", help="how long to sample (default 10s)")
+    hz.add_argument(
+        "--duration",
+        metavar="DURATION",
+        help=f"how long to sample ({default_of('sampler', 'duration')})",
+    )
     hz.add_argument("--sample-url", metavar="URL", help="live metrics endpoint (text format)")
     hz.add_argument(
         "--sample-metric", action="append", metavar="NAME", help="metric of --sample-url"
@@ -110,99 +129,44 @@ def sampler_flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gates.errors import UsageError
     from gates.timeutil import format_timestamp
-    from lumen.sampler import collect as c
+    from lumen.app import sample as app
 
     started = time.monotonic()
-    config = config_of(args)
-    env, service = env_service(args)
-    now = now_of(args)
-    settings = config.resolve("sampler", sampler_flags(args), env=env, service=service)
-    grouping = {"env": env or "", "service": service or ""}
-    if settings.get("instance"):
-        grouping["instance"] = str(settings["instance"])
-    out = c.Collected(main=c.Group(dict(grouping)))
-    events, deploys, github = settings.get("events"), settings.get("deploys"), args.github
-    snapshot, slo_samples = settings.get("snapshot"), settings.get("slo")
-    prometheus = args.prometheus or (config.get("prometheus") or {}).get("url")
-    slo_queries = bool(prometheus) and c.slo_configured(config, args, env, service)
-    policy = config.resolve(
-        "policy",
-        {"pack": args.pack, "var": args.var, "schema": args.schema},
-        env=env,
-        service=service,
+    settings = settings_of(
+        args,
+        {
+            "sampler": sampler_flags(args),
+            "slo": slo_flags(args),
+            "resonance": resonance_flags(args),
+            "policy": policy_rule_flags(args),
+        },
     )
-    policy_rules = bool(policy.get("pack") or policy.get("schema"))
-    sources = (events, deploys, github, snapshot, slo_samples, slo_queries, policy_rules)
-    if not any((*sources, settings.get("hz"))):
-        raise UsageError(
-            "nothing to sample: give --events, --deploys/--github, --snapshot, --slo, "
-            "--prometheus with SLO queries, policy rules (--pack, --schema), or --hz with a "
-            "live source"
-        )
-    windows = c.windows_of(settings)
-    # Usage problems of --hz stop the run before anything is read or pushed.
-    plan = c.live_plan(settings) if settings.get("hz") else None
-    if events or github:
-        out.guard(
-            "maturity",
-            lambda: c.maturity(
-                out, config, windows, now, events=events and str(events), github=github
-            ),
-        )
-    if deploys or github:
-        out.guard(
-            "roi",
-            lambda: c.roi(
-                out,
-                config,
-                args,
-                deploys=deploys and str(deploys),
-                github=None if deploys else github,
-                now=now,
-            ),
-        )
-    if slo_samples or slo_queries:
-        out.guard(
-            "slo",
-            lambda: c.slo(
-                out,
-                config,
-                args,
-                samples=slo_samples and str(slo_samples),
-                prometheus=prometheus,
-                now=now,
-            ),
-        )
-    if snapshot:
-        out.guard(
-            "resonance",
-            lambda: c.resonance(out, config, args, str(snapshot), format_timestamp(now)),
-        )
-    if policy_rules:
-        out.guard("policy", lambda: c.policy(out, args, policy, prometheus=prometheus))
-    if (events or github) and (deploys or github):
-        out.guard(
-            "integrated",
-            lambda: c.integrated(
-                out,
-                config,
-                args,
-                events=events and str(events),
-                deploys=deploys and str(deploys),
-                github=github,
-                slo_samples=slo_samples and str(slo_samples),
-                prometheus=prometheus if slo_queries else None,
-                now=now,
-            ),
-        )
-    if plan is not None:
-        out.guard("hz", lambda: c.live(out, config, args, plan))
+    scope = scope_of(args)
+    now = now_of(args)
+    sampler = settings.section("sampler", scope)
+    grouping = {"env": scope.env or "", "service": scope.service or ""}
+    if sampler.get("instance"):
+        grouping["instance"] = str(sampler["instance"])
+    connection = connection_of(args, settings, scope)
+    sources = app.Sources(
+        events=_text(sampler.get("events")),
+        deploys=_text(sampler.get("deploys")),
+        github=args.github,
+        snapshot=_text(sampler.get("snapshot")),
+        slo_samples=_text(sampler.get("slo")),
+        prometheus=connection,
+    )
+    try:
+        out = app.collect(settings, grouping, sources, now=now)
+    finally:
+        if connection is not None:
+            connection.close()
+    return deliver(args, sampler, out, now=format_timestamp(now), started=started)
 
-    for gate, verdict in out.verdicts.items():
-        out.main.add("lumen_gate_verdict", verdict.gauge, gate=gate)
-    return deliver(args, settings, out, now=format_timestamp(now), started=started)
+
+def _text(value: object) -> str | None:
+    return None if not value else str(value)
 
 
 def deliver(
@@ -218,10 +182,10 @@ def deliver(
     from lumen.fileio import atomic_write, write_json
     from lumen.sampler import history
     from lumen.sampler.exposition import Series, check_series, render
-    from lumen.sampler.spool import DEFAULT_MAX_BYTES, Spool, group_id, warn
+    from lumen.sampler.spool import Spool, group_id, warn
 
     run_id = uuid.uuid4().hex
-    history_path = str(settings.get("history") or ".lumen/sampler-history.jsonl")
+    history_path = str(settings["history"])
     success = not out.errors
     success_ts: float | None = None
     if success:
@@ -247,8 +211,8 @@ def deliver(
             for secret in gateway.secrets():
                 gha.mask(secret)
         spool = Spool(
-            str(settings.get("spool") or ".lumen/sampler-spool"),
-            int(settings.get("spool-max-bytes") or DEFAULT_MAX_BYTES),
+            str(settings["spool"]),
+            int(settings["spool-max-bytes"]),
         )
         # One run at a time delivers through a spool: two runs flushing it together could both
         # push an old entry, one of them after the other's newer values.
@@ -360,7 +324,7 @@ def deliver(
         gha.add_summary(_markdown(record))
     if out.errors:
         return 1
-    if push_errors and str(settings.get("on-push-error") or "fail") == "fail":
+    if push_errors and str(settings["on-push-error"]) == "fail":
         return 1
     return 0
 

@@ -277,24 +277,3 @@ def load_deploy_events(path: str) -> list[DeployEvent]:
             seen.add(event.id)
         out.append(event)
     return out
-
-
-def event_to_json(event: DeployEvent) -> dict[str, Any]:
-    """The JSONL form of an event (schema field names, no empty optionals)."""
-    from gates.timeutil import format_timestamp
-
-    out: dict[str, Any] = {
-        "ts": format_timestamp(event.ts),
-        "env": event.env,
-        "service": event.service,
-        "action": event.action,
-        "version": event.version,
-        "result": event.result,
-    }
-    for name in ("author", "notes", "commit", "id", "digest", "bundle", "duration_s"):
-        value = getattr(event, name)
-        if value is not None:
-            out[name] = value
-    if event.commit_ts is not None:
-        out["commit_ts"] = format_timestamp(event.commit_ts)
-    return out

@@ -16,7 +16,7 @@ from typing import Any
 
 from gates.roi import DeployCounts
 from gates.timeutil import format_duration
-from lumen.config import Config, canonical_env
+from lumen.config import canonical_env
 from lumen.sources.promql import instant_vector
 
 Scope = tuple[str | None, str | None]
@@ -32,16 +32,14 @@ def _query(template: str, env: str | None, service: str | None, window: timedelt
 
 def read_rates(
     connection: Any,
-    settings: Mapping[str, Any],
+    queries: Mapping[str, str],
     *,
-    config: Config,
     window: timedelta,
     now: datetime,
     env: str | None,
     service: str | None,
 ) -> dict[Scope, DeployCounts]:
     """Counts per (env, service) series plus the overall `(env, service)` asked for."""
-    queries = settings.get("queries") or {}
     series: dict[Scope, dict[str, float]] = {}
     for name in ("success-rate", "rollback-rate", "deploys"):
         template = queries.get(name)

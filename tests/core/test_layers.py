@@ -19,21 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("lumen", "gates", "release")
 
-# Known violations being removed (issue 17). This list only shrinks; the final state is empty.
-ALLOWED: set[tuple[str, str]] = {
-    # gate side (arch-gates)
-    ("lumen.commands.integrated", "lumen.commands.roi"),
-    ("lumen.commands.integrated", "lumen.commands.slo"),
-    ("lumen.commands.sample", "lumen.commands.policy"),
-    ("lumen.commands.sample", "lumen.commands.resonance"),
-    ("lumen.commands.sample", "lumen.commands.slo"),
-    ("lumen.sampler.collect", "lumen.commands"),
-    ("lumen.sampler.collect", "lumen.commands.integrated"),
-    ("lumen.sampler.collect", "lumen.commands.policy"),
-    ("lumen.sampler.collect", "lumen.commands.resonance"),
-    ("lumen.sampler.collect", "lumen.commands.roi"),
-    ("lumen.sampler.collect", "lumen.commands.slo"),
-}
+# Known violations (issue 17 emptied it): an entry here needs a reason and an owner.
+ALLOWED: set[tuple[str, str]] = set()
 
 
 def module_name(path: Path) -> str:

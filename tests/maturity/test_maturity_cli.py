@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shipped
 from harness.binaries import require_binary
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gates.maturity import DEFAULT_SEVERITY_LABELS, MICROS, Window, WindowPlan
+from gates.maturity import MICROS, Window, WindowPlan
 from lumen.cli import main
 from lumen.sources import events as events_mod
 from lumen.sources.events import EventReader
@@ -282,7 +283,7 @@ def test_maturity_does_not_import_sigstore(tmp_path: Path) -> None:
 
 def _read(text: bytes, *, chunks: int = 1, skip: bool = False) -> Any:
     plan = WindowPlan(1_763_726_400 * MICROS, [Window("24h", 86_400 * MICROS)])
-    reader = EventReader(plan, labels=DEFAULT_SEVERITY_LABELS, skip_invalid=skip)
+    reader = EventReader(plan, labels=shipped.severity_labels(), skip_invalid=skip)
     size = max(1, len(text) // chunks)
     for start in range(0, len(text), size):
         reader.feed(text[start : start + size])

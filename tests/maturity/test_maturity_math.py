@@ -6,6 +6,7 @@ import math
 import random
 
 import pytest
+import shipped
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,7 +62,7 @@ def test_single_event() -> None:
     s = spec([("action", 0.9)])
     assert (s.sense, s.feedback, s.release) == (0.0, 1.0, 1.0)
     assert s.overall == pytest.approx(0.6)
-    result = m.gate([m.window_result("24h", s, None)], m.Thresholds())
+    result = m.gate([m.window_result("24h", s, None)], shipped.maturity())
     verdicts = {c.name: c.verdict for c in result.checks}
     assert verdicts["sense[24h]"] is Verdict.FAIL
     assert verdicts["release[24h]"] is Verdict.PASS
@@ -92,15 +93,19 @@ def test_hint_on_missing_trend_counts_as_zero() -> None:
 
 def test_empty_window_is_no_data() -> None:
     assert m.spectrum_of(m.Cell()) is None
-    result = m.gate([m.window_result("24h", None, None)], m.Thresholds())
+    result = m.gate([m.window_result("24h", None, None)], shipped.maturity())
     assert result.verdict is Verdict.NO_DATA
     assert all(c.verdict is Verdict.NO_DATA for c in result.checks)
     assert result.values["maturity"]["overall"] is None
     assert result.values["maturity"]["events"] == 0
     assert result.values["maturity"]["hint"] is None
-    failing = m.gate([m.window_result("24h", None, None)], m.Thresholds(), on_no_data=OnNoData.FAIL)
+    failing = m.gate(
+        [m.window_result("24h", None, None)], shipped.maturity(), on_no_data=OnNoData.FAIL
+    )
     assert failing.verdict is Verdict.FAIL
-    warning = m.gate([m.window_result("24h", None, None)], m.Thresholds(), on_no_data=OnNoData.WARN)
+    warning = m.gate(
+        [m.window_result("24h", None, None)], shipped.maturity(), on_no_data=OnNoData.WARN
+    )
     assert warning.verdict is Verdict.WARN
 
 
@@ -122,9 +127,13 @@ def test_hint_boundaries(overall: float | None, trend: float | None, hint: str |
 
 
 def test_thresholds_from_settings_band_fallback() -> None:
-    t = m.Thresholds.from_settings({"min-overall": 0.7, "min-band": 0.4, "min-release": 0.2})
+    from lumen.config import Config
+    from lumen.settings import Scope, Settings
+
+    config = Config(data={"maturity": {"min-overall": 0.7, "min-band": 0.4, "min-release": 0.2}})
+    t = Settings.build(config).maturity(Scope(None, None)).thresholds
     assert (t.min_overall, t.min_sense, t.min_feedback, t.min_release) == (0.7, 0.4, 0.4, 0.2)
-    assert m.Thresholds.from_settings({}) == m.Thresholds(0.60, 0.50, 0.50, 0.50)
+    assert shipped.maturity() == m.Thresholds(0.60, 0.50, 0.50, 0.50)
 
 
 def test_m_score_presets() -> None:

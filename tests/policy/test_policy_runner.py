@@ -26,7 +26,7 @@ class Scripted:
     calls: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def query(self, promql: str) -> list[Any]:
+    def query(self, promql: str, *, timeout: float | None = None) -> list[Any]:
         time.sleep(self.delay)
         with self.lock:
             self.calls.append(promql)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import shipped
 
 from gates import integrated as ig
 from gates.result import Verdict, decide
@@ -17,7 +18,7 @@ HEALTHY = ig.Levels(overall=0.707, sense=0.68, feedback=0.74, release=0.71)  # t
 
 
 def verdict(levels: ig.Levels | None, composite=PASSING, **settings: object) -> Verdict:  # type: ignore[no-untyped-def]
-    return decide(ig.integrated_checks(levels, composite, ig.IntegratedSettings(**settings)))  # type: ignore[arg-type]
+    return decide(ig.integrated_checks(levels, composite, shipped.integrated(**settings)))  # type: ignore[arg-type]
 
 
 def test_spec_example_passes() -> None:
@@ -25,7 +26,7 @@ def test_spec_example_passes() -> None:
 
 
 def test_fail_path_1_composite_fails() -> None:
-    checks = ig.integrated_checks(HEALTHY, FAILING, ig.IntegratedSettings())
+    checks = ig.integrated_checks(HEALTHY, FAILING, shipped.integrated())
     assert decide(checks) is Verdict.FAIL
     assert checks[0].name == "roi_slo_score" and checks[0].verdict is Verdict.FAIL
 
@@ -34,7 +35,7 @@ def test_fail_path_2_maturity_floor() -> None:
     low_overall = ig.Levels(overall=0.59, sense=0.7, feedback=0.7, release=0.7)
     assert verdict(low_overall) is Verdict.FAIL
     low_band = ig.Levels(overall=0.80, sense=0.95, feedback=0.44, release=0.95)
-    checks = ig.integrated_checks(low_band, PASSING, ig.IntegratedSettings())
+    checks = ig.integrated_checks(low_band, PASSING, shipped.integrated())
     assert decide(checks) is Verdict.FAIL
     assert [c.name for c in checks if c.verdict is Verdict.FAIL] == ["maturity_feedback"]
     # 0.45 itself is on the floor, not below it.
@@ -43,7 +44,7 @@ def test_fail_path_2_maturity_floor() -> None:
 
 def test_fail_path_3_borderline_downgrades_a_passing_composite() -> None:
     borderline = ig.Levels(overall=0.65, sense=0.7, feedback=0.6, release=0.6)
-    checks = ig.integrated_checks(borderline, PASSING, ig.IntegratedSettings())
+    checks = ig.integrated_checks(borderline, PASSING, shipped.integrated())
     assert decide(checks) is Verdict.FAIL
     assert [c.name for c in checks if c.verdict is Verdict.FAIL] == ["borderline"]
     # a warning composite is downgraded too
@@ -73,7 +74,7 @@ def test_no_maturity_data() -> None:
 
 
 def test_qa_pre_and_post() -> None:
-    qa = ig.QaSettings()
+    qa = shipped.qa()
     pre = ig.Levels(0.70, 0.60, 0.65, 0.65)
     assert decide(ig.qa_checks(pre, qa)) is Verdict.PASS
     weak = ig.Levels(0.70, 0.60, 0.59, 0.65)

@@ -6,6 +6,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import shipped
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,7 +14,6 @@ from gates.result import OnNoData, Verdict
 from gates.roi import (
     DeployCounts,
     DeployEvent,
-    RoiSettings,
     RoiTally,
     roi_checks,
     tally_events,
@@ -77,18 +77,18 @@ def test_scopes_filter_env_and_service() -> None:
 
 
 def test_min_deploys_is_no_data_not_a_verdict() -> None:
-    checks = roi_checks(DeployCounts(4, 0, 4), RoiSettings(min_deploys=5))
+    checks = roi_checks(DeployCounts(4, 0, 4), shipped.roi(min_deploys=5))
     assert [c.verdict for c in checks] == [Verdict.NO_DATA, Verdict.NO_DATA]
     assert "fewer than min-deploys 5" in checks[0].reason
-    checks = roi_checks(DeployCounts(4, 0, 4), RoiSettings(min_deploys=5, on_no_data=OnNoData.FAIL))
+    checks = roi_checks(DeployCounts(4, 0, 4), shipped.roi(min_deploys=5, on_no_data=OnNoData.FAIL))
     assert {c.verdict for c in checks} == {Verdict.FAIL}
 
 
 def test_plain_thresholds_pass_and_fail_at_the_boundary() -> None:
     # 8/10 = 0.80 >= 0.80 passes; 2/10 = 0.20 <= 0.20 passes; one more rollback fails.
-    checks = roi_checks(DeployCounts(10, 8, 2), RoiSettings())
+    checks = roi_checks(DeployCounts(10, 8, 2), shipped.roi())
     assert [c.verdict for c in checks] == [Verdict.PASS, Verdict.PASS]
-    checks = roi_checks(DeployCounts(10, 7, 3), RoiSettings())
+    checks = roi_checks(DeployCounts(10, 7, 3), shipped.roi())
     assert [c.verdict for c in checks] == [Verdict.FAIL, Verdict.FAIL]
 
 
@@ -114,7 +114,7 @@ def test_wilson_known_values() -> None:
 )
 def test_wilson_three_way_examples_of_the_spec(successes: int, n: int, verdict: Verdict) -> None:
     assert wilson_verdict(successes, n, ">=", 0.80)[0] is verdict
-    check = roi_checks(DeployCounts(n, successes, 0), RoiSettings(statistic="wilson"))[0]
+    check = roi_checks(DeployCounts(n, successes, 0), shipped.roi(statistic="wilson"))[0]
     assert check.verdict is verdict
     if verdict is Verdict.WARN:
         assert "more deploys needed" in check.reason
@@ -138,10 +138,10 @@ def test_wilson_interval_contains_the_estimate(pair: tuple[int, int]) -> None:
 def test_rates_from_prometheus_without_a_deploy_count() -> None:
     counts = DeployCounts.from_rates(0.9, 0.05, None)
     assert counts.success_rate == 0.9 and not counts.deploys_known
-    checks = roi_checks(counts, RoiSettings(min_deploys=5))
+    checks = roi_checks(counts, shipped.roi(min_deploys=5))
     assert [c.verdict for c in checks] == [Verdict.PASS, Verdict.PASS]
     counts = DeployCounts.from_rates(0.9, 0.05, 3)
-    assert roi_checks(counts, RoiSettings())[0].verdict is Verdict.NO_DATA
+    assert roi_checks(counts, shipped.roi())[0].verdict is Verdict.NO_DATA
 
 
 def test_dora_known_answers() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import shipped
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,32 +41,40 @@ def test_error_and_burn_rate() -> None:
 
 def test_fast_burn_needs_both_windows() -> None:
     # 1h burns 15x, 5m only 10x: the burn has stopped, the rule stays quiet.
-    calm = slo.evaluate(samples(h1=0.15, m5=0.10, h6=0.01, m30=0.01, d1=0.01, h2=0.01))
+    calm = slo.evaluate(
+        samples(h1=0.15, m5=0.10, h6=0.01, m30=0.01, d1=0.01, h2=0.01), **shipped.slo()
+    )
     assert [c.verdict for c in calm.checks] == [Verdict.PASS] * 3
-    hot = slo.evaluate(samples(h1=0.15, m5=0.20, h6=0.01, m30=0.01, d1=0.01, h2=0.01))
+    hot = slo.evaluate(
+        samples(h1=0.15, m5=0.20, h6=0.01, m30=0.01, d1=0.01, h2=0.01), **shipped.slo()
+    )
     assert hot.checks[0].verdict is Verdict.FAIL
     assert hot.checks[0].value == pytest.approx(15.0)  # the smaller of the two burns
     assert hot.burn_rate == pytest.approx(15.0)
 
 
 def test_slow_burn_rules() -> None:
-    six = slo.evaluate(samples(h1=0.01, m5=0.01, h6=0.07, m30=0.08, d1=0.01, h2=0.01))
+    six = slo.evaluate(
+        samples(h1=0.01, m5=0.01, h6=0.07, m30=0.08, d1=0.01, h2=0.01), **shipped.slo()
+    )
     assert [c.verdict for c in six.checks] == [Verdict.PASS, Verdict.FAIL, Verdict.PASS]
-    day = slo.evaluate(samples(h1=0.01, m5=0.01, h6=0.01, m30=0.01, d1=0.035, h2=0.04))
+    day = slo.evaluate(
+        samples(h1=0.01, m5=0.01, h6=0.01, m30=0.01, d1=0.035, h2=0.04), **shipped.slo()
+    )
     assert [c.verdict for c in day.checks] == [Verdict.PASS, Verdict.PASS, Verdict.WARN]
 
 
 def test_missing_window_is_no_data() -> None:
-    outcome = slo.evaluate(samples(h1=0.2, m5=0.2))
+    outcome = slo.evaluate(samples(h1=0.2, m5=0.2), **shipped.slo())
     assert [c.verdict for c in outcome.checks] == [Verdict.FAIL, Verdict.NO_DATA, Verdict.NO_DATA]
-    warn = slo.evaluate({}, on_no_data=OnNoData.WARN)
+    warn = slo.evaluate({}, **shipped.slo(on_no_data=OnNoData.WARN))
     assert {c.verdict for c in warn.checks} == {Verdict.WARN}
 
 
 def test_lumen_v1_preset() -> None:
-    fires = slo.evaluate(samples(m5=0.15, h1=0.03), preset="lumen-v1")
+    fires = slo.evaluate(samples(m5=0.15, h1=0.03), **shipped.slo(preset="lumen-v1"))
     assert fires.checks[0].verdict is Verdict.FAIL
-    short_only = slo.evaluate(samples(m5=0.15, h1=0.02), preset="lumen-v1")
+    short_only = slo.evaluate(samples(m5=0.15, h1=0.02), **shipped.slo(preset="lumen-v1"))
     assert short_only.checks[0].verdict is Verdict.PASS
     assert slo.windows_needed("lumen-v1") == [5 * M, H]
 
@@ -73,7 +82,8 @@ def test_lumen_v1_preset() -> None:
 def test_custom_rules() -> None:
     rules = slo.parse_rules([{"long": "2h", "short": "10m", "factor": 2, "verdict": "warn"}])
     outcome = slo.evaluate(
-        {2 * H: slo.WindowSample(rate=0.03), 10 * M: slo.WindowSample(rate=0.05)}, rules=rules
+        {2 * H: slo.WindowSample(rate=0.03), 10 * M: slo.WindowSample(rate=0.05)},
+        **shipped.slo(rules=rules),
     )
     assert outcome.checks[0].name == "burn_rate_2h_10m"
     assert outcome.checks[0].verdict is Verdict.WARN

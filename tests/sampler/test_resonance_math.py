@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+import shipped
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -151,7 +152,7 @@ def test_entropy_order_invariant(hist: list[float], rnd) -> None:  # type: ignor
 
 
 def gate(**overrides: object) -> Verdict:
-    return r.gate([snapshot(**overrides)], r.Thresholds()).verdict
+    return r.gate([snapshot(**overrides)], shipped.resonance()).verdict
 
 
 def test_gate_pass_fail_and_veto() -> None:
@@ -163,7 +164,7 @@ def test_gate_pass_fail_and_veto() -> None:
     # Broken trust chain vetoes even with coherence high enough otherwise.
     result = r.gate(
         [snapshot(failure_hist={"timeout": 4}, tlog_ok=False, last_ceremony_age_d=0)],
-        r.Thresholds(min_coherence=0.5),
+        shipped.resonance(min_coherence=0.5),
     )
     trust = next(c for c in result.checks if c.name == "trust-chain")
     assert trust.key and trust.verdict is Verdict.FAIL and result.verdict is Verdict.FAIL
@@ -171,10 +172,10 @@ def test_gate_pass_fail_and_veto() -> None:
 
 
 def test_missing_fields_are_no_data() -> None:
-    result = r.gate([r.Snapshot()], r.Thresholds())
+    result = r.gate([r.Snapshot()], shipped.resonance())
     assert result.verdict is Verdict.NO_DATA
     assert {c.verdict for c in result.checks} == {Verdict.NO_DATA}
-    failing = r.gate([r.Snapshot()], r.Thresholds(), on_no_data=OnNoData.FAIL)
+    failing = r.gate([r.Snapshot()], shipped.resonance(), on_no_data=OnNoData.FAIL)
     assert failing.verdict is Verdict.FAIL
 
 

@@ -21,9 +21,23 @@ from gates.errors import InputError
 from gates.sampling import aggregate, quantile
 from lumen.adapters.pushgateway import PushError, Pushgateway, group_path
 from lumen.cli import main
+from lumen.config import Config
 from lumen.sampler import history
 from lumen.sampler.exposition import Series, check_series, format_value, render
 from lumen.sampler.spool import Spool
+from lumen.settings import Scope, Settings
+
+
+def gateway(url: str, **options: Any) -> Pushgateway:
+    """A Pushgateway with the shipped `sampler:` defaults and `options` on top."""
+    import argparse
+    from dataclasses import replace
+
+    shipped = Settings.build(Config()).section("sampler", Scope(None, None))
+    resolved = Pushgateway.resolve(argparse.Namespace(pushgateway=url), shipped)
+    assert resolved is not None
+    return replace(resolved, **options)
+
 
 ROOT = Path(__file__).resolve().parents[2]
 EX = ROOT / "examples"
@@ -265,7 +279,7 @@ def flaky() -> Iterator[Any]:
 def test_retries_with_exponential_backoff_then_success(flaky: Any) -> None:
     server = flaky([503, 502, 200])
     sleeps: list[float] = []
-    gw = Pushgateway(server.url, bearer_token="t0k", retries=3, backoff=0.5, deadline=30)
+    gw = gateway(server.url, bearer_token="t0k", retries=3, backoff=0.5, deadline=30)
     attempts = gw.put("lumen_sampler", {"env": "prod"}, "x 1\n", sleep=sleeps.append)
     assert attempts == 3 and sleeps == [0.5, 1.0]
     assert server.requests[0]["headers"]["Authorization"] == "Bearer t0k"
@@ -276,14 +290,14 @@ def test_retries_with_exponential_backoff_then_success(flaky: Any) -> None:
 def test_retries_bounded_by_count_and_deadline(flaky: Any) -> None:
     server = flaky([503] * 10)
     sleeps: list[float] = []
-    gw = Pushgateway(server.url, retries=2, backoff=0.1, deadline=30)
+    gw = gateway(server.url, retries=2, backoff=0.1, deadline=30)
     with pytest.raises(PushError, match="after 3 attempt"):
         gw.put("j", {}, "x 1\n", sleep=sleeps.append)
     assert sleeps == [pytest.approx(0.1), pytest.approx(0.2)]
     # The deadline stops earlier than the count: fake clock advancing 10 s per attempt.
     ticks = iter(range(0, 1000, 10))
     sleeps.clear()
-    gw = Pushgateway(server.url, retries=10, backoff=1, deadline=25)
+    gw = gateway(server.url, retries=10, backoff=1, deadline=25)
     with pytest.raises(PushError):
         gw.put("j", {}, "x 1\n", sleep=sleeps.append, clock=lambda: float(next(ticks)))
     assert len(sleeps) <= 2
@@ -293,7 +307,7 @@ def test_client_errors_are_not_retried(flaky: Any) -> None:
     server = flaky([400, 200])
     sleeps: list[float] = []
     with pytest.raises(PushError, match="HTTP 400"):
-        Pushgateway(server.url, retries=3, backoff=0.1).put("j", {}, "x\n", sleep=sleeps.append)
+        gateway(server.url, retries=3, backoff=0.1).put("j", {}, "x\n", sleep=sleeps.append)
     assert sleeps == [] and len(server.requests) == 1
 
 
@@ -558,10 +572,10 @@ def test_tls_verification_configurable(tmp_path: Path, flaky: Any) -> None:
     url = server.url.replace("http://", "https://")
     # Verified by default: a self-signed certificate is refused at once (no retries).
     with pytest.raises(PushError, match="TLS error"):
-        Pushgateway(url, retries=3, backoff=0.01).put("j", {}, "x 1\n", sleep=lambda _: None)
+        gateway(url, retries=3, backoff=0.01).put("j", {}, "x 1\n", sleep=lambda _: None)
     assert server.requests == []
-    assert Pushgateway(url, ca_bundle=str(cert)).put("j", {}, "x 1\n") == 1
-    assert Pushgateway(url, verify=False).put("j", {}, "x 1\n") == 1
+    assert gateway(url, ca_bundle=str(cert)).put("j", {}, "x 1\n") == 1
+    assert gateway(url, verify=False).put("j", {}, "x 1\n") == 1
     assert len(server.requests) == 2
 
 

@@ -1,10 +1,8 @@
-"""One sampler run's signals: every source read through the gates' own code (spec §7).
-
-Nothing here recomputes a gate: maturity comes from `gates.maturity` over `lumen.sources.events`,
-ROI/DORA from `lumen.commands.roi` (`gates.roi`), SLO from `lumen.commands.slo` (`gates.slo`),
-resonance from `lumen.commands.resonance` (`gates.resonance`), the policy verdict from
-`lumen.commands.policy` and the integrated verdict from `lumen.commands.integrated`. This
-module only turns their values into gauges.
+"""Sampler use case (spec §7): one run's signals, every source read through the gates' own use
+cases. Maturity comes from `lumen.app.maturity`, ROI/DORA from `lumen.app.roi`, SLO from
+`lumen.app.slo`, resonance from `lumen.app.resonance`, the policy verdict from `lumen.app.policy`
+and the integrated verdict from `lumen.app.integrated`. This module only turns their values into
+gauges.
 
 A source that fails (bad file, unreachable Prometheus) is recorded as an error and the run goes
 on with the others: what was measured is still kept and pushed, but the run is not a success.
@@ -12,20 +10,25 @@ on with the others: what was measured is still kept and pushed, but the run is n
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from gates.errors import LumenError, SourceError, UsageError
-from gates.result import GateResult, OnNoData, Verdict, decide
-from gates.timeutil import parse_duration
-from lumen.config import Config
+from gates.maturity import Spectrum
+from gates.result import Verdict, decide
+from gates.roi import Dora
+from gates.timeutil import format_timestamp, parse_duration
 from lumen.sampler.exposition import Series
 from lumen.sampler.spool import warn
+from lumen.settings import Scope, Settings
+
+if TYPE_CHECKING:
+    from lumen.adapters.prometheus import PrometheusConnection
+    from lumen.settings import PolicySettings
 
 MAX_HZ = 100.0
 MAX_DURATION = timedelta(hours=24)
@@ -69,33 +72,39 @@ class Collected:
             warn(f"{source} not sampled: {exc}")
 
 
-def sub_args(args: argparse.Namespace, **overrides: Any) -> argparse.Namespace:
-    """A copy of the sampler's arguments for a gate's helpers: the sampler's `--window` means
-    maturity windows, never the ROI window those helpers would read it as."""
-    ns = argparse.Namespace(**vars(args))
-    ns.window = None
-    for key, value in overrides.items():
-        setattr(ns, key, value)
-    return ns
-
-
 def windows_of(settings: Mapping[str, Any]) -> list[str]:
-    raw = settings.get("window") or ["24h"]
-    labels = [raw] if isinstance(raw, str) else [str(w) for w in raw]
+    raw = settings.get("window")
+    labels = [raw] if isinstance(raw, str) else [str(w) for w in raw or []]
+    if not labels:
+        raise UsageError("no maturity window", field="sampler.window")
     for label in labels:
         parse_duration(label, field="sampler.window")
     return labels
 
 
+@dataclass(frozen=True)
+class Sources:
+    """What one run reads. `prometheus` is the sampler's Prometheus (SLO queries, policy packs,
+    `--hz` queries): one connection, so one HTTP session, for the whole run."""
+
+    events: str | None = None
+    deploys: str | None = None
+    github: str | None = None
+    snapshot: str | None = None
+    slo_samples: str | None = None
+    prometheus: PrometheusConnection | None = None
+
+
+def scope_of(out: Collected) -> Scope:
+    return Scope(out.main.grouping.get("env") or None, out.main.grouping.get("service") or None)
+
+
 # ------------------------------------------------------------------------------ maturity
-
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def maturity(
     out: Collected,
-    config: Config,
+    settings: Settings,
     windows: Sequence[str],
     now: datetime,
     *,
@@ -105,42 +114,22 @@ def maturity(
     """Spectrum per window from a loop-events file, or else from a repository's GitHub activity
     (deployments, workflow/check runs, incident issues), as `lumen maturity` reads them."""
     from gates import maturity as gm
+    from lumen.app import maturity as app
 
-    env, svc = out.main.grouping.get("env") or None, out.main.grouping.get("service") or None
-    plan = gm.WindowPlan(
-        # Exact integer microseconds (a float timestamp can be 1 µs off).
-        (now - EPOCH) // timedelta(microseconds=1),
-        [
-            gm.Window(label, parse_duration(label, field="--window") // timedelta(microseconds=1))
-            for label in windows
-        ],
-    )
-    settings = config.resolve("maturity", {}, env=env, service=svc)
-    labels = {**gm.DEFAULT_SEVERITY_LABELS, **(settings.get("severity-labels") or {})}
-    labels.update(config.get("severity-labels") or {})
+    scope = scope_of(out)
+    resolved = settings.maturity(scope)
+    plan = app.window_plan(windows, now, unique=False)
+    source: app.EventsSource | app.GitHubSource
     if events:
-        from lumen.sources.events import read_events
-
-        read = read_events(events, plan, labels=labels)
-        tally = read.tally
-        out.inputs["events"] = read.summary()
+        source = app.EventsSource(events)
     else:
-        from lumen.adapters.github.activity import ActivityCount, activity_events
-
         assert github is not None
-        tally = gm.Tally()
-        counts = ActivityCount()
-        since = EPOCH + timedelta(microseconds=plan.edges[0])
-        for event in activity_events(github, since, now, severity_labels=labels, counts=counts):
-            tally.add_event(plan, event)
-        out.inputs["events"] = {"source": f"github:{github}", **counts.to_dict()}
-    results = gm.windows_from_tally(plan, tally)
+        source = app.GitHubSource(github)
+    read = app.read_tally(source, plan, resolved)
+    out.inputs["events"] = read.summary
+    results = gm.windows_from_tally(plan, read.tally)
     out.spectra.update({r.window: r.spectrum for r in results})
-    result = gm.gate(
-        results,
-        gm.Thresholds.from_settings(settings),
-        on_no_data=OnNoData(settings.get("on-no-data") or "pass"),
-    )
+    result = gm.gate(results, resolved.thresholds, on_no_data=resolved.on_no_data)
     out.verdicts["maturity"] = result.verdict
     out.values["maturity"] = [r.values() for r in results]
     for r in results:
@@ -158,7 +147,7 @@ def maturity(
 # ------------------------------------------------------------------------------ ROI / DORA
 
 
-def _roi_series(group: Group, counts: Any, dora: Any) -> None:
+def _roi_series(group: Group, counts: Any, dora: Dora | None) -> None:
     group.add("lumen_deploy_success_rate", counts.success_rate)
     group.add("lumen_rollback_rate", counts.rollback_rate)
     if counts.deploys_known:
@@ -173,33 +162,30 @@ def _roi_series(group: Group, counts: Any, dora: Any) -> None:
 
 def roi(
     out: Collected,
-    config: Config,
-    args: argparse.Namespace,
+    settings: Settings,
     *,
     deploys: str | None,
     github: str | None,
     now: datetime,
 ) -> None:
-    from lumen.commands import roi as roi_cmd
+    from lumen.app import roi as app
 
-    env, svc = out.main.grouping.get("env") or None, out.main.grouping.get("service") or None
-    ns = sub_args(args)
-    tally, scopes, inputs = roi_cmd.collect(
-        config, ns, env=env, service=svc, now=now, deploys=deploys, github=github
-    )
-    outcome = roi_cmd.evaluate(
-        config, ns, env=env, service=svc, now=now, tally=tally, rate_scopes=scopes
-    )
+    scope = scope_of(out)
+    read = app.collect(settings, scope, app.DeploySource(deploys=deploys, github=github), now=now)
+    outcome = app.evaluate(settings, scope, read)
     out.verdicts["roi"] = decide(outcome.checks)
-    out.inputs["deploys"] = inputs
+    out.inputs["deploys"] = read.inputs
     out.values["roi"] = outcome.values
+    tally = read.tally
     if tally is None:
         return
-    _roi_series(out.main, tally.counts(env, svc), tally.dora(env, svc))
+    _roi_series(
+        out.main, tally.counts(scope.env, scope.service), tally.dora(scope.env, scope.service)
+    )
     # With `roi: {matrix: true}` every (env, service) of the data gets its own group, as
     # "one group per env x service" asks; the run's own scope is the main group.
     for row in outcome.values.get("matrix") or []:
-        if (row["env"], row["service"]) == (env, svc):
+        if (row["env"], row["service"]) == (scope.env, scope.service):
             continue
         grouping = {**out.main.grouping, "env": row["env"], "service": row["service"]}
         group = Group(grouping)
@@ -215,32 +201,18 @@ def roi(
 # ------------------------------------------------------------------------------ SLO
 
 
-def slo_configured(
-    config: Config, args: argparse.Namespace, env: str | None, svc: str | None
-) -> bool:
-    from lumen.commands import slo as slo_cmd
-
-    settings = config.resolve("slo", slo_cmd.slo_flags(args), env=env, service=svc)
-    return bool(settings.get("errors") and settings.get("requests"))
-
-
 def slo(
     out: Collected,
-    config: Config,
-    args: argparse.Namespace,
+    settings: Settings,
     *,
     samples: str | None,
-    prometheus: str | None,
+    prometheus: PrometheusConnection | None,
     now: datetime,
 ) -> None:
-    from lumen.commands import slo as slo_cmd
+    from lumen.app import slo as app
 
-    env, svc = out.main.grouping.get("env") or None, out.main.grouping.get("service") or None
-    outcome, inputs = slo_cmd.evaluate(
-        config,
-        sub_args(args, prometheus=prometheus),
-        env=env,
-        service=svc,
+    outcome, inputs = app.evaluate(
+        settings.slo(scope_of(out)),
         now=now,
         samples_path=samples,
         prometheus=None if samples else prometheus,
@@ -259,14 +231,12 @@ def slo(
 RESONANCE_PUSHED = ("symmetry", "continuity", "entropy", "safety", "phase", "coherence")
 
 
-def resonance(
-    out: Collected, config: Config, args: argparse.Namespace, snapshot: str, generated_at: str
-) -> None:
-    from lumen.commands import resonance as resonance_cmd
+def resonance(out: Collected, settings: Settings, snapshot: str, generated_at: str) -> None:
+    from lumen.app import resonance as app
 
-    env, svc = out.main.grouping.get("env") or None, out.main.grouping.get("service") or None
-    result: GateResult = resonance_cmd.evaluate(
-        config, sub_args(args), snapshot, env=env, service=svc, generated_at=generated_at
+    scope = scope_of(out)
+    result = app.evaluate(
+        settings.resonance(scope), snapshot, scope=scope, generated_at=generated_at
     )
     out.verdicts["resonance"] = result.verdict
     out.inputs["snapshot"] = snapshot
@@ -280,16 +250,15 @@ def resonance(
 
 
 def policy(
-    out: Collected, args: argparse.Namespace, settings: dict[str, Any], *, prometheus: str | None
+    out: Collected, settings: PolicySettings, *, prometheus: PrometheusConnection | None
 ) -> None:
     """The policy gate's verdict over its metric packs (against the sampler's Prometheus) and
     schema rules, by the policy gate's own code. Rego needs documents to check, which a
     scheduled run does not have: that stays `lumen policy`'s job on a change."""
     from gates.policy import summarize
-    from lumen.commands import policy as policy_cmd
+    from lumen.app import policy as app
 
-    env = out.main.grouping.get("env") or None
-    checks, inputs = policy_cmd.evaluate(sub_args(args, prometheus=prometheus), settings, env, [])
+    checks, inputs = app.evaluate(settings, connection=prometheus, env=scope_of(out).env, files=[])
     out.verdicts["policy"] = decide(checks)
     out.inputs["policy"] = inputs
     out.values["policy"] = summarize(checks)
@@ -300,57 +269,50 @@ def policy(
 
 def integrated(
     out: Collected,
-    config: Config,
-    args: argparse.Namespace,
+    settings: Settings,
     *,
     events: str | None,
     deploys: str | None,
     github: str | None,
     slo_samples: str | None,
-    prometheus: str | None,
+    prometheus: PrometheusConnection | None,
     now: datetime,
 ) -> None:
     """The integrated verdict, by the integrated gate's own code (same settings as
     `lumen integrated` with the same sources)."""
-    from lumen.commands import integrated as ic
+    from lumen.app import integrated as app
+    from lumen.app.maturity import EventsSource, spectrum_over
+    from lumen.app.roi import DeploySource
 
-    env, svc = out.main.grouping.get("env") or None, out.main.grouping.get("service") or None
-    settings = config.resolve("integrated", {}, env=env, service=svc)
-    on_no_data = OnNoData(settings.get("on-no-data") or config.get("on-no-data") or "pass")
-    window = str(settings.get("maturity-window") or "24h")
+    scope = scope_of(out)
+    resolved = settings.integrated(scope)
+    window = resolved.maturity_window
+    spectrum: Spectrum | None
     if window in out.spectra:
         spectrum = out.spectra[window]  # the sampler's own maturity pass already has it
     elif events:
-        spectrum, _ = ic.read_spectrum(config, events, window=window, now=now, env=env, svc=svc)
+        spectrum, _ = spectrum_over(EventsSource(events), window, now, settings.maturity(scope))
     else:
         raise UsageError(
             f"the integrated gate's maturity window {window} is not among the sampled windows",
             expected=f"--window {window}",
         )
-    ns = sub_args(
-        args,
-        deploys=deploys,
-        github=None if deploys else github,
-        slo=slo_samples,
-        prometheus=prometheus,
-        baseline=[],
-        score_min=None,
-        ledger=None,
-    )
-    checks, _, roi_slo = ic.full_gate(
-        ns,
-        config,
-        settings=settings,
+    ledger = settings.config.get("ledger")
+    gate = app.full_gate(
+        settings,
+        scope,
+        integrated=resolved,
         spectrum=spectrum,
-        env=env,
-        svc=svc,
+        sources=app.Sources(
+            DeploySource(deploys=deploys, github=None if deploys else github),
+            slo_samples=slo_samples,
+            slo_prometheus=prometheus,
+        ),
+        history=app.earlier_results(None if ledger is None else str(ledger), (), scope),
         now=now,
-        inputs={},
-        values={},
-        on_no_data=on_no_data,
     )
-    out.verdicts["integrated"] = decide(checks)
-    out.values["integrated"] = roi_slo
+    out.verdicts["integrated"] = decide(gate.decisive)
+    out.values["integrated"] = gate.roi_slo
 
 
 # ------------------------------------------------------------------------------ --hz mode
@@ -418,7 +380,7 @@ def live_plan(settings: Mapping[str, Any]) -> LivePlan:
     hz = float(settings["hz"])
     if not 0 < hz <= MAX_HZ:
         raise UsageError(f"--hz must be in (0, {MAX_HZ:g}]", field="--hz")
-    duration = parse_duration(str(settings.get("duration") or "10s"), field="--duration")
+    duration = parse_duration(str(settings["duration"]), field="--duration")
     if duration > MAX_DURATION:
         raise UsageError("--duration is bounded to 24h", field="--duration")
     ticks = max(1, math.floor(hz * duration.total_seconds()))
@@ -445,8 +407,7 @@ def live_plan(settings: Mapping[str, Any]) -> LivePlan:
 
 def live(
     out: Collected,
-    config: Config,
-    args: argparse.Namespace,
+    connection: PrometheusConnection | None,
     plan: LivePlan,
     *,
     sleep: Callable[[float], None] = time.sleep,
@@ -458,11 +419,8 @@ def live(
 
     hz, ticks, url, metrics, queries = plan.hz, plan.ticks, plan.url, plan.metrics, plan.queries
     duration = plan.duration
-    connection = None
-    if queries:
-        from lumen.adapters.prometheus import PrometheusConnection
-
-        connection = PrometheusConnection.from_args(args, config.get("prometheus") or {})
+    if queries and connection is None:
+        raise UsageError("--sample-query needs Prometheus: pass --prometheus URL")
     taken: dict[str, list[float]] = {name: [] for name in metrics}
     taken.update({name: [] for name, _ in queries})
     failures = 0
@@ -511,3 +469,83 @@ def live(
         out.main.add("lumen_sampled_stdev", agg.stdev, metric=name)
         out.main.add("lumen_sampled_samples", float(agg.samples), metric=name)
     out.values["sampled"] = summary
+
+
+# ------------------------------------------------------------------------------ one run
+
+
+def collect(
+    settings: Settings,
+    grouping: Mapping[str, str],
+    sources: Sources,
+    *,
+    now: datetime,
+) -> Collected:
+    """Read every configured source once and turn the gates' values into series: the run's
+    own group (`grouping`) plus one group per extra (env, service) of an ROI matrix. Usage
+    problems stop the run before anything is read; a source that fails is an error of the run
+    and the others are still read."""
+    out = Collected(main=Group(dict(grouping)))
+    scope = scope_of(out)
+    sampler = settings.section("sampler", scope)
+    events, deploys, github = sources.events, sources.deploys, sources.github
+    snapshot, slo_samples, prometheus = sources.snapshot, sources.slo_samples, sources.prometheus
+    from lumen.app.policy import has_rules
+    from lumen.app.slo import queries_configured
+
+    slo_queries = prometheus is not None and queries_configured(settings.slo(scope))
+    policy_settings = settings.policy(scope)
+    policy_rules = has_rules(policy_settings)
+    wanted = (events, deploys, github, snapshot, slo_samples, slo_queries, policy_rules)
+    if not any((*wanted, sampler.get("hz"))):
+        raise UsageError(
+            "nothing to sample: give --events, --deploys/--github, --snapshot, --slo, "
+            "--prometheus with SLO queries, policy rules (--pack, --schema), or --hz with a "
+            "live source"
+        )
+    windows = windows_of(sampler)
+    # Usage problems of --hz stop the run before anything is read or pushed.
+    plan = live_plan(sampler) if sampler.get("hz") else None
+    if events or github:
+        out.guard(
+            "maturity",
+            lambda: maturity(out, settings, windows, now, events=events, github=github),
+        )
+    if deploys or github:
+        out.guard(
+            "roi",
+            lambda: roi(
+                out, settings, deploys=deploys, github=None if deploys else github, now=now
+            ),
+        )
+    if slo_samples or slo_queries:
+        out.guard(
+            "slo",
+            lambda: slo(out, settings, samples=slo_samples, prometheus=prometheus, now=now),
+        )
+    if snapshot:
+        out.guard(
+            "resonance",
+            lambda: resonance(out, settings, snapshot, format_timestamp(now)),
+        )
+    if policy_rules:
+        out.guard("policy", lambda: policy(out, policy_settings, prometheus=prometheus))
+    if (events or github) and (deploys or github):
+        out.guard(
+            "integrated",
+            lambda: integrated(
+                out,
+                settings,
+                events=events,
+                deploys=deploys,
+                github=github,
+                slo_samples=slo_samples,
+                prometheus=prometheus if slo_queries else None,
+                now=now,
+            ),
+        )
+    if plan is not None:
+        out.guard("hz", lambda: live(out, prometheus, plan))
+    for gate, verdict in out.verdicts.items():
+        out.main.add("lumen_gate_verdict", verdict.gauge, gate=gate)
+    return out

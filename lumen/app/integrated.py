@@ -1,0 +1,401 @@
+"""Integrated use case (spec §5): maturity plus the ROI/SLO composite.
+
+The maturity spectrum of the loop events (`lumen.app.maturity`), the ROI checks
+(`lumen.app.roi`) and optionally the SLO checks (`lumen.app.slo`) become score objectives
+(`gates.score`); `gates.integrated` decides. With a mode (`pre`/`post`) it is the release QA
+check instead; with `adaptive: true` the QA minimums move with the gate's own ledger history.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from gates import integrated as ig
+from gates import score as sc
+from gates.errors import InputError
+from gates.maturity import Spectrum
+from gates.result import Check, GateResult, Verdict, decide
+from gates.timeutil import format_timestamp
+from lumen.app import roi as roi_app
+from lumen.app import slo as slo_app
+from lumen.settings import IntegratedSettings, Scope, Settings
+
+if TYPE_CHECKING:
+    from lumen.adapters.prometheus import PrometheusConnection
+    from lumen.app.maturity import EventsSource, GitHubSource
+
+
+# --- score objectives --------------------------------------------------------------------
+
+
+def _criteria(raw: object, field_name: str) -> list[sc.Criterion]:
+    if raw is None:
+        return []
+    items = [raw] if isinstance(raw, str) else list(raw)  # type: ignore[call-overload]
+    return [sc.parse_criterion(str(item), field=field_name) for item in items]
+
+
+def history_values(documents: Iterable[Mapping[str, Any]], name: str) -> list[float | None]:
+    """The objective's value in each earlier passing result (oldest first)."""
+    out: list[float | None] = []
+    for document in documents:
+        if document.get("verdict") != "PASS":
+            continue
+        for objective in (document.get("score") or {}).get("objectives") or []:
+            if objective.get("name") == name and isinstance(objective.get("value"), int | float):
+                out.append(float(objective["value"]))
+                break
+    return out
+
+
+def earlier_results(
+    ledger: str | None, baselines: Sequence[str], scope: Scope
+) -> list[dict[str, Any]]:
+    """Earlier integrated results: `--baseline` files, then the ledger's (oldest first)."""
+    from lumen.fileio import read_json
+
+    documents: list[dict[str, Any]] = []
+    for path in baselines:
+        document = read_json(path)
+        if not isinstance(document, dict):
+            raise InputError("expected a result JSON object", file=path)
+        documents.append(document)
+    if ledger and os.path.exists(ledger):
+        from lumen.ledger import iter_entries
+
+        for _, entry in iter_entries(ledger):
+            if (
+                entry.get("type") == "gate"
+                and entry.get("gate") == "integrated"
+                and entry.get("env") == scope.env
+                and entry.get("service") == scope.service
+                and isinstance(entry.get("result"), dict)
+            ):
+                documents.append(entry["result"])
+    return documents
+
+
+def objectives_for(
+    settings: Settings,
+    checks: Sequence[Check],
+    values: Mapping[str, float | None],
+    *,
+    scope: Scope,
+    history: Sequence[Mapping[str, Any]],
+) -> tuple[list[sc.Objective], list[Check]]:
+    """Score objectives: every ROI/SLO check (weight and key from `score.objectives`, resolved
+    for the check's own env/service in a matrix), plus configured criteria objectives over
+    values such as DORA figures. Returns the objectives and the criteria checks."""
+    base = settings.score(scope)
+    objectives: list[sc.Objective] = []
+    criteria_checks: list[Check] = []
+    by_name = {check.name: check for check in checks}
+    for check in checks:
+        scoped = settings.score(
+            Scope(check.extra.get("env", scope.env), check.extra.get("service", scope.service))
+        )
+        objective = str(check.extra.get("objective", check.name))
+        spec = scoped.objectives.get(check.name) or scoped.objectives.get(objective) or {}
+        if spec.get("pass") is not None:
+            continue  # judged by its criteria below
+        objectives.extend(sc.objectives_from_checks([check], {objective: spec}))
+    for name, spec in base.objectives.items():
+        if spec.get("pass") is None:
+            continue
+        value = values.get(name)
+        if value is None and name in by_name and isinstance(by_name[name].value, int | float):
+            value = float(by_name[name].value)  # type: ignore[arg-type]
+        baseline = sc.median_baseline(history_values(history, name), base.baseline_runs)
+        check = sc.criteria_check(
+            name,
+            value,
+            _criteria(spec.get("pass"), f"score.objectives.{name}.pass"),
+            baseline=baseline,
+            warning=_criteria(spec.get("warning"), f"score.objectives.{name}.warning"),
+            key=bool(spec.get("key", False)),
+        )
+        criteria_checks.append(check)
+        objectives.append(
+            sc.Objective(
+                name,
+                check.verdict,
+                float(spec.get("weight", 1.0)),
+                bool(spec.get("key", False)),
+                value,
+                check.reason,
+            )
+        )
+    return objectives, criteria_checks
+
+
+def flat_values(
+    roi_values: Mapping[str, Any], slo_values: Mapping[str, Any] | None, spectrum: Spectrum | None
+) -> dict[str, float | None]:
+    """Every number a criteria objective can name."""
+    out: dict[str, float | None] = {}
+    for key in ("success_rate", "rollback_rate", "deploys"):
+        out[key] = roi_values.get(key)
+    for key, value in (roi_values.get("dora") or {}).items():
+        out[key] = value
+    if slo_values is not None:
+        out["slo_burn_rate"] = slo_values.get("slo_burn_rate")
+    if spectrum is not None:
+        for band in ("overall", *ig.BANDS):
+            out[f"maturity_{band}"] = getattr(spectrum, band)
+    return out
+
+
+# --- adaptive thresholds -----------------------------------------------------------------
+
+
+def adaptive_minimums(
+    ledger: str, qa: ig.QaSettings, scope: Scope
+) -> tuple[ig.Minimums, ig.Adaptation]:
+    """Current minimums (the last `thresholds` entry, else the config) and the adaptation from
+    the integrated decisions recorded since that entry; a change is appended to the ledger."""
+    current = qa.minimums
+    history: list[Verdict] = []
+    if os.path.exists(ledger):
+        from lumen.ledger import iter_entries
+
+        for _, entry in iter_entries(ledger):
+            if entry.get("env") != scope.env or entry.get("service") != scope.service:
+                continue
+            if entry.get("type") == "thresholds" and entry.get("gate") == "integrated":
+                current = ig.Minimums.from_mapping(entry["new"])
+                history = []  # count only decisions made under the current minimums
+            elif entry.get("type") == "gate" and entry.get("gate") == "integrated":
+                try:
+                    history.append(Verdict(entry.get("verdict")))
+                except ValueError:
+                    continue
+    adaptation = ig.adapt(current, history)
+    if adaptation.changed:
+        from lumen.ledger import append
+
+        append(
+            ledger,
+            {
+                "type": "thresholds",
+                "gate": "integrated",
+                "env": scope.env,
+                "service": scope.service,
+                "action": adaptation.action,
+                "reason": adaptation.reason,
+                "old": adaptation.old.to_dict(),
+                "new": adaptation.new.to_dict(),
+            },
+        )
+    return adaptation.new, adaptation
+
+
+# --- the gate ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sources:
+    """The integrated gate's sources besides the loop events."""
+
+    deploys: roi_app.DeploySource
+    slo_samples: str | None = None
+    slo_prometheus: PrometheusConnection | None = None
+
+
+@dataclass
+class FullGate:
+    """The decisive checks (spectrum and weighted score), the evidence that reached the verdict
+    through the score (ROI, SLO and criteria checks), the ROI/SLO summary, and the inputs and
+    values gathered on the way."""
+
+    decisive: list[Check]
+    evidence: list[Check]
+    roi_slo: dict[str, Any]
+    inputs: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def full_gate(
+    settings: Settings,
+    scope: Scope,
+    *,
+    integrated: IntegratedSettings,
+    spectrum: Spectrum | None,
+    sources: Sources,
+    history: Sequence[Mapping[str, Any]],
+    now: datetime,
+) -> FullGate:
+    """The integrated gate over a maturity spectrum. `lumen integrated` and the loop sampler
+    both decide with it."""
+    out = FullGate([], [], {})
+    deploys = roi_app.collect(settings, scope, sources.deploys, now=now)
+    out.inputs["roi"] = deploys.inputs
+    roi = roi_app.evaluate(settings, scope, deploys)
+    slo_checks: list[Check] = []
+    slo_values: dict[str, Any] | None = None
+    slo_settings = settings.slo(scope)
+    if sources.slo_samples or sources.slo_prometheus is not None or slo_settings.samples:
+        outcome, slo_inputs = slo_app.evaluate(
+            slo_settings,
+            now=now,
+            samples_path=sources.slo_samples,
+            prometheus=sources.slo_prometheus,
+        )
+        slo_checks = outcome.checks
+        slo_values = outcome.values()
+        out.inputs["slo"] = slo_inputs
+    objectives, criteria_checks = objectives_for(
+        settings,
+        [*roi.checks, *slo_checks],
+        flat_values(roi.values, slo_values, spectrum),
+        scope=scope,
+        history=history,
+    )
+    # --score-min > integrated.score-min (set by the user) > score.score-min.
+    score = settings.score(scope)
+    score_min = integrated.score_min if integrated.score_min is not None else score.score_min
+    composite = sc.weighted_score(objectives, score_min=score_min, score_warn=score.score_warn)
+    out.decisive = ig.integrated_checks(spectrum, composite, integrated.gate)
+    roi_verdict = decide(roi.checks)
+    out.values["score"] = composite.to_dict()
+    out.values["roi"] = roi.values
+    if slo_values is not None:
+        out.values["slo"] = slo_values
+    out.roi_slo = {
+        "roi_pass": roi_verdict is Verdict.PASS,
+        "roi_verdict": roi_verdict.value,
+        "score": None if composite.score is None else round(composite.score, 3),
+        "slo_burn_rate": None if slo_values is None else slo_values["slo_burn_rate"],
+        "verdict": composite.verdict.value,
+    }
+    # ROI/SLO checks are evidence for the composite: they reach the verdict only through the
+    # score (a failing objective lowers it, a failing key objective vetoes it). They are listed
+    # after the gate's own checks, marked as objectives, and not decided on a second time.
+    out.evidence = [
+        replace(check, extra={**check.extra, "role": "objective"})
+        for check in (*roi.checks, *slo_checks, *criteria_checks)
+    ]
+    return out
+
+
+@dataclass(frozen=True)
+class Request:
+    """One `lumen integrated` run: the loop events, the other sources, the QA mode (None for
+    the full gate; `post` needs the pre result), the ledger (history and adaptive minimums)
+    and `--baseline` results."""
+
+    events: EventsSource | GitHubSource
+    sources: Sources
+    mode: str | None
+    compare: str | None
+    ledger: str | None
+    baselines: tuple[str, ...]
+
+
+def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetime) -> GateResult:
+    """The integrated gate's result."""
+    from lumen.app.maturity import spectrum_over
+
+    integrated = settings.integrated(scope)
+    window = integrated.maturity_window
+    spectrum, events_inputs = spectrum_over(request.events, window, now, settings.maturity(scope))
+    inputs: dict[str, Any] = {"env": scope.env, "service": scope.service, "events": events_inputs}
+    values: dict[str, Any] = {}
+    checks: list[Check]
+    qa = integrated.qa
+    if integrated.adaptive:
+        assert request.ledger is not None, "adaptive thresholds need a ledger"
+        minimums, adaptation = adaptive_minimums(request.ledger, qa, scope)
+        qa = qa.with_minimums(minimums)
+        values["adaptive"] = {
+            "action": adaptation.action,
+            "reason": adaptation.reason,
+            "old": adaptation.old.to_dict(),
+            "new": adaptation.new.to_dict(),
+        }
+    roi_slo: dict[str, Any] | None = None
+    evidence: list[Check] = []
+    if request.mode:
+        pre: ig.Levels | None = None
+        if request.mode == "post":
+            assert request.compare is not None, "--mode post needs the pre result"
+            pre = pre_levels(request.compare)
+            inputs["compare"] = request.compare
+        checks = ig.qa_checks(
+            spectrum, qa, pre=pre, mode=request.mode, on_no_data=integrated.on_no_data
+        )
+        values["mode"] = request.mode
+        values["qa"] = {
+            "min_overall": qa.min_overall,
+            "min_feedback": qa.min_feedback,
+            "min_release": qa.min_release,
+            "max_sense_delta": qa.max_sense_delta,
+        }
+    else:
+        gate = full_gate(
+            settings,
+            scope,
+            integrated=integrated,
+            spectrum=spectrum,
+            sources=request.sources,
+            history=earlier_results(request.ledger, request.baselines, scope),
+            now=now,
+        )
+        inputs.update(gate.inputs)
+        values.update(gate.values)
+        checks, evidence, roi_slo = gate.decisive, gate.evidence, gate.roi_slo
+    values["maturity"] = levels(spectrum)
+    if roi_slo is not None:
+        values["roi_slo"] = roi_slo
+    values["integrated"] = {
+        "min_overall": integrated.gate.min_overall,
+        "min_band": integrated.gate.min_band,
+        "penalty": integrated.gate.penalty,
+        "borderline": integrated.gate.borderline,
+    }
+    return GateResult(
+        gate="integrated",
+        verdict=decide(checks),
+        checks=[*checks, *evidence],
+        inputs=inputs,
+        window=window,
+        generated_at=format_timestamp(now),
+        values=values,
+    )
+
+
+def pre_levels(path: str) -> ig.Levels:
+    from lumen.fileio import read_json
+
+    document = read_json(path)
+    maturity = document.get("maturity") if isinstance(document, dict) else None
+    if not isinstance(maturity, dict):
+        raise InputError("no `maturity` object in the pre result", file=path, field="maturity")
+    try:
+        return ig.Levels(
+            float(maturity["overall"]),
+            float(maturity["sense"]),
+            float(maturity["feedback"]),
+            float(maturity["release"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise InputError(
+            "the pre result has no maturity spectrum (was it NO_DATA?)",
+            file=path,
+            field="maturity.sense",
+            expected="numbers for overall, sense, feedback and release",
+        ) from None
+
+
+def levels(spectrum: Spectrum | None) -> dict[str, float] | None:
+    if spectrum is None:
+        return None
+    return {
+        "overall": spectrum.overall,
+        "sense": spectrum.sense,
+        "feedback": spectrum.feedback,
+        "release": spectrum.release,
+    }
