@@ -62,6 +62,7 @@ DEFAULT_SECTIONS: dict[str, tuple[str, ...]] = {
     "flipback": ("flipback",),
     "sbom": ("sbom",),
     "comment": ("comment",),
+    "policy": ("policy",),
 }
 # Which command's flags set the keys of a defaults file (for the "flag" column).
 SECTION_COMMAND: dict[str, str] = {
@@ -77,6 +78,7 @@ SECTION_COMMAND: dict[str, str] = {
     "sbom": "sbom",
     "comment": "comment",
     "notify": "notify",
+    "policy": "policy",
 }
 
 
