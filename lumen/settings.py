@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from gates.errors import ConfigError, UsageError
 from gates.result import OnNoData
-from lumen.config import Config, defaults_dir, file_key
+from lumen import config as _config
+from lumen.config import Config, file_key
 
 if TYPE_CHECKING:
     from gates.integrated import IntegratedSettings as IntegratedCheckSettings
@@ -44,6 +45,11 @@ class Scope:
 
 
 # ------------------------------------------------------------------------------ defaults
+
+
+def defaults_dir() -> Path:
+    """`policy/defaults` (looked up on each call, so a test can point lumen.config at a copy)."""
+    return _config.defaults_dir()
 
 
 @functools.cache
