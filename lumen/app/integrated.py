@@ -170,7 +170,7 @@ def adaptive_minimums(
                 history = []  # count only decisions made under the current minimums
             elif entry.get("type") == "gate" and entry.get("gate") == "integrated":
                 try:
-                    history.append(Verdict(entry.get("verdict")))
+                    history.append(Verdict(str(entry.get("verdict"))))
                 except ValueError:
                     continue
     adaptation = ig.adapt(current, history)

@@ -124,7 +124,7 @@ class Spool:
             ts=ts,
             grouping=dict(grouping),
             exposition=exposition,
-            series=list(series),
+            series=[dict(s) for s in series],
         )
         return entry, self.enforce()
 

@@ -59,7 +59,8 @@ def _epoch(value: Any, field: str) -> float:
             if match is None:
                 raise _Bad(field, f"invalid timestamp {value!r}", _TS_EXPECTED)
             try:
-                base = datetime(*map(int, match.groups()), tzinfo=UTC).timestamp()
+                year, month, day, hour, minute_of_hour = map(int, match.groups())
+                base = datetime(year, month, day, hour, minute_of_hour, tzinfo=UTC).timestamp()
             except ValueError:
                 raise _Bad(field, f"invalid timestamp {value!r}", _TS_EXPECTED) from None
             if len(_MINUTES) > _MINUTES_CAP:
