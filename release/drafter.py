@@ -1270,15 +1270,19 @@ def _matches_paths(condition: Condition, pr: PullRequest) -> bool:
     if not files:
         return False
     patterns = list(dict.fromkeys(condition.paths))
-    every_pattern = all(any(ignores([p], f) for f in files) for p in patterns)
-    every_file = all(any(ignores([p], f) for p in patterns) for f in files)
+
+    def hit(pattern: str, file: str) -> bool:
+        return file == pattern or ignores([pattern], file)
+
+    every_pattern = all(any(hit(p, f) for f in files) for p in patterns)
+    every_file = all(any(hit(p, f) for p in patterns) for f in files)
     if condition.paths_mode == "all":
         return every_pattern
     if condition.paths_mode == "only":
         return every_file
     if condition.paths_mode == "exactly":
         return every_pattern and every_file
-    return any(ignores([p], f) for f in files for p in patterns)
+    return any(hit(p, f) for f in files for p in patterns)
 
 
 def _matches_conventional(condition: Condition, pr: PullRequest) -> bool:

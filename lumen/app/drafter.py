@@ -201,6 +201,7 @@ def offline_data(
     previous_tag: str | None,
     files_file: str | None,
     repository: str | None,
+    path_files: Mapping[str, str] | None = None,
 ) -> tuple[DrafterData, str]:
     """The data files read, and the repository (given, else the one most PRs were merged
     into, else `owner/repo`)."""
@@ -237,6 +238,16 @@ def offline_data(
                     "expected a PR number and a list of paths", file=files_file, field=str(key)
                 )
             data.changed_files[int(key)] = [str(p) for p in paths]
+    for path, file in (path_files or {}).items():
+        # The commits that changed `path` (release-drafter's path-history query): the PRs of
+        # those commits changed it.
+        ids = {str(node.get("id")) for node in rd.history_nodes(_load_json(file))}
+        for commit in data.commits:
+            if commit.id in ids:
+                for pr in commit.pull_requests:
+                    files = data.changed_files.setdefault(pr.number, [])
+                    if path not in files:
+                        files.append(path)
     return data, repository
 
 

@@ -124,6 +124,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "paths, tag-prefix and categories)",
     )
     drafter.add_argument(
+        "--path-history-json",
+        action="append",
+        default=[],
+        metavar="PATH=FILE",
+        help="offline: the commits that changed PATH (a GraphQL history response); their PRs "
+        "count as changing it (for include-paths/exclude-paths); repeatable",
+    )
+    drafter.add_argument(
         "--pr-files-json",
         metavar="PATH",
         help='offline: each PR\'s changed files, {"<number>": [paths]} (for path conditions)',
@@ -174,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     drafter_path = _drafter_config_path(args, config)
     if drafter_path is not None or args.component:
         return _run_drafter(args, config, drafter_path)
-    if args.drafter_input or args.releases_json or args.pr_files_json:
+    if args.drafter_input or args.releases_json or args.pr_files_json or args.path_history_json:
         raise UsageError(
             "--drafter-input, --releases-json and --pr-files-json need a release-drafter "
             "config (--drafter-config PATH)"
@@ -323,6 +331,7 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str | None) -> int
             previous_tag=args.previous_tag,
             files_file=args.pr_files_json,
             repository=repository,
+            path_files=_path_files(args.path_history_json),
         )
     info = app.run(
         drafter_config,
@@ -385,6 +394,16 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str | None) -> int
         json_path=args.json,
     )
     return 0
+
+
+def _path_files(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, file = pair.partition("=")
+        if not sep or not key or not file:
+            raise UsageError(f"--path-history-json {pair!r}: expected PATH=FILE")
+        out[key] = file
+    return out
 
 
 def _additions(config: Any) -> tuple[str, ...]:

@@ -58,6 +58,8 @@ def run_case(case: dict[str, Any], tmp_path: Path) -> tuple[int, dict[str, Any],
     ]
     if "files" in case:
         argv += ["--pr-files-json", str(DATA / case["files"])]
+    for path, file in (case.get("path-history") or {}).items():
+        argv += ["--path-history-json", f"{path}={DATA / file}"]
     for key, value in (case.get("inputs") or {}).items():
         argv += ["--drafter-input", f"{key}={value}"]
     rc = main(argv)
