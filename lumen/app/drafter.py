@@ -28,7 +28,9 @@ def parse_inputs(pairs: Sequence[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--drafter-input {pair!r}: expected KEY=VALUE (e.g. tag=v1.2.3)")
-        out[key.strip().lower()] = value
+        # As the runner spells them (`INPUT_PRERELEASE_IDENTIFIER`) or as `with:` does.
+        name = key.strip().lower().removeprefix("input_").replace("_", "-")
+        out[name] = value
     return out
 
 
