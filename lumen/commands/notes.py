@@ -354,7 +354,7 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str | None) -> int
     if args.output:
         atomic_write(args.output, body)
     elif not args.quiet:
-        print(body, end="" if body.endswith("\n") else "\n")
+        sys.stdout.write(body)  # byte for byte, as release-drafter's body output
     release_url = None
     if args.publish:
         from lumen.adapters.github.releases import publish_release

@@ -201,3 +201,14 @@ def test_repository_is_inferred_from_the_data_when_not_given(tmp_path: Path, mon
     )
     assert rc == 0
     assert out.read_text() == "toolmantim/release-drafter-test-project: #5\n#4\n#3\n#2\n#1"
+
+
+def test_stdout_is_the_body_byte_for_byte(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "release-drafter.yml"
+    config.write_text("template: '$CHANGES'\n")
+    prs = tmp_path / "prs.json"
+    prs.write_text(json.dumps(PRS))
+    argv = ["notes", "--drafter-config", str(config), "--prs-json", str(prs)]
+    argv += ["--previous-tag", "v1.0.0", "--repository", REPO, "--target", "main"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out == "* Fix it (#7) @alice"
