@@ -72,7 +72,7 @@ case "$job" in
     # One command per line: under `set -e` a failure on the left of `&&` would not stop the run.
     say "ruff check"; ruff check .
     say "ruff format --check"; ruff format --check .
-    say "mypy (gates/, release/)"; mypy
+    say "mypy --strict (lumen/, gates/, release/)"; mypy
     say "actionlint + zizmor"; "$venv/bin/python" scripts/lint_workflows.py
     say "pytest"
     set +e

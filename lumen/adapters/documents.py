@@ -126,7 +126,7 @@ def _cloudformation(loader: Any, suffix: str, node: yaml.Node) -> Any:
     return {f"Fn::{suffix}": value}
 
 
-class _PolicyLoader(FastStrictLoader):  # type: ignore[misc,valid-type]
+class _PolicyLoader(FastStrictLoader):  # type: ignore[misc]
     """The strict loader (duplicate keys refused) that also reads CloudFormation tags."""
 
 
