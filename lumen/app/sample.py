@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +29,8 @@ from lumen.settings import Scope, Settings
 
 if TYPE_CHECKING:
     from lumen.adapters.prometheus import PrometheusConnection
+    from lumen.adapters.pushgateway import Pushgateway
+    from lumen.sampler.spool import Spool
     from lumen.settings import PolicySettings
 
 MAX_HZ = 100.0
@@ -549,3 +552,198 @@ def collect(
     for gate, verdict in out.verdicts.items():
         out.main.add("lumen_gate_verdict", verdict.gauge, gate=gate)
     return out
+
+
+# ------------------------------------------------------------------------------ delivery
+
+JOB = "lumen_sampler"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The run's history record (status, destination, errors, the series of each group) and
+    the history file it was appended to."""
+
+    record: dict[str, Any]
+    history: str
+
+
+def deliver(
+    out: Collected,
+    settings: Mapping[str, Any],
+    gateway: Pushgateway | None,
+    *,
+    now: str,
+    started: float,
+    stdout: Callable[[str], object],
+) -> Delivery:
+    """Deliver one run's groups: PUT each to the Pushgateway (through the spool, which also
+    retries what earlier runs could not push), else one node_exporter textfile, else the
+    exposition on `stdout`; then append the run to the history. The run's own success time
+    (or, for a partial run, the last one) is part of what is pushed."""
+    from lumen.adapters.pushgateway import PushError
+    from lumen.fileio import atomic_write
+    from lumen.sampler import history
+    from lumen.sampler.exposition import Series, check_series, render
+    from lumen.sampler.spool import Spool, group_id, warn
+
+    run_id = uuid.uuid4().hex
+    history_path = str(settings["history"])
+    success = not out.errors
+    success_ts: float | None = None
+    if success:
+        # Wall-clock time (not --now): the stale alert compares it with Prometheus's time().
+        success_ts = time.time()
+        out.main.add("lumen_sampler_last_success_timestamp_seconds", success_ts)
+        out.main.add("lumen_sampler_duration_seconds", time.monotonic() - started)
+    else:
+        # A partial run replaces the group too (PUT): keep the previous success time in it so
+        # the staleness alert keeps measuring from the last real success.
+        previous = history.last_success(history_path, out.main.grouping)
+        out.main.add("lumen_sampler_last_success_timestamp_seconds", previous)
+    for group in out.groups:
+        check_series(group.series, reserved=["job", *group.grouping])
+
+    deliveries: dict[str, str] = {}
+    push_errors: list[str] = []
+    destination: str
+    if gateway is not None:
+        destination = gateway.url
+        spool = Spool(
+            str(settings["spool"]),
+            int(settings["spool-max-bytes"]),
+        )
+        # One run at a time delivers through a spool: two runs flushing it together could both
+        # push an old entry, one of them after the other's newer values.
+        with spool.exclusive():
+            current = {group_id(group.grouping) for group in out.groups}
+            _flush_spool(spool, gateway, current, run_id, history_path)
+            for group in out.groups:
+                body = render(group.series)
+                gid = group_id(group.grouping)
+                # Write-ahead: the values are spooled before the push starts and unspooled
+                # once delivered, so a run killed at any moment (mid-push too) loses nothing.
+                pending, dropped = spool.add_entry(
+                    run_id=run_id,
+                    ts=now,
+                    grouping=group.grouping,
+                    exposition=body,
+                    series=[s.to_dict() for s in group.series],
+                )
+                try:
+                    gateway.put(JOB, group.grouping, body)
+                    deliveries[gid] = "pushed"
+                    spool.remove(pending)
+                except PushError as exc:
+                    push_errors.append(str(exc))
+                    warn(f"{exc}; kept in the spool {spool.directory}")
+                    deliveries[gid] = "spooled"
+                for entry in dropped:
+                    history.append(
+                        history_path,
+                        {
+                            "type": "spool",
+                            "action": "dropped",
+                            "run_id": entry.run_id,
+                            "ts": entry.ts,
+                            "grouping": entry.grouping,
+                            "by_run": run_id,
+                        },
+                    )
+    elif settings.get("textfile"):
+        destination = str(settings["textfile"])
+        # One file, no grouping key: each series carries its group's env/service labels.
+        merged = [
+            Series(s.name, s.value, {**{k: v for k, v in g.grouping.items() if v}, **s.labels})
+            for g in out.groups
+            for s in g.series
+        ]
+        text = render(merged)
+        atomic_write(destination, text)
+        deliveries = {group_id(g.grouping): "textfile" for g in out.groups}
+    else:
+        destination = "stdout"
+        for group in out.groups:
+            stdout(render(group.series))
+        deliveries = {group_id(g.grouping): "stdout" for g in out.groups}
+
+    status = "spooled" if push_errors else next(iter(deliveries.values()), "none")
+    record: dict[str, Any] = {
+        "type": "run",
+        "run_id": run_id,
+        "ts": now,
+        "sampled_at": time.time(),
+        "env": out.main.grouping.get("env") or None,
+        "service": out.main.grouping.get("service") or None,
+        "instance": out.main.grouping.get("instance"),
+        "status": status,
+        "destination": destination,
+        "errors": out.errors,
+        "push_errors": push_errors,
+        "verdicts": {gate: verdict.value for gate, verdict in out.verdicts.items()},
+        "success_ts": success_ts,
+        "duration_s": time.monotonic() - started,
+        "groups": [
+            {
+                "grouping": group.grouping,
+                "delivery": deliveries.get(group_id(group.grouping)),
+                "series": [s.to_dict() for s in group.series],
+            }
+            for group in out.groups
+        ],
+    }
+    history.append(history_path, record)
+    return Delivery(record, history_path)
+
+
+def _flush_spool(
+    spool: Spool, gateway: Pushgateway, current: set[str], run_id: str, history_path: str
+) -> None:
+    """Deliver what earlier runs could not: for each spooled group, the newest entry is pushed
+    unless this run has values of its own for that group; everything else is superseded."""
+    from lumen.adapters.pushgateway import PushError
+    from lumen.sampler import history
+    from lumen.sampler.spool import warn
+
+    by_group: dict[str, list[Any]] = {}
+    for entry in spool.entries():
+        by_group.setdefault(entry.group, []).append(entry)
+    deliverable = []
+    for gid, entries in by_group.items():
+        superseded = entries if gid in current else entries[:-1]
+        for entry in superseded:
+            history.append(
+                history_path,
+                {
+                    "type": "spool",
+                    "action": "superseded",
+                    "run_id": entry.run_id,
+                    "ts": entry.ts,
+                    "grouping": entry.grouping,
+                    "by_run": run_id,
+                    "series": entry.series,
+                },
+            )
+            spool.remove(entry)
+        if gid not in current:
+            deliverable.append(entries[-1])
+    for entry in deliverable:
+        try:
+            gateway.put(JOB, entry.grouping, entry.exposition)
+        except PushError as exc:
+            # The gateway is down or refusing: the other spooled groups would only spend the
+            # same retries and deadline each. They stay spooled for the next run.
+            warn(f"spooled run {entry.run_id} still not delivered: {exc}")
+            break
+        history.append(
+            history_path,
+            {
+                "type": "spool",
+                "action": "delivered",
+                "run_id": entry.run_id,
+                "ts": entry.ts,
+                "grouping": entry.grouping,
+                "by_run": run_id,
+            },
+        )
+        spool.remove(entry)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import uuid
 from typing import Any
 
 from lumen.commands.common import add_common, connection_of, now_of, scope_of, settings_of
@@ -31,9 +30,6 @@ from lumen.commands.gate_options import (
 )
 from lumen.outputs import JSON, Output, publish, verdict_output
 from lumen.settings import default_of
-
-JOB = "lumen_sampler"
-
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (
@@ -177,123 +173,21 @@ def deliver(
     now: str,
     started: float,
 ) -> int:
+    """Deliver through the sampler use case, then report: --json, the summary, the step
+    outputs and job summary in Actions; the exit code."""
     from lumen import actions_runtime as gha
-    from lumen.adapters.pushgateway import PushError, Pushgateway
-    from lumen.fileio import atomic_write, write_json
-    from lumen.sampler import history
-    from lumen.sampler.exposition import Series, check_series, render
-    from lumen.sampler.spool import Spool, group_id, warn
-
-    run_id = uuid.uuid4().hex
-    history_path = str(settings["history"])
-    success = not out.errors
-    success_ts: float | None = None
-    if success:
-        # Wall-clock time (not --now): the stale alert compares it with Prometheus's time().
-        success_ts = time.time()
-        out.main.add("lumen_sampler_last_success_timestamp_seconds", success_ts)
-        out.main.add("lumen_sampler_duration_seconds", time.monotonic() - started)
-    else:
-        # A partial run replaces the group too (PUT): keep the previous success time in it so
-        # the staleness alert keeps measuring from the last real success.
-        previous = history.last_success(history_path, out.main.grouping)
-        out.main.add("lumen_sampler_last_success_timestamp_seconds", previous)
-    for group in out.groups:
-        check_series(group.series, reserved=["job", *group.grouping])
+    from lumen.adapters.pushgateway import Pushgateway
+    from lumen.app.sample import deliver as deliver_run
+    from lumen.fileio import write_json
 
     gateway = Pushgateway.resolve(args, settings)
-    deliveries: dict[str, str] = {}
-    push_errors: list[str] = []
-    destination: str
-    if gateway is not None:
-        destination = gateway.url
-        if gha.in_actions():
-            for secret in gateway.secrets():
-                gha.mask(secret)
-        spool = Spool(
-            str(settings["spool"]),
-            int(settings["spool-max-bytes"]),
-        )
-        # One run at a time delivers through a spool: two runs flushing it together could both
-        # push an old entry, one of them after the other's newer values.
-        with spool.exclusive():
-            current = {group_id(group.grouping) for group in out.groups}
-            _flush_spool(spool, gateway, current, run_id, history_path)
-            for group in out.groups:
-                body = render(group.series)
-                gid = group_id(group.grouping)
-                # Write-ahead: the values are spooled before the push starts and unspooled
-                # once delivered, so a run killed at any moment (mid-push too) loses nothing.
-                pending, dropped = spool.add_entry(
-                    run_id=run_id,
-                    ts=now,
-                    grouping=group.grouping,
-                    exposition=body,
-                    series=[s.to_dict() for s in group.series],
-                )
-                try:
-                    gateway.put(JOB, group.grouping, body)
-                    deliveries[gid] = "pushed"
-                    spool.remove(pending)
-                except PushError as exc:
-                    push_errors.append(str(exc))
-                    warn(f"{exc}; kept in the spool {spool.directory}")
-                    deliveries[gid] = "spooled"
-                for entry in dropped:
-                    history.append(
-                        history_path,
-                        {
-                            "type": "spool",
-                            "action": "dropped",
-                            "run_id": entry.run_id,
-                            "ts": entry.ts,
-                            "grouping": entry.grouping,
-                            "by_run": run_id,
-                        },
-                    )
-    elif settings.get("textfile"):
-        destination = str(settings["textfile"])
-        # One file, no grouping key: each series carries its group's env/service labels.
-        merged = [
-            Series(s.name, s.value, {**{k: v for k, v in g.grouping.items() if v}, **s.labels})
-            for g in out.groups
-            for s in g.series
-        ]
-        text = render(merged)
-        atomic_write(destination, text)
-        deliveries = {group_id(g.grouping): "textfile" for g in out.groups}
-    else:
-        destination = "stdout"
-        for group in out.groups:
-            sys.stdout.write(render(group.series))
-        deliveries = {group_id(g.grouping): "stdout" for g in out.groups}
-
-    status = "spooled" if push_errors else next(iter(deliveries.values()), "none")
-    record: dict[str, Any] = {
-        "type": "run",
-        "run_id": run_id,
-        "ts": now,
-        "sampled_at": time.time(),
-        "env": out.main.grouping.get("env") or None,
-        "service": out.main.grouping.get("service") or None,
-        "instance": out.main.grouping.get("instance"),
-        "status": status,
-        "destination": destination,
-        "errors": out.errors,
-        "push_errors": push_errors,
-        "verdicts": {gate: verdict.value for gate, verdict in out.verdicts.items()},
-        "success_ts": success_ts,
-        "duration_s": time.monotonic() - started,
-        "groups": [
-            {
-                "grouping": group.grouping,
-                "delivery": deliveries.get(group_id(group.grouping)),
-                "series": [s.to_dict() for s in group.series],
-            }
-            for group in out.groups
-        ],
-    }
-    history.append(history_path, record)
+    if gateway is not None and gha.in_actions():
+        for secret in gateway.secrets():
+            gha.mask(secret)
+    delivery = deliver_run(
+        out, settings, gateway, now=now, started=started, stdout=sys.stdout.write
+    )
+    record, history_path = delivery.record, delivery.history
     if getattr(args, "json", None):
         write_json(
             args.json,
@@ -306,7 +200,7 @@ def deliver(
                 "values": out.values,
             },
         )
-    if not getattr(args, "quiet", False) and destination != "stdout":
+    if not getattr(args, "quiet", False) and record["destination"] != "stdout":
         print(_summary(record))
     if gha.in_actions():
         from gates.result import worst
@@ -315,7 +209,7 @@ def deliver(
             OUTPUTS,
             {
                 "verdict": worst(out.verdicts.values()).value,
-                "status": status,
+                "status": record["status"],
                 "history": history_path,
                 "series": str(sum(len(g.series) for g in out.groups)),
             },
@@ -324,62 +218,9 @@ def deliver(
         gha.add_summary(_markdown(record))
     if out.errors:
         return 1
-    if push_errors and str(settings["on-push-error"]) == "fail":
+    if record["push_errors"] and str(settings["on-push-error"]) == "fail":
         return 1
     return 0
-
-
-def _flush_spool(
-    spool: Any, gateway: Any, current: set[str], run_id: str, history_path: str
-) -> None:
-    """Deliver what earlier runs could not: for each spooled group, the newest entry is pushed
-    unless this run has values of its own for that group; everything else is superseded."""
-    from lumen.adapters.pushgateway import PushError
-    from lumen.sampler import history
-    from lumen.sampler.spool import warn
-
-    by_group: dict[str, list[Any]] = {}
-    for entry in spool.entries():
-        by_group.setdefault(entry.group, []).append(entry)
-    deliverable = []
-    for gid, entries in by_group.items():
-        superseded = entries if gid in current else entries[:-1]
-        for entry in superseded:
-            history.append(
-                history_path,
-                {
-                    "type": "spool",
-                    "action": "superseded",
-                    "run_id": entry.run_id,
-                    "ts": entry.ts,
-                    "grouping": entry.grouping,
-                    "by_run": run_id,
-                    "series": entry.series,
-                },
-            )
-            spool.remove(entry)
-        if gid not in current:
-            deliverable.append(entries[-1])
-    for entry in deliverable:
-        try:
-            gateway.put(JOB, entry.grouping, entry.exposition)
-        except PushError as exc:
-            # The gateway is down or refusing: the other spooled groups would only spend the
-            # same retries and deadline each. They stay spooled for the next run.
-            warn(f"spooled run {entry.run_id} still not delivered: {exc}")
-            break
-        history.append(
-            history_path,
-            {
-                "type": "spool",
-                "action": "delivered",
-                "run_id": entry.run_id,
-                "ts": entry.ts,
-                "grouping": entry.grouping,
-                "by_run": run_id,
-            },
-        )
-        spool.remove(entry)
 
 
 def _markdown(record: dict[str, Any]) -> str:
