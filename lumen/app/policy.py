@@ -14,7 +14,9 @@ from gates.result import Check, GateResult, Verdict
 ENGINE_CRASH = "engine-crash"
 
 if TYPE_CHECKING:
+    from gates.policy import Finding
     from lumen.adapters.prometheus import PrometheusConnection
+    from lumen.adapters.rego import RegoPolicies
     from lumen.settings import PolicySettings
 
 
@@ -63,11 +65,13 @@ def run_metrics(
     return checks, inputs
 
 
-def conftest_tally(policies: Any, seen: list[tuple[str, int]], findings: list[Any]) -> str:
+def conftest_tally(
+    policies: RegoPolicies, seen: list[tuple[str, int]], findings: list[Finding]
+) -> str:
     """conftest's summary line: per document judged, each rule of each queried package counts
     one test per definition (body) it has, or one per message when it gave more; a rule that
     gave nothing passed; an excepted rule is one exception."""
-    per_rule: dict[tuple[str, int, str, str], list[Any]] = {}
+    per_rule: dict[tuple[str, int, str, str], list[Finding]] = {}
     for finding in findings:
         key = (finding.file, finding.document, finding.namespace, finding.rule)
         per_rule.setdefault(key, []).append(finding)
@@ -78,7 +82,8 @@ def conftest_tally(policies: Any, seen: list[tuple[str, int]], findings: list[An
                 for rule in rules:
                     if rule == "exception":
                         continue
-                    bodies = policies.definitions.get(ns, {}).get(rule, 1)
+                    heads = policies.definitions.get(ns)
+                    bodies = 1 if heads is None else heads.get(rule, 1)
                     found = per_rule.get((file, document, ns, rule), [])
                     if any(f.excepted for f in found):
                         exceptions += 1
@@ -183,11 +188,11 @@ def policy_folders(settings: PolicySettings) -> list[str]:
     return folders
 
 
-def data_documents(settings: PolicySettings) -> list[Any]:
+def data_documents(settings: PolicySettings) -> list[dict[str, Any]]:
     """The `--data` files' documents, loaded as Rego `data` (each a mapping)."""
     from lumen.adapters.documents import iter_parsed
 
-    data = []
+    data: list[dict[str, Any]] = []
     for path in settings.data:
         for parsed in iter_parsed([path]):
             for _, document in parsed.documents:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from gates.errors import LumenError, SourceError, UsageError
 from gates.maturity import Spectrum
 from gates.result import Verdict, decide
-from gates.roi import Dora
+from gates.roi import DeployCounts, Dora
 from gates.timeutil import format_timestamp, parse_duration
 from lumen.sampler.exposition import Series
 from lumen.sampler.spool import warn
@@ -30,7 +30,7 @@ from lumen.settings import Scope, Settings
 if TYPE_CHECKING:
     from lumen.adapters.prometheus import PrometheusConnection
     from lumen.adapters.pushgateway import Pushgateway
-    from lumen.sampler.spool import Spool
+    from lumen.sampler.spool import Entry, Spool
     from lumen.settings import PolicySettings
 
 MAX_HZ = 100.0
@@ -61,7 +61,7 @@ class Collected:
     inputs: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     # Maturity spectrum per window label (None: no events), for the integrated verdict.
-    spectra: dict[str, Any] = field(default_factory=dict)
+    spectra: dict[str, Spectrum | None] = field(default_factory=dict)
 
     @property
     def groups(self) -> list[Group]:
@@ -150,7 +150,7 @@ def maturity(
 # ------------------------------------------------------------------------------ ROI / DORA
 
 
-def _roi_series(group: Group, counts: Any, dora: Dora | None) -> None:
+def _roi_series(group: Group, counts: DeployCounts, dora: Dora | None) -> None:
     group.add("lumen_deploy_success_rate", counts.success_rate)
     group.add("lumen_rollback_rate", counts.rollback_rate)
     if counts.deploys_known:
@@ -705,7 +705,7 @@ def _flush_spool(
     from lumen.sampler import history
     from lumen.sampler.spool import warn
 
-    by_group: dict[str, list[Any]] = {}
+    by_group: dict[str, list[Entry]] = {}
     for entry in spool.entries():
         by_group.setdefault(entry.group, []).append(entry)
     deliverable = []

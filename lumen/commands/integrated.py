@@ -9,7 +9,6 @@ the QA minimums move with the gate's own history. The gate itself is `lumen.app.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from gates.errors import UsageError
 from lumen.commands.common import (
@@ -151,5 +150,5 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-def _out(value: Any) -> str:
+def _out(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"

@@ -11,7 +11,7 @@ Settings resolve flag > env×service > env > `maturity:` in the config > shipped
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates.errors import UsageError
 from gates.timeutil import format_timestamp
@@ -26,6 +26,10 @@ from lumen.commands.common import (
 )
 from lumen.outputs import GATE, Output
 from lumen.settings import default_of
+
+if TYPE_CHECKING:
+    from gates.maturity import WindowResult
+
 
 SOURCES = ("events", "prometheus", "github")
 
@@ -204,7 +208,7 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-def summary_line(result: Any) -> str:
+def summary_line(result: WindowResult) -> str:
     """One line per window under the table: the spectrum, trend and hint at a glance."""
     spectrum = result.spectrum
     if spectrum is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lumen.commands.common import add_common, connection_of, now_of, scope_of, settings_of
 from lumen.commands.gate_options import (
@@ -30,6 +30,10 @@ from lumen.commands.gate_options import (
 )
 from lumen.outputs import JSON, Output, publish, verdict_output
 from lumen.settings import default_of
+
+if TYPE_CHECKING:
+    from lumen.app.sample import Collected
+
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (
@@ -168,7 +172,7 @@ def _text(value: object) -> str | None:
 def deliver(
     args: argparse.Namespace,
     settings: dict[str, Any],
-    out: Any,
+    out: Collected,
     *,
     now: str,
     started: float,
