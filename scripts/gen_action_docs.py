@@ -268,7 +268,7 @@ def action_files(root: Path) -> list[Path]:
 
 
 def command_of(action: dict[str, Any]) -> str:
-    run = action["runs"]["steps"][-1]["run"]
+    run = next(s for s in action["runs"]["steps"] if s.get("id") == "run")["run"]
     last: str = run.rsplit(" ", 1)[1].strip("'\"")
     return "COMMAND ARGS…" if last == "--umbrella" else last
 

@@ -13,8 +13,9 @@ actions/setup-python without touching the user's PATH; the venv path, cache key 
 earlier action of the job already built it (scripts/venv_key.py); actions/cache/restore of that
 directory; uv from astral-sh/setup-uv (pinned; pip is the fallback); the install from the
 hashed lock, in a step whose environment holds no token (scripts/install-action-env.sh);
-actions/cache/save, only from the action that built the venv (so a job of several Lumen actions
-saves the key once); and scripts/run-action.sh, the only step that gets the token.
+scripts/run-action.sh, the only step that gets the token; and actions/cache/save, only from the
+action that built the venv (so a job of several Lumen actions saves the key once), after the run
+so that the bytecode it compiled is saved too.
 Third-party pins come from scripts/action_pins.py, as does REPOSITORY.
 """
 
@@ -307,11 +308,6 @@ def steps(root: str, run: str, env: list[tuple[str, str]]) -> list[str]:
         *paths,
         "        LUMEN_UV: ${{ steps.uv.outputs.uv-path }}",
         f"      run: '\"{root}/scripts/install-action-env.sh\"'",
-        "    - id: save",
-        "      if: inputs.cache != 'false' && steps.install.outputs.created == 'true'",
-        f"      uses: {CACHE_SAVE}",
-        "      with:",
-        *venv,
         "    - id: run",
         "      shell: bash",
         "      env:",
@@ -319,6 +315,16 @@ def steps(root: str, run: str, env: list[tuple[str, str]]) -> list[str]:
     ]
     lines += [f"        {var}: ${{{{ inputs.{name} }}}}" for var, name in env]
     lines.append(f"      run: '\"{root}/scripts/run-action.sh\" {run}'")
+    # After the run (whatever its verdict), so the bytecode it compiled is cached too.
+    lines += [
+        "    - id: save",
+        "      if: >-",
+        "        !cancelled() && inputs.cache != 'false' &&",
+        "        steps.install.outputs.created == 'true'",
+        f"      uses: {CACHE_SAVE}",
+        "      with:",
+        *venv,
+    ]
     return lines
 
 

@@ -16,7 +16,9 @@
 # LUMEN_VENV_PATH and LUMEN_VENV_KEY (scripts/venv_key.py), LUMEN_UV (optional).
 # LUMEN_ACTION_VENV set: an environment with lumen-ci already installed; nothing to do.
 # Writes created=true|false to GITHUB_OUTPUT: true only when this step built the venv, so the
-# action saves the cache once, from the action that built it.
+# action saves the cache once, from the action that built it, after its run: the bytecode that
+# first run compiled is saved with it, so a restored venv starts warm (compiling every package
+# here instead would cost a cache miss several seconds).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

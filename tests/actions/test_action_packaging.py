@@ -99,37 +99,40 @@ def _normalised_steps(path: Path) -> list[dict[str, Any]]:
     return yaml.safe_load(text)["runs"]["steps"]
 
 
-INSTALL_STEPS = ["python", "venv", "restore", "uv", "install", "save", "run"]
+INSTALL_STEPS = ["python", "venv", "restore", "uv", "install", "run", "save"]
 
 
 def run_step(path: Path) -> dict[str, Any]:
     steps = load(path)["runs"]["steps"]
-    assert steps[-1]["id"] == "run", rel(path)
-    return steps[-1]
+    (run,) = [s for s in steps if s.get("id") == "run"]
+    return run
 
 
 def test_install_steps_are_identical_in_every_action() -> None:
     reference = _normalised_steps(ROOT / "action.yml")
     assert [s.get("id") for s in reference] == INSTALL_STEPS
+    at = INSTALL_STEPS.index("run")
     for path in ACTION_FILES:
         steps = _normalised_steps(path)
-        assert steps[:-1] == reference[:-1], rel(path)
-        run = steps[-1]
+        assert [s.get("id") for s in steps] == INSTALL_STEPS, rel(path)
+        assert steps[:at] + steps[at + 1 :] == reference[:at] + reference[at + 1 :], rel(path)
+        run = steps[at]
         assert run["shell"] == "bash" and run["id"] == "run"
         assert run["run"].startswith('"$GITHUB_ACTION_PATH/scripts/run-action.sh" '), rel(path)
-        assert run["env"]["LUMEN_VENV_PATH"] == reference[-1]["env"]["LUMEN_VENV_PATH"]
+        assert run["env"]["LUMEN_VENV_PATH"] == reference[at]["env"]["LUMEN_VENV_PATH"]
 
 
 def test_only_the_run_step_gets_the_token() -> None:
-    """The install step (and every step before the run) has no token in its env: a bad
-    release of a dependency cannot read it while it installs."""
+    """The install step (and every step but the run) has no token in its env: a bad release
+    of a dependency cannot read it while it installs."""
     for path in ALL_ACTIONS:
-        steps = load(path)["runs"]["steps"]
-        for step in steps[:-1]:
+        for step in load(path)["runs"]["steps"]:
+            if step.get("id") == "run":
+                assert step["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
+                continue
             text = yaml.safe_dump(step)
             assert "github-token" not in text and "secrets." not in text, rel(path)
             assert "TOKEN" not in str(step.get("env", {})), rel(path)
-        assert steps[-1]["env"]["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
 
 
 def test_the_install_is_the_hashed_lock_with_pinned_uv() -> None:
@@ -140,9 +143,10 @@ def test_the_install_is_the_hashed_lock_with_pinned_uv() -> None:
     assert steps["install"]["run"].endswith('/scripts/install-action-env.sh"')
     script = (ROOT / "scripts" / "install-action-env.sh").read_text(encoding="utf-8")
     assert script.count('--require-hashes --only-binary :all: -r "$lock"') == 2
-    # the cache is saved by the action that built the venv only, never by a post step
+    # the cache is saved by the action that built the venv only, after its run (whatever the
+    # verdict), so the bytecode that run compiled is cached too
     assert steps["save"]["if"] == (
-        "inputs.cache != 'false' && steps.install.outputs.created == 'true'"
+        "!cancelled() && inputs.cache != 'false' && steps.install.outputs.created == 'true'"
     )
     assert steps["restore"]["uses"].startswith("actions/cache/restore@")
 
