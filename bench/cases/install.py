@@ -37,14 +37,15 @@ INPUTS = {
 ENV = ["env", "-u", "PYTHONDONTWRITEBYTECODE", *(f"{k}={v}" for k, v in INPUTS.items())]
 
 
-def _steps(*, fresh: bool) -> list[str]:
-    """The action's steps 2, 5 and 7 in one shell, with the venv path and key of step 2."""
-    reset = (
-        'export UV_CACHE_DIR="$RUNNER_TEMP/uv-cache"; '
-        'rm -rf "$RUNNER_TEMP/lumen-ci" "$UV_CACHE_DIR"; '
-        if fresh
-        else ""
-    )
+def _steps(*, fresh: bool, uv_cache: str = "cold") -> list[str]:
+    """The action's steps 2, 5 and 6 in one shell, with the venv path and key of step 2.
+    fresh: no venv (a cache miss); uv_cache: "cold" (emptied every run) or "warm" (kept)."""
+    reset = ""
+    if fresh:
+        reset = 'export UV_CACHE_DIR="$RUNNER_TEMP/uv-cache"; rm -rf "$RUNNER_TEMP/lumen-ci"; '
+        if uv_cache == "cold":
+            reset += 'rm -rf "$UV_CACHE_DIR"; '
+
     script = (
         "set -e; "
         + reset
@@ -90,6 +91,17 @@ CASES = [
         warmup=1,
         budget=10.0,
         timeout=900.0,
+    ),
+    Case(
+        name="cache-miss-warm-uv-roi-gate",
+        description=(
+            "roi-gate on a venv cache miss where uv's own download cache is warm (a self-hosted "
+            "runner, or a runner whose uv cache is kept): the same steps without the downloads."
+        ),
+        subject=Subject("uv, hashed lock, warm uv cache", _steps(fresh=True, uv_cache="warm")),
+        repeat=3,
+        warmup=1,
+        budget=10.0,
     ),
     Case(
         name="cache-hit-roi-gate",
