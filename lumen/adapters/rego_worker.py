@@ -74,7 +74,8 @@ class RegoWorker:
         # a pipe, so a chatty engine can never block on it. Closed in `close`.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
         proc = subprocess.Popen(
-            [sys.executable, "-m", "lumen.adapters.rego_worker"],
+            # -P: the working directory (the user's workspace) stays off the import path.
+            [sys.executable, "-P", "-m", "lumen.adapters.rego_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

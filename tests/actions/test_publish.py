@@ -116,7 +116,7 @@ def test_dry_run_builds_sboms_signs_publishes_and_moves_v1(
     assert dist == {"lumen_ci-1.2.0.tar.gz", "lumen_ci-1.2.0-py3-none-any.whl"}
     sbom = json.loads((run.artifacts / "lumen-sbom" / "lumen-ci.cdx.json").read_text("utf-8"))
     names = {c["name"] for c in sbom["components"]}
-    assert {"lumen_ci-1.2.0-py3-none-any.whl", "sigstore", "regopy"} <= names
+    assert {"lumen_ci-1.2.0-py3-none-any.whl", "sigstore", "pyyaml"} <= {n.lower() for n in names}
     signed = {p.name for p in (run.artifacts / "lumen-signed").iterdir()}
     assert {
         "lumen_ci-1.2.0.tar.gz.sigstore.json",
