@@ -123,7 +123,18 @@ class Config:
         env: str | None = None,
         service: str | None = None,
     ) -> dict[str, Any]:
-        """Section settings with flags (kebab-case keys; None means not given) on top."""
+        """Section settings with flags (kebab-case keys; None means not given) on top. A flag
+        value is checked like the config file's (the section schema's range, finite numbers),
+        so `--min-overall -1` or `nan` cannot make a gate pass."""
+        from lumen.settings import validate_flags
+
+        # Numbers only: text flags (patterns, choices) keep their commands' own messages.
+        numeric = {
+            key: value
+            for key, value in (flags or {}).items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        }
+        validate_flags(name, numeric)
         merged = self.section(name, env=env, service=service)
         for key, value in (flags or {}).items():
             if value is not None:

@@ -271,3 +271,57 @@ def test_jobs_must_be_a_positive_count(jobs: str, capsys: pytest.CaptureFixture[
         capsys, "maturity", "--events", str(EX / "events.jsonl"), "--now", NOW, "--jobs", jobs
     )
     assert code != 0 and "--jobs" in err
+
+
+FLAGS = {
+    "maturity --min-overall -1": [
+        "maturity",
+        "--events",
+        str(EX / "events.jsonl"),
+        "--min-overall",
+        "-1",
+    ],
+    "maturity --min-band nan": [
+        "maturity",
+        "--events",
+        str(EX / "events.jsonl"),
+        "--min-band",
+        "nan",
+    ],
+    "roi --min-success-rate inf": [
+        "roi",
+        "--deploys",
+        str(EX / "deploys.jsonl"),
+        "--min-success-rate",
+        "inf",
+    ],
+    "roi --max-rollback-rate 5": [
+        "roi",
+        "--deploys",
+        str(EX / "deploys.jsonl"),
+        "--max-rollback-rate",
+        "5",
+    ],
+    "slo --objective 1.5": ["slo", "--samples", str(EX / "slo-samples.json"), "--objective", "1.5"],
+    "integrated --penalty -5": [
+        "integrated",
+        "--events",
+        str(EX / "events.jsonl"),
+        "--deploys",
+        str(EX / "deploys.jsonl"),
+        "--slo",
+        str(EX / "slo-samples.json"),
+        "--penalty",
+        "-5",
+    ],
+}
+
+
+@pytest.mark.parametrize("case", list(FLAGS))
+def test_out_of_range_flags_are_refused(case: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A flag cannot do what the config file may not: every gate would pass with these."""
+    argv = FLAGS[case]
+    code, err = run(capsys, *argv, "--now", NOW)
+    assert code == 1, err
+    flag = case.split()[1]
+    assert f"lumen: error: {flag}: " in err, err
