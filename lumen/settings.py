@@ -269,6 +269,9 @@ class PolicySettings:
     schemas: tuple[str, ...]
     max_errors: int
     on_no_data: OnNoData | None
+    # The `compare:` section (over policy/defaults/compare.yml): what `kind: compare` rules of
+    # the packs start from.
+    compare: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _strings(raw: object) -> tuple[str, ...]:
@@ -437,6 +440,7 @@ class Settings:
             schemas=_strings(values.get("schema")),
             max_errors=int(required(values, "policy", "max-errors")),
             on_no_data=OnNoData(on_no_data) if on_no_data else None,
+            compare=self.section("compare", scope),
         )
 
     def resonance(self, scope: Scope) -> ResonanceSettings:

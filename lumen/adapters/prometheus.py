@@ -18,7 +18,7 @@ import argparse
 import math
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -231,15 +231,33 @@ class PrometheusConnection:
         self, promql: str, *, at: datetime | None = None, timeout: float | None = None
     ) -> list[dict[str, Any]]:
         """Instant query: the `result` vector. Any failure is a SourceError naming URL and query."""
-        import requests
-        from prometheus_api_client.exceptions import PrometheusApiClientException
-
         params: dict[str, Any] = {}
         if at is not None:
             params["time"] = f"{at.timestamp():.3f}"
+        # A timeout of this query's own (a policy rule's) replaces the connection's.
+        return self._call(
+            promql, lambda: self.client().custom_query(promql, params=params, timeout=timeout)
+        )
+
+    def query_range(
+        self, promql: str, *, start: datetime, end: datetime, step: float
+    ) -> list[dict[str, Any]]:
+        """Range query: the `result` matrix of `promql` from `start` to `end`, `step` seconds
+        apart (both ends included, as Prometheus evaluates them)."""
+        return self._call(
+            promql,
+            lambda: self.client().custom_query_range(
+                promql, start_time=start, end_time=end, step=f"{step:g}"
+            ),
+        )
+
+    def _call(self, promql: str, call: Callable[[], Any]) -> list[dict[str, Any]]:
+        """Run one API call; any failure is a SourceError naming the URL and the query."""
+        import requests
+        from prometheus_api_client.exceptions import PrometheusApiClientException
+
         try:
-            # A timeout of this query's own (a policy rule's) replaces the connection's.
-            result = self.client().custom_query(promql, params=params, timeout=timeout)
+            result = call()
         except BudgetExceeded as exc:
             raise BudgetExceeded(
                 f"{exc.message} (query {promql!r})", file=self.url, hint=exc.hint

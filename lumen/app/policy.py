@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ ENGINE_CRASH = "engine-crash"
 
 if TYPE_CHECKING:
     from gates.policy import Finding
+    from lumen.adapters.compare_metrics import CompareRun
     from lumen.adapters.prometheus import PrometheusConnection
     from lumen.adapters.rego import RegoPolicies
     from lumen.settings import PolicySettings
@@ -35,7 +37,11 @@ def rego_folders(values: tuple[str, ...]) -> list[str]:
 
 
 def run_metrics(
-    settings: PolicySettings, connection: PrometheusConnection | None, env: str | None
+    settings: PolicySettings,
+    connection: PrometheusConnection | None,
+    env: str | None,
+    *,
+    now: datetime | None = None,
 ) -> tuple[list[Check], dict[str, Any]]:
     from lumen.adapters import metric_packs
     from lumen.adapters.policy_metrics import evaluate
@@ -61,8 +67,50 @@ def run_metrics(
             hint="set `on-error: warn` or `pass` on the rule to judge without it",
         )
     checks = [c for o in outcomes for c in o.checks]
-    inputs = {"packs": list(settings.packs), "prometheus": connection.url, "rules": len(rules)}
+    inputs: dict[str, Any] = {
+        "packs": list(settings.packs),
+        "prometheus": connection.url,
+        "rules": len(rules),
+    }
+    comparisons = run_comparisons(settings, connection, env, now=now)
+    if comparisons is not None:
+        checks += comparisons.checks
+        inputs["comparisons"] = len(comparisons.series) + sum(
+            1 for c in comparisons.checks if c.extra.get("classification") == "Error"
+        )
+        inputs["compare_series"] = {
+            rule: {side: [list(p) for p in series.points] for side, series in sides.items()}
+            for rule, sides in comparisons.series.items()
+        }
     return checks, inputs
+
+
+def run_comparisons(
+    settings: PolicySettings,
+    connection: PrometheusConnection,
+    env: str | None,
+    *,
+    now: datetime | None,
+) -> CompareRun | None:
+    """The packs' `kind: compare` rules, canary against baseline; None when there are none."""
+    from gates.timeutil import utcnow
+    from lumen.adapters import metric_packs
+    from lumen.adapters.compare_metrics import run_comparisons as run
+
+    rules = []
+    score = None
+    for pack in settings.packs:
+        pack_rules, pack_score = metric_packs.load_compare_rules(
+            pack, base=settings.compare, env=env, variables=dict(settings.variables)
+        )
+        rules += pack_rules
+        score = score or pack_score
+    if not rules or score is None:
+        return None
+    if settings.on_no_data is not None:
+        rules = [replace(r, on_no_data=settings.on_no_data) for r in rules]
+        score = replace(score, on_no_data=settings.on_no_data)
+    return run(rules, connection, now=now or utcnow(), score=score)
 
 
 def conftest_tally(
@@ -266,13 +314,14 @@ def evaluate(
     connection: PrometheusConnection | None,
     env: str | None,
     files: list[str],
+    now: datetime | None = None,
 ) -> tuple[list[Check], dict[str, Any]]:
     """The policy gate's checks: metric packs (against `connection`), Rego over `files`, schema
     rules. `lumen policy` and the loop sampler both use it."""
     checks: list[Check] = []
     inputs: dict[str, Any] = {}
     if settings.packs:
-        metric_checks, metric_inputs = run_metrics(settings, connection, env)
+        metric_checks, metric_inputs = run_metrics(settings, connection, env, now=now)
         checks += metric_checks
         inputs["metrics"] = metric_inputs
     if files:

@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     if not files and resolved.rego and args.rego:
         raise UsageError("--rego needs FILEs to check")
     connection = connection_of(args, settings, scope) if args.prometheus else None
-    checks, inputs = app.evaluate(resolved, connection=connection, env=env, files=files)
+    checks, inputs = app.evaluate(resolved, connection=connection, env=env, files=files, now=now)
     crashed = [c for c in checks if c.extra.get("kind") == app.ENGINE_CRASH]
     verdict = decide(checks)
     if crashed and verdict is Verdict.PASS:

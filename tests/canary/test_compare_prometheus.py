@@ -1,0 +1,126 @@
+"""The canary judge against a real Prometheus: canary and baseline series backfilled with
+promtool, read with `query_range` through the product's Prometheus connection, judged end to
+end by `lumen policy --pack`."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness.prometheus import BACKFILL_STEP, Series
+
+from gates.result import Verdict, decide
+from lumen.cli import main
+
+pytestmark = pytest.mark.prometheus
+
+PACK = """id: latency-compare
+rules:
+  - id: LATENCY
+    kind: compare
+    query: 'avg(latency_seconds{${selector}})'
+    canary: 'track="canary"'
+    baseline: 'track="stable"'
+    range: 30m
+    step: 30s
+    direction: increase
+    allowed-increase: 10%
+"""
+
+
+def tracks(canary_factor: float, *, seed: int, same_noise: bool = False) -> list[Series]:
+    """35 minutes of a latency gauge per track every 15 s: about 200 ms with ±10 % noise; the
+    canary's values scaled by `canary_factor`."""
+    end = time.time() - 2
+    steps = int(35 * 60 / BACKFILL_STEP)
+    start = end - steps * BACKFILL_STEP
+    stable_rng = random.Random(seed)
+    canary_rng = random.Random(seed if same_noise else seed + 1)
+    stable = [
+        (start + i * BACKFILL_STEP, 0.2 * (1 + stable_rng.uniform(-0.1, 0.1)))
+        for i in range(steps + 1)
+    ]
+    canary = [
+        (start + i * BACKFILL_STEP, canary_factor * 0.2 * (1 + canary_rng.uniform(-0.1, 0.1)))
+        for i in range(steps + 1)
+    ]
+    return [
+        Series("latency_seconds", {"job": "api", "track": "stable"}, stable),
+        Series("latency_seconds", {"job": "api", "track": "canary"}, canary),
+    ]
+
+
+def judge(prometheus_factory: Any, tmp_path: Path, series: list[Series]) -> tuple[int, Any]:
+    prom = prometheus_factory(backfill=series)
+    pack = tmp_path / "pack.yml"
+    pack.write_text(PACK, encoding="utf-8")
+    out = tmp_path / "result.json"
+    code = main(
+        [
+            "policy",
+            "--pack",
+            str(pack),
+            "--prometheus",
+            prom.url,
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
+    return code, json.loads(out.read_text(encoding="utf-8"))
+
+
+def _check(doc: Any, name: str) -> Any:
+    return next(c for c in doc["checks"] if c["name"] == name)
+
+
+def test_a_clear_regression_fails(prometheus_factory: Any, tmp_path: Path) -> None:
+    code, doc = judge(prometheus_factory, tmp_path, tracks(1.3, seed=7))
+    latency = _check(doc, "LATENCY")
+    assert latency["classification"] == "High"
+    assert latency["p_value"] < 1e-6
+    assert 0.045 < latency["effect"] < 0.075  # about 30 % of 200 ms
+    assert latency["interval"][0] <= latency["effect"] <= latency["interval"][1]
+    assert latency["samples"] == {"canary": 60, "baseline": 60}
+    assert _check(doc, "canary_score")["value"] == 0.0
+    assert doc["verdict"] == Verdict.FAIL.value
+    assert code == 2
+
+
+def test_a_harmless_shift_inside_the_allowance_passes(
+    prometheus_factory: Any, tmp_path: Path
+) -> None:
+    code, doc = judge(prometheus_factory, tmp_path, tracks(1.05, seed=11, same_noise=True))
+    latency = _check(doc, "LATENCY")
+    assert latency["p_value"] < 0.05  # a clear difference ...
+    assert latency["classification"] == "Pass"  # ... but under the 10 % that matters
+    assert doc["verdict"] == Verdict.PASS.value
+    assert code == 0
+
+
+def test_noise_without_an_effect_passes(prometheus_factory: Any, tmp_path: Path) -> None:
+    code, doc = judge(prometheus_factory, tmp_path, tracks(1.0, seed=3))
+    assert _check(doc, "LATENCY")["classification"] == "Pass"
+    assert doc["verdict"] == Verdict.PASS.value
+    assert code == 0
+
+
+def test_identical_series_pass(prometheus_factory: Any, tmp_path: Path) -> None:
+    code, doc = judge(prometheus_factory, tmp_path, tracks(1.0, seed=5, same_noise=True))
+    latency = _check(doc, "LATENCY")
+    assert latency["effect"] == 0.0
+    assert latency["classification"] == "Pass"
+    assert code == 0
+
+
+def test_no_series_is_no_data_not_pass(prometheus_factory: Any, tmp_path: Path) -> None:
+    series = [s for s in tracks(1.0, seed=1) if s.labels["track"] == "stable"]
+    code, doc = judge(prometheus_factory, tmp_path, series)
+    assert _check(doc, "LATENCY")["classification"] == "NoData"
+    assert doc["verdict"] == Verdict.NO_DATA.value
+    assert decide([]) is Verdict.NO_DATA
+    assert code == 0
