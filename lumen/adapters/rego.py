@@ -389,6 +389,8 @@ class RegoPolicies:
         except ConfigError:
             self.close()
             raise
+        # Safe rewrites the worker applied to read a policy (statement order): reported.
+        self.rewrites = list(self._worker.rewrites)
         self._query = self._make_query()
 
     def _make_query(self) -> str:

@@ -50,8 +50,78 @@ def _new_engine() -> Any:
     return regorus.Engine()
 
 
+_USED_BEFORE = re.compile(r"var `(\w+)` used before definition")
+
+
+def _statements(body: str) -> list[str]:
+    """A comprehension body split on its top-level `;`."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(body):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == ";" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+    parts.append(body[start:])
+    return parts
+
+
+def reorder_definition(source: str, line: int, column: int, var: str) -> str | None:
+    """OPA orders a body's statements itself; regorus wants `x := ...` before the first use
+    of `x` in a comprehension (`[n | x.name == n; n := y]`). Statement order in a Rego body
+    does not change its meaning, so moving the definition first is a safe rewrite. Returns
+    the new source, or None when the line is not that shape."""
+    lines = source.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    text = lines[line - 1]
+    at = min(max(column - 1, 0), len(text))
+    depth, open_at = 0, -1
+    for i in range(at, -1, -1):
+        if text[i] in ")]}" and i != at:
+            depth += 1
+        elif text[i] in "([{":
+            if depth == 0:
+                open_at = i
+                break
+            depth -= 1
+    if open_at < 0:
+        return None
+    closer = {"[": "]", "{": "}", "(": ")"}[text[open_at]]
+    depth, close_at = 0, -1
+    for i in range(open_at + 1, len(text)):
+        if text[i] in "([{":
+            depth += 1
+        elif text[i] in ")]}":
+            if depth == 0:
+                close_at = i if text[i] == closer else -1
+                break
+            depth -= 1
+    if close_at < 0 or "|" not in text[open_at:close_at]:
+        return None
+    inner = text[open_at + 1 : close_at]
+    bar = inner.index("|")
+    statements = _statements(inner[bar + 1 :])
+    definition = re.compile(r"^\s*" + re.escape(var) + r"\s*:=")
+    defining = [i for i, st in enumerate(statements) if definition.match(st)]
+    using = [i for i, st in enumerate(statements) if re.search(rf"\b{re.escape(var)}\b", st)]
+    if not defining or not using or using[0] >= defining[0]:
+        return None
+    moved = statements.pop(defining[0])
+    statements.insert(using[0], moved)
+    body = ";".join(statements)
+    lines[line - 1] = text[: open_at + 1] + inner[: bar + 1] + body + text[close_at:]
+    return "\n".join(lines)
+
+
 def add_module(engine: Any, path: str, source: str) -> None:
     """Read one module as Rego v1, else as v0 (conftest's policies are mostly v0)."""
+    _add_module(engine, path, source)
+
+
+def _add_module(engine: Any, path: str, source: str) -> None:
     try:
         engine.add_policy(path, source)
         return
@@ -106,15 +176,50 @@ class Engine:
     """Policies and data loaded once; `query` answers one query per input document."""
 
     def __init__(self, modules: Sequence[tuple[str, str]], data: Sequence[Any]) -> None:
-        self._engine = _new_engine()
-        _conftest_builtins(self._engine, modules)
+        sources = dict(modules)
+        self.rewrites: list[str] = []
+        # regorus compiles on the first query: compile now, so a policy error is reported
+        # before any document is judged, and a comprehension that uses a variable before its
+        # `:=` is reordered (`reorder_definition`), the rewrite recorded, and the modules
+        # read again.
+        for _ in range(50):
+            self._engine = self._load(sources, data)
+            try:
+                self.query_value("x := 1", None)
+                return
+            except EngineError as exc:
+                detail = exc.detail
+                used = _USED_BEFORE.search(detail.get("message") or "")
+                path = detail.get("file")
+                fixed = (
+                    reorder_definition(
+                        sources[path], detail["line"] or 0, detail["column"] or 0, used[1]
+                    )
+                    if used and path in sources
+                    else None
+                )
+                if fixed is None:
+                    raise
+                sources[path] = fixed
+                self.rewrites.append(
+                    f"{path}:{detail['line']}: `{used[1]} := ...` moved before its first use in"
+                    " the comprehension (OPA orders a body's statements itself; the engine"
+                    " does not)"
+                )
+        raise EngineError({"message": "too many rewrites", "file": None, "line": None})
+
+    @staticmethod
+    def _load(sources: dict[str, str], data: Sequence[Any]) -> Any:
+        engine = _new_engine()
+        _conftest_builtins(engine, list(sources.items()))
         try:
             for item in data:
-                self._engine.add_data_json(json.dumps(item))
-        except BaseException as exc:
+                engine.add_data_json(json.dumps(item))
+        except BaseException as exc:  # a pyo3 panic is a BaseException
             raise EngineError({**engine_error(str(exc)), "file": None}) from None
-        for path, source in modules:
-            add_module(self._engine, path, source)
+        for path, source in sources.items():
+            add_module(engine, path, source)
+        return engine
 
     def builtins(self) -> list[str]:
         """The built-in functions this engine implements (as `opa.runtime()` reports them)."""

@@ -66,6 +66,7 @@ class RegoWorker:
         self._stderr: IO[bytes] | None = None
         self._load: dict[str, Any] | None = None
         self.builtins: list[str] = []
+        self.rewrites: list[str] = []
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self._stderr is not None:
@@ -122,6 +123,7 @@ class RegoWorker:
         if "error" not in answer:
             self._load = request
             self.builtins = list(answer.get("builtins", []))
+            self.rewrites = list(answer.get("rewrites", []))
         return answer
 
     def evaluate(self, query: str, documents: Sequence[Any]) -> list[dict[str, Any]]:
@@ -200,7 +202,7 @@ def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         if op == "load":
             try:
                 engine = Engine([tuple(m) for m in request["modules"]], request["data"])
-                answer = {"ok": True, "builtins": engine.builtins()}
+                answer = {"ok": True, "builtins": engine.builtins(), "rewrites": engine.rewrites}
             except EngineError as exc:
                 answer = {"error": exc.detail}
         elif op == "case":

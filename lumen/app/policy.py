@@ -176,18 +176,18 @@ def run_documents(settings: PolicySettings, files: list[str]) -> tuple[list[Chec
     read: list[str] = []
     with policies:
         if settings.combine:
-            # conftest --combine: one input listing every file, for rules that relate files (a
-            # Service must select some Deployment). A multi-document file's contents is the list.
+            # conftest --combine: one input listing every document of every file, for rules
+            # that relate files (a Service must select some Deployment); a multi-document
+            # file gives one entry per document, all with its path, as in conftest.
             combined = []
             for path in expand(files, every_format=True):
                 parsed = parse(path, parser, split=True)
                 read.append(parsed.file)
-                documents = [document for _, document in parsed.documents]
-                contents = documents[0] if len(documents) == 1 else documents
-                combined.append({"path": parsed.file, "contents": contents})
+                combined.extend({"path": parsed.file, "contents": d} for _, d in parsed.documents)
+            combined.sort(key=lambda entry: str(entry["path"]))  # conftest sorts by path
             findings.extend(findings_for(policies, COMBINED, [(None, combined)]))
             if not policies.crashes:
-                seen.append((COMBINED, len(combined)))
+                seen.append((COMBINED, 1))
         else:
             # File by file (a thousand manifests never sit in memory together), the next
             # file parsed while the engine's worker judges the previous one.
@@ -217,6 +217,7 @@ def run_documents(settings: PolicySettings, files: list[str]) -> tuple[list[Chec
     tally = conftest_tally(policies, seen, findings)
     inputs = {
         "conftest": tally,
+        "rewrites": policies.rewrites,
         "rego": folders,
         "namespaces": list(policies.rules),
         "files": read,

@@ -341,3 +341,62 @@ def test_verify_has_conftests_parse_config_builtins(
     out, _ = capsys.readouterr()
     assert code == 0, out
     assert "4 tests, 4 passed, 0 warnings, 0 failures, 0 exceptions, 0 skipped" in out
+
+
+@pytest.mark.parametrize(
+    "inputs", [["team.yaml", "users.yaml"], ["team.yaml", "user1.yaml", "user2.yaml"]]
+)
+def test_combine_gives_one_entry_per_document_as_conftest(
+    inputs: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # acceptance.bats: "Can combine yaml files" and "Combining multi-document yaml file has
+    # same result": 2 tests, 1 passed, 0 warnings, 1 failure
+    monkeypatch.chdir(EXAMPLES / "combine")
+    code = main(["policy", "--rego", "policy-v1", "--combine", *inputs])
+    out, _ = capsys.readouterr()
+    assert code == 2
+    assert "Missing users" in out and '["jane.doe@example.com"]' in out
+    assert out.rstrip().splitlines()[-1] == (
+        "2 tests, 1 passed, 0 warnings, 1 failure, 0 exceptions"
+    )
+
+
+def test_conftests_own_combine_policy_fails_loudly_on_a_shadowed_some(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # conftest's duplicate.rego redeclares `some i` inside a comprehension, which the engine
+    # refuses (docs/policy.md, differences from OPA); its use-before-`:=` is reordered first.
+    monkeypatch.chdir(EXAMPLES / "combine")
+    code = main(["policy", "--rego", "policy", "--combine", "team.yaml", "users.yaml"])
+    _, err = capsys.readouterr()
+    assert code == 1
+    assert "policy/duplicate.rego" in err and "duplicated definition of local variable i" in err
+
+
+def test_a_variable_used_before_its_assignment_in_a_comprehension_is_reordered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lumen.adapters.rego_engine import reorder_definition
+
+    line = "\tnames := [n | some i; input.items[i].name == n; n := input.items[i].id]"
+    assert reorder_definition(f"package main\n{line}\n", 2, 40, "n") == (
+        "package main\n\tnames := [n | some i; n := input.items[i].id; input.items[i].name == n]\n"
+    )
+    folder = tmp_path / "policy"
+    folder.mkdir()
+    (folder / "p.rego").write_text(
+        "package main\nimport rego.v1\n\n"
+        'deny contains sprintf("%d items named by id", [count(same)]) if {\n'
+        "\tsame := [n | some i; input.items[i].name == n; n := input.items[i].id]\n"
+        "\tcount(same) > 0\n}\n"
+    )
+    doc = tmp_path / "d.json"
+    doc.write_text('{"items": [{"name": "a", "id": "a"}, {"name": "b", "id": "c"}]}')
+    out_json = tmp_path / "r.json"
+    code = main(["policy", "--rego", str(folder), str(doc), "--json", str(out_json)])
+    capsys.readouterr()
+    assert code == 2
+    result = json.loads(out_json.read_text())
+    assert [c["reason"] for c in result["checks"]] == ["1 items named by id"]
+    (rewrite,) = result["inputs"]["documents"]["rewrites"]
+    assert rewrite.startswith(f"{folder / 'p.rego'}:5: `n := ...` moved before its first use")
