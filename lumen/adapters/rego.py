@@ -380,7 +380,7 @@ class RegoPolicies:
         self.rules = {ns: sorted(packages.get(ns, set())) for ns in wanted}
         self.crashes: list[EngineCrash] = []
         self._worker = RegoWorker()
-        answer = self._worker.load([(m.path, m.source) for m in self.modules], list(data))
+        answer = _load(self._worker, self.modules, data)
         if "error" in answer:
             self.close()
             raise policy_error(answer["error"], self.modules)
@@ -476,6 +476,20 @@ class RegoPolicies:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _load(worker: RegoWorker, modules: Sequence[Module], data: Iterable[Any]) -> dict[str, Any]:
+    """Start the worker with the policies; a worker that cannot start is a clear error."""
+    try:
+        return worker.load([(m.path, m.source) for m in modules], list(data))
+    except WorkerDied as died:
+        worker.close()
+        last = died.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise ConfigError(
+            f"the Rego engine's worker process did not start ({died.cause}: {last[0]})",
+            file=", ".join(sorted({m.path for m in modules})),
+            hint="check that Lumen's dependencies (gordon-to-regorus) are installed",
+        ) from None
 
 
 def _only_tests(package: str, modules: Sequence[Module]) -> bool:
@@ -643,7 +657,7 @@ def run_unit_tests(
     test whose evaluation errors fails with the engine's message."""
     tests = unit_test_rules(modules)
     with RegoWorker() as worker:
-        answer = worker.load([(m.path, m.source) for m in modules], list(data))
+        answer = _load(worker, modules, data)
         if "error" in answer:
             raise policy_error(answer["error"], modules)
         check_support(modules, worker.builtins, allow)

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
@@ -74,12 +75,19 @@ class RegoWorker:
         # The worker's stderr (a panic's backtrace) is kept for the crash report; a file, not
         # a pipe, so a chatty engine can never block on it. Closed in `close`.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
+        # The worker imports this very Lumen: its folder goes first on the child's path, and
+        # -P keeps the working directory (the user's workspace) off it, so a `lumen/` folder
+        # there can never shadow Lumen in the worker.
+        command = [sys.executable, "-P"]
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         proc = subprocess.Popen(
-            # -P: the working directory (the user's workspace) stays off the import path.
-            [sys.executable, "-P", "-m", "lumen.adapters.rego_worker"],
+            [*command, "-m", "lumen.adapters.rego_worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
+            env=env,
         )
         self._proc = proc
         return proc
