@@ -190,13 +190,11 @@ class Engine:
             except EngineError as exc:
                 detail = exc.detail
                 used = _USED_BEFORE.search(detail.get("message") or "")
-                path = detail.get("file")
-                fixed = (
-                    reorder_definition(
-                        sources[path], detail["line"] or 0, detail["column"] or 0, used[1]
-                    )
-                    if used and path in sources
-                    else None
+                path = str(detail.get("file"))
+                if used is None or path not in sources:
+                    raise
+                fixed = reorder_definition(
+                    sources[path], detail["line"] or 0, detail["column"] or 0, used[1]
                 )
                 if fixed is None:
                     raise

@@ -179,7 +179,7 @@ def run_documents(settings: PolicySettings, files: list[str]) -> tuple[list[Chec
             # conftest --combine: one input listing every document of every file, for rules
             # that relate files (a Service must select some Deployment); a multi-document
             # file gives one entry per document, all with its path, as in conftest.
-            combined = []
+            combined: list[dict[str, Any]] = []
             for path in expand(files, every_format=True):
                 parsed = parse(path, parser, split=True)
                 read.append(parsed.file)
