@@ -80,6 +80,7 @@ def parse_requirements(text: str, file: str) -> Parsed:
         hashes = tuple(
             (m.group("alg").lower(), m.group("digest").lower()) for m in _HASH.finditer(line)
         )
+        _check_hashes(line, file, lineno)
         body = _HASH.sub("", line).strip()
         editable = body.startswith(("-e ", "--editable"))
         if editable:
@@ -114,6 +115,22 @@ def parse_requirements(text: str, file: str) -> Parsed:
             )
         )
     return Parsed(tuple(comps), includes=tuple(includes))
+
+
+def _check_hashes(line: str, file: str, lineno: int) -> None:
+    """A `--hash` that is not ALG:HEX is an error, never silently dropped: pip would refuse
+    it, and an SBOM without it would claim less than the lock pins. (A hex digest of the
+    wrong length is caught by the CycloneDX schema when the document is checked.)"""
+    leftover = re.search(r"--hash(?:[=\s]\s*(?P<value>\S*))?", _HASH.sub("", line))
+    if leftover is None:
+        return
+    raise InputError(
+        f"--hash {leftover.group('value') or ''!r} is not a hash",
+        file=file,
+        line=lineno,
+        field="--hash",
+        expected="ALGORITHM:HEXDIGEST, e.g. sha256: and 64 hex digits",
+    )
 
 
 def _req_component(

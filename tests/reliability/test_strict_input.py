@@ -325,3 +325,16 @@ def test_out_of_range_flags_are_refused(case: str, capsys: pytest.CaptureFixture
     assert code == 1, err
     flag = case.split()[1]
     assert f"lumen: error: {flag}: " in err, err
+
+
+@pytest.mark.parametrize("value", ["sha256:zz", "sha256:", "zz"])
+def test_sbom_refuses_a_hash_that_is_not_one(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    req = tmp_path / "requirements.txt"
+    req.write_text(f"six==1.17.0 --hash={value}\n")
+    out = tmp_path / "sbom.json"
+    code, err = run(capsys, "sbom", "--requirements", str(req), "--output", str(out))
+    assert code == 1
+    assert f"requirements.txt:1: --hash: --hash '{value}' is not a hash" in err, err
+    assert not out.exists()
