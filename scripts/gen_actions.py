@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from action_pins import MAJOR_TAG, PINS, REPOSITORY  # noqa: E402
 from lock import UV_VERSION  # noqa: E402
 
+from lumen.action_main import GATE_COMMANDS  # noqa: E402
 from lumen.cli import build_parser, env_name, outputs_of, subparser  # noqa: E402
 from lumen.outputs import RUN_OUTPUTS, UMBRELLA_OUTPUTS, Output  # noqa: E402
 
@@ -198,8 +199,8 @@ COMMON_INPUTS: dict[str, tuple[str, str, str]] = {
     ),
 }
 
-# Inputs of the gate actions only: the gate reports on the pull request itself (spec §9).
-GATE_COMMANDS = frozenset({"maturity", "roi", "slo", "policy", "integrated", "approval"})
+# Inputs of the gate actions only (lumen.action_main.GATE_COMMANDS, which acts on them): the
+# gate reports on the pull request itself (spec §9).
 GATE_INPUTS: dict[str, tuple[str, str, str]] = {
     "comment": (
         "LUMEN_COMMENT",
