@@ -72,6 +72,11 @@ def render_markdown(result: GateResult, *, title: str | None = None) -> str:
             f"| {md_escape(name)} | {fmt_value(check.value)} | {md_escape(threshold)} | "
             f"{_ICONS[check.verdict.value]} {check.verdict.value} | {md_escape(check.reason)} |"
         )
+    from lumen.reporting.compare import compare_section
+
+    comparisons = compare_section(result.to_dict())
+    if comparisons:
+        lines += ["", comparisons]
     if result.window:
         lines += ["", f"Window: `{result.window}` · generated {result.generated_at}"]
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lumen.report import fmt_value, md_escape, md_text
+from lumen.reporting.compare import compare_section
 
 MARKER_PREFIX = "<!-- lumen-gate:"
 ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⚪"}
@@ -125,6 +126,9 @@ def comment_body(
     if where:
         parts.append(where)
     parts.append(checks_table(result))
+    comparisons = compare_section(result)
+    if comparisons:
+        parts.append(comparisons)
     trend = trend_line(result)
     if trend:
         parts.append(trend)

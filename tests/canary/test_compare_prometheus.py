@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.prometheus import BACKFILL_STEP, Series
+from harness.prometheus import BACKFILL_STEP, Series, counter
 
 from gates.result import Verdict, decide
 from lumen.cli import main
@@ -124,3 +124,80 @@ def test_no_series_is_no_data_not_pass(prometheus_factory: Any, tmp_path: Path) 
     assert doc["verdict"] == Verdict.NO_DATA.value
     assert decide([]) is Verdict.NO_DATA
     assert code == 0
+
+
+def red_series(track: str, *, error_share: float, slow_share: float) -> list[Series]:
+    """35 minutes of a track's RED counters, 15 s apart: 100 requests a step, `error_share` of
+    them 500s; latency buckets with `slow_share` of requests over 300 ms."""
+    series = [
+        counter(
+            "http_requests_total",
+            {"job": "shop", "track": track, "code": "200"},
+            100 * (1 - error_share),
+            minutes=35,
+        ),
+        counter(
+            "http_requests_total",
+            {"job": "shop", "track": track, "code": "500"},
+            100 * error_share,
+            minutes=35,
+        ),
+    ]
+    fast = 100 * (1 - slow_share)
+    for le, n in (("0.1", fast * 0.5), ("0.3", fast), ("1", 100.0), ("+Inf", 100.0)):
+        series.append(
+            counter(
+                "http_request_duration_seconds_bucket",
+                {"job": "shop", "track": track, "le": le},
+                n,
+                minutes=35,
+            )
+        )
+    return series
+
+
+def shipped_pack(prometheus_factory: Any, tmp_path: Path, canary_errors: float) -> tuple[int, Any]:
+    prom = prometheus_factory(
+        backfill=red_series("stable", error_share=0.01, slow_share=0.05)
+        + red_series("canary", error_share=canary_errors, slow_share=0.05)
+    )
+    out = tmp_path / "result.json"
+    code = main(
+        [
+            "policy",
+            "--pack",
+            "canary-compare",
+            "--var",
+            'canary=job="shop", track="canary"',
+            "--var",
+            'baseline=job="shop", track="stable"',
+            "--prometheus",
+            prom.url,
+            "--json",
+            str(out),
+            "--quiet",
+        ]
+    )
+    return code, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_the_shipped_pack_passes_a_canary_like_its_baseline(
+    prometheus_factory: Any, tmp_path: Path
+) -> None:
+    code, doc = shipped_pack(prometheus_factory, tmp_path, canary_errors=0.01)
+    classes = {c["name"]: c.get("classification") for c in doc["checks"]}
+    assert classes["CANARY-ERROR-RATIO"] == "Pass"
+    assert classes["CANARY-LATENCY-P95"] == "Pass"
+    assert _check(doc, "canary_score")["value"] == 100.0
+    assert code == 0
+
+
+def test_the_shipped_pack_fails_a_canary_with_more_errors(
+    prometheus_factory: Any, tmp_path: Path
+) -> None:
+    code, doc = shipped_pack(prometheus_factory, tmp_path, canary_errors=0.05)
+    errors = _check(doc, "CANARY-ERROR-RATIO")
+    assert errors["classification"] == "High"
+    assert errors["verdict"] == "FAIL"  # a key metric: fails on its own
+    assert errors["effect"] == pytest.approx(0.04, abs=1e-6)
+    assert code == 2
