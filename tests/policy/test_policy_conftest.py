@@ -68,6 +68,16 @@ CASES = [
         ['Following ciphers are not allowed: ["TLS_RSA_WITH_AES_256_GCM_SHA384"]'],
     ),
     ("ini", [], ["grafana.ini"], 1, 0, ["Users should verify their e-mail address"]),
+    # acceptance.bats "Can load data along with rego policies" (and the crash pattern
+    # `input.spec.ports[p].port == services.ports[_]`)
+    (
+        "data",
+        ["--data", "exclusions"],
+        ["service.yaml"],
+        1,
+        0,
+        ["Cannot expose port 22 on LoadBalancer. Denied ports: [22, 21]"],
+    ),
     ("dotenv", [], ["sample.env"], 0, 0, []),
     (
         "dotenv",
@@ -400,3 +410,29 @@ def test_a_variable_used_before_its_assignment_in_a_comprehension_is_reordered(
     assert [c["reason"] for c in result["checks"]] == ["1 items named by id"]
     (rewrite,) = result["inputs"]["documents"]["rewrites"]
     assert rewrite.startswith(f"{folder / 'p.rego'}:5: `n := ...` moved before its first use")
+
+
+def test_verify_loads_data_like_conftest(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # acceptance.bats "Can load data in unit tests": 1 test, 1 passed, 0 warnings, 0 failures
+    monkeypatch.chdir(EXAMPLES / "data")
+    code = main(["policy", "verify", "--rego", "policy", "--data", "exclusions"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert "1 test, 1 passed, 0 warnings, 0 failures" in out
+
+
+def test_stdin_with_a_forced_parser(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # acceptance.bats "Can parse stdin with input flag": the INI example through `-`
+    import io
+
+    monkeypatch.chdir(EXAMPLES / "ini")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(Path("grafana.ini").read_bytes())))
+    code = main(["policy", "--rego", "policy", "--parser", "ini", "-"])
+    out, _ = capsys.readouterr()
+    assert code == 2
+    assert "Users should verify their e-mail address" in out
+    assert "Basic auth should be enabled" not in out
