@@ -216,6 +216,9 @@ def test_flipback_inputs_confirmation_and_concurrency() -> None:
     assert canary["uses"].startswith("lumen-ci/lumen-ci/actions/policy-gate@")
     assert canary["if"] == "inputs.canary-pack != ''"
     assert canary["with"]["pack"] == "${{ inputs.canary-pack }}"
+    # the statistical judge's selectors reach the pack (`canary-pack: canary-compare`)
+    assert canary["with"]["var"] == "${{ inputs.canary-vars }}"
+    assert reusable["on"]["workflow_call"]["inputs"]["canary-vars"]["default"] == ""
     assert reusable["jobs"]["gate"]["outputs"]["canary"] == "${{ steps.canary.outputs.verdict }}"
     execute = next(s for s in flipback["steps"] if s.get("id") == "execute")
     assert execute["if"] == "inputs.confirm == 'yes'"
