@@ -57,6 +57,12 @@ class Budget:
         self._clock = clock
         self.deadline = clock() + seconds
 
+    def extend(self, seconds: float) -> None:
+        """Allow `seconds` more: for a command whose work is spread over a set time (the
+        sampler's `--hz` mode queries for its whole `--duration`)."""
+        self.seconds += seconds
+        self.deadline += seconds
+
     def remaining(self) -> float:
         return self.deadline - self._clock()
 

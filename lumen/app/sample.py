@@ -429,7 +429,18 @@ def live(
     failures = 0
     import requests
 
-    with requests.Session() as session:
+    from lumen import budget as budgets
+    from lumen.adapters.http import bounded_session
+
+    # Each read ends by its tick (a trickling endpoint cannot stall the schedule), and all of
+    # them by the sampling window plus slack.
+    window = budgets.for_service(
+        "metrics endpoint", duration.total_seconds() + 30, setting="--duration"
+    )
+    if queries:
+        # The queries are spread over the sampling window: it adds to the Prometheus budget.
+        budgets.prometheus().extend(duration.total_seconds())
+    with bounded_session(window, per_call=max(0.5, 1 / hz), what="the scrape") as session:
         started = clock()
         for tick in range(ticks):
             delay = started + tick / hz - clock()
@@ -440,7 +451,7 @@ def live(
                     response = session.get(url, timeout=max(0.5, 1 / hz))
                     response.raise_for_status()
                     found = parse_text_values(response.text, metrics)
-                except requests.RequestException:
+                except (requests.RequestException, SourceError):
                     failures += 1
                     found = {}
                 for name, value in found.items():
