@@ -1,0 +1,62 @@
+"""The sampler pushes the canary judgement like every other gate's verdict: the shipped
+canary-compare pack against a real Prometheus, the verdict on a real Pushgateway."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sampler"))
+
+from test_compare_prometheus import red_series
+from test_sampler_policy import verdict_series
+from test_sampler_push import EX, sample
+
+
+def _sample(tmp_path: Path, pushgateway: Any, prom: Any) -> tuple[int, Any]:
+    return sample(
+        tmp_path,
+        "--events",
+        str(EX / "events.jsonl"),
+        "--pack",
+        "canary-compare",
+        "--var",
+        'canary=job="shop", track="canary"',
+        "--var",
+        'baseline=job="shop", track="stable"',
+        "--prometheus",
+        prom.url,
+        "--env",
+        "prod",
+        "--service",
+        "shop",
+        "--pushgateway",
+        pushgateway.url,
+    )
+
+
+def test_a_failing_canary_is_pushed_as_0(
+    tmp_path: Path, pushgateway: Any, prometheus_factory: Any
+) -> None:
+    prom = prometheus_factory(
+        backfill=red_series("stable", error_share=0.01, slow_share=0.05)
+        + red_series("canary", error_share=0.05, slow_share=0.05)
+    )
+    code, doc = _sample(tmp_path, pushgateway, prom)
+    assert code == 0, doc  # a FAIL is a measurement for the sampler
+    assert doc["verdicts"]["policy"] == "FAIL"
+    assert verdict_series(doc)["policy"] == 0.0
+
+
+def test_a_canary_like_its_baseline_is_pushed_as_1(
+    tmp_path: Path, pushgateway: Any, prometheus_factory: Any
+) -> None:
+    prom = prometheus_factory(
+        backfill=red_series("stable", error_share=0.01, slow_share=0.05)
+        + red_series("canary", error_share=0.01, slow_share=0.05)
+    )
+    code, doc = _sample(tmp_path, pushgateway, prom)
+    assert code == 0, doc
+    assert doc["verdicts"]["policy"] == "PASS"
+    assert verdict_series(doc)["policy"] == 1.0
