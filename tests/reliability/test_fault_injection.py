@@ -28,7 +28,7 @@ from .servers import Behaviour, misbehaving_server
 ROOT = Path(__file__).resolve().parents[2]
 EX = ROOT / "examples"
 NOW = "2026-11-20T18:00:00Z"
-BUDGET_S = 3.0  # every service's budget in these cases
+BUDGET_S = 2.0  # every service's budget in these cases
 SLACK_S = 5.0  # the bound: budget plus 5 s
 
 RESULT = {
