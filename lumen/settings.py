@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from gates.resonance import Thresholds as ResonanceThresholds
     from gates.roi import RoiSettings as RoiCheckSettings
     from gates.slo import BurnRule
+    from gates.trend import TrendSettings
 
 # Flag values of one section: config key -> value; None means "not given".
 Flags = Mapping[str, object]
@@ -243,6 +244,15 @@ class IntegratedSettings:
 
 
 @dataclass(frozen=True)
+class TrendConfig:
+    """Resolved `trend:`: the two windows and the checks' settings (`gates.trend`)."""
+
+    recent_window: str
+    baseline_window: str
+    checks: TrendSettings
+
+
+@dataclass(frozen=True)
 class ResonanceSettings:
     window: str
     thresholds: ResonanceThresholds
@@ -441,6 +451,26 @@ class Settings:
             max_errors=int(required(values, "policy", "max-errors")),
             on_no_data=OnNoData(on_no_data) if on_no_data else None,
             compare=self.section("compare", scope),
+        )
+
+    def trend(self, scope: Scope) -> TrendConfig:
+        from gates.result import Verdict
+        from gates.trend import TrendSettings as Checks
+
+        values = self.section("trend", scope)
+        degraded = str(required(values, "trend", "degraded")).upper()
+        return TrendConfig(
+            recent_window=str(required(values, "trend", "recent-window")),
+            baseline_window=str(required(values, "trend", "baseline-window")),
+            checks=Checks(
+                factor=number(values, "trend", "factor"),
+                rate_floor=number(values, "trend", "rate-floor"),
+                min_runs=int(required(values, "trend", "min-runs")),
+                min_deploys=int(required(values, "trend", "min-deploys")),
+                min_count=int(required(values, "trend", "min-count")),
+                degraded=Verdict(degraded),
+                on_no_data=OnNoData(required(values, "trend", "on-no-data")),
+            ),
         )
 
     def resonance(self, scope: Scope) -> ResonanceSettings:

@@ -22,11 +22,13 @@ from gates.result import Check, GateResult, Verdict, decide
 from gates.timeutil import format_timestamp
 from lumen.app import roi as roi_app
 from lumen.app import slo as slo_app
+from lumen.app.maturity import GitHubSource
 from lumen.settings import IntegratedSettings, Scope, Settings
 
 if TYPE_CHECKING:
+    from lumen.adapters.github.activity import RepositoryReads
     from lumen.adapters.prometheus import PrometheusConnection
-    from lumen.app.maturity import EventsSource, GitHubSource
+    from lumen.app.maturity import EventsSource
 
 
 # --- score objectives --------------------------------------------------------------------
@@ -301,6 +303,9 @@ def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetim
 
     integrated = settings.integrated(scope)
     window = integrated.maturity_window
+    github = request.events if isinstance(request.events, GitHubSource) else None
+    if github is not None:
+        request, reads = _share_github_reads(settings, scope, request, github, now=now)
     spectrum, events_inputs = spectrum_over(request.events, window, now, settings.maturity(scope))
     inputs: dict[str, Any] = {"env": scope.env, "service": scope.service, "events": events_inputs}
     values: dict[str, Any] = {}
@@ -347,6 +352,16 @@ def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetim
         inputs.update(gate.inputs)
         values.update(gate.values)
         checks, evidence, roi_slo = gate.decisive, gate.evidence, gate.roi_slo
+        if github is not None:
+            # From GitHub the spectrum is advisory and the repository's trend decides.
+            from lumen.app import trend as trend_app
+
+            trend = settings.trend(scope)
+            judged = trend_app.github_trend(reads, trend, now=now)
+            composite, spectrum_checks = checks[0], checks[1:]  # as gates.integrated orders them
+            checks = [composite, *trend_app.advisory(spectrum_checks), *judged.checks]
+            values["trend"] = judged.values(trend)
+            inputs["github"] = trend_app.github_inputs(reads)
     values["maturity"] = levels(spectrum)
     if roi_slo is not None:
         values["roi_slo"] = roi_slo
@@ -365,6 +380,35 @@ def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetim
         generated_at=format_timestamp(now),
         values=values,
     )
+
+
+def _share_github_reads(
+    settings: Settings, scope: Scope, request: Request, github: GitHubSource, *, now: datetime
+) -> tuple[Request, RepositoryReads]:
+    """The request with one set of GitHub reads for the spectrum, the ROI tally (when its
+    deployments come from the same repository) and the trend, read from the earliest moment
+    any of them needs."""
+    from gates.timeutil import parse_duration
+    from lumen.adapters.github.deploys import github_settings
+    from lumen.app import trend as trend_app
+
+    if github.reads is not None:
+        return request, github.reads
+    deploys = request.sources.deploys
+    reads = trend_app.open_reads(
+        github.repository,
+        since=trend_app.earliest(
+            now,
+            settings.trend(scope),
+            parse_duration(settings.integrated(scope).maturity_window, field="maturity-window"),
+            parse_duration(settings.roi(scope).window, field="window"),
+        ),
+        deploy_settings=github_settings(settings.config),
+    )
+    if deploys.github == github.repository:
+        deploys = replace(deploys, reads=reads)
+    sources = replace(request.sources, deploys=deploys)
+    return replace(request, events=replace(github, reads=reads), sources=sources), reads
 
 
 def pre_levels(path: str) -> ig.Levels:

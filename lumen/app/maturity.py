@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +19,9 @@ from gates.result import Check, GateResult
 from gates.timeutil import format_timestamp, parse_duration
 
 if TYPE_CHECKING:
+    from lumen.adapters.github.activity import RepositoryReads
     from lumen.adapters.prometheus import PrometheusConnection
-    from lumen.settings import MaturitySettings
+    from lumen.settings import MaturitySettings, TrendConfig
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ONE_MICROSECOND = timedelta(microseconds=1)
@@ -53,9 +54,11 @@ class EventsSource:
 
 @dataclass(frozen=True)
 class GitHubSource:
-    """A repository's activity: deployments, workflow/check runs, incident issues."""
+    """A repository's activity: deployments, workflow/check runs, incident issues; `reads`
+    shares the run's GitHub reads with the other gates (one is opened when not given)."""
 
     repository: str
+    reads: RepositoryReads | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,12 @@ def read_tally(
     until = EPOCH + timedelta(microseconds=plan.now_us)
     events = 0
     for event in activity_events(
-        source.repository, since, until, severity_labels=settings.severity_labels, counts=counts
+        source.repository,
+        since,
+        until,
+        severity_labels=settings.severity_labels,
+        counts=counts,
+        reads=source.reads,
     ):
         tally.add_event(plan, event)
         events += 1
@@ -139,10 +147,18 @@ def evaluate(
     now: datetime,
     compare: Mapping[str, float] | None = None,
     inputs: dict[str, Any] | None = None,
+    trend: TrendConfig | None = None,
 ) -> Outcome:
     """The maturity gate over `settings.windows` ending at `now`; `compare` holds a previous
-    overall per window for the trend (else the previous window of the same source)."""
+    overall per window for the trend (else the previous window of the same source).
+
+    From GitHub (`trend` given) the spectrum's checks are advisory and the trend checks of the
+    repository's own history decide (`lumen.app.trend`)."""
     plan = window_plan(settings.windows, now)
+    if isinstance(source, GitHubSource) and trend is not None:
+        return _from_github(
+            source, settings, plan, now=now, compare=compare, inputs=inputs, trend=trend
+        )
     on_no_data = settings.on_no_data
     extra_checks: list[Check] = []
     extra_values: dict[str, Any] = {}
@@ -176,6 +192,44 @@ def evaluate(
         extra_values=extra_values,
     )
     return Outcome(result, results)
+
+
+def _from_github(
+    source: GitHubSource,
+    settings: MaturitySettings,
+    plan: gm.WindowPlan,
+    *,
+    now: datetime,
+    compare: Mapping[str, float] | None,
+    inputs: dict[str, Any] | None,
+    trend: TrendConfig,
+) -> Outcome:
+    from gates.result import decide
+    from lumen.app import trend as trend_app
+
+    reads = source.reads
+    if reads is None:
+        spectrum_since = EPOCH + timedelta(microseconds=plan.edges[0])
+        reads = trend_app.open_reads(
+            source.repository, since=min(spectrum_since, trend_app.earliest(now, trend))
+        )
+        source = replace(source, reads=reads)
+    read = read_tally(source, plan, settings)
+    results = gm.windows_from_tally(plan, read.tally, compare=compare)
+    # The spectrum first: its listing of workflow runs also answers the trend's recent counts.
+    outcome = trend_app.github_trend(reads, trend, now=now)
+    result = gm.gate(
+        results,
+        settings.thresholds,
+        on_no_data=settings.on_no_data,
+        extra_checks=outcome.checks,
+        inputs={**(inputs or {}), "github": trend_app.github_inputs(reads)},
+        generated_at=format_timestamp(now),
+        extra_values={"input": read.summary, "trend": outcome.values(trend)},
+    )
+    spectrum_checks = result.checks[: len(result.checks) - len(outcome.checks)]
+    checks = [*trend_app.advisory(spectrum_checks), *outcome.checks]
+    return Outcome(replace(result, checks=checks, verdict=decide(checks)), results)
 
 
 def _from_prometheus(

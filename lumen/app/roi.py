@@ -15,6 +15,7 @@ from gates.timeutil import parse_duration
 from lumen.settings import Scope, Settings
 
 if TYPE_CHECKING:
+    from lumen.adapters.github.activity import RepositoryReads
     from lumen.adapters.prometheus import PrometheusConnection
 
 RateScopes = dict[tuple[str | None, str | None], DeployCounts]
@@ -27,6 +28,8 @@ class DeploySource:
     deploys: str | None = None
     github: str | None = None
     prometheus: PrometheusConnection | None = None
+    # The run's shared GitHub reads (`lumen.app.trend`); None reads on its own.
+    reads: RepositoryReads | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -79,8 +82,10 @@ def collect(settings: Settings, scope: Scope, source: DeploySource, *, now: date
     if source.github:
         from lumen.adapters.github.deploys import read_github
 
-        info = read_github(source.github, tally, start=start, end=now, config=settings.config)
-        return Deploys(tally, None, {"github": source.github, **info})
+        info = read_github(
+            source.github, tally, start=start, end=now, config=settings.config, reads=source.reads
+        )
+        return Deploys(tally, None, {"github": {"repository": source.github}, **info})
     if not source.deploys:
         raise UsageError(
             "a deploy source is required: --deploys PATH, --github OWNER/REPO or --prometheus URL"
@@ -155,3 +160,32 @@ def evaluate(settings: Settings, scope: Scope, deploys: Deploys) -> RoiOutcome:
             rows.append(row)
         values["matrix"] = rows
     return RoiOutcome(checks=checks, values=values, window=roi.window)
+
+
+def judge(
+    settings: Settings, scope: Scope, source: DeploySource, *, now: datetime
+) -> tuple[Deploys, RoiOutcome]:
+    """Collect and evaluate. From GitHub the gate also judges the repository's trend (its
+    recent window against its own history, `lumen.app.trend`): over the ROI window alone a
+    degrading week hides in months of good deployments, or is NO_DATA over a few days."""
+    if not source.github:
+        deploys = collect(settings, scope, source, now=now)
+        return deploys, evaluate(settings, scope, deploys)
+    from lumen.adapters.github.deploys import github_settings
+    from lumen.app import trend as trend_app
+
+    trend = settings.trend(scope)
+    reads = source.reads or trend_app.open_reads(
+        source.github,
+        since=trend_app.earliest(
+            now, trend, parse_duration(settings.roi(scope).window, field="window")
+        ),
+        deploy_settings=github_settings(settings.config),
+    )
+    deploys = collect(settings, scope, replace(source, reads=reads), now=now)
+    outcome = evaluate(settings, scope, deploys)
+    judged = trend_app.github_trend(reads, trend, now=now)
+    outcome.checks.extend(judged.checks)
+    outcome.values["trend"] = judged.values(trend)
+    deploys.inputs["github"] = trend_app.github_inputs(reads)
+    return deploys, outcome

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -101,3 +102,9 @@ def connection_of(
     if connection is not None:
         connection.mask_secrets()
     return connection
+
+
+def running_repository() -> str | None:
+    """The repository a workflow runs in (`GITHUB_REPOSITORY`): the gates' source when no data
+    file is named, so a team needs no instrumentation on day one."""
+    return os.environ.get("GITHUB_REPOSITORY") or None

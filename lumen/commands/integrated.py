@@ -16,6 +16,7 @@ from lumen.commands.common import (
     config_of,
     connection_of,
     now_of,
+    running_repository,
     scope_of,
     settings_of,
 )
@@ -35,7 +36,12 @@ OUTPUTS = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", metavar="PATH", help="loop events JSONL (or - for stdin)")
     parser.add_argument("--deploys", metavar="PATH", help="deploy events JSONL")
-    parser.add_argument("--github", metavar="OWNER/REPO", help="deploys from GitHub Deployments")
+    parser.add_argument(
+        "--github",
+        metavar="OWNER/REPO",
+        help="maturity and ROI from the repository's GitHub activity, judged by its trend "
+        "(default without --events/--deploys: GITHUB_REPOSITORY)",
+    )
     parser.add_argument("--slo", metavar="PATH", help="SLO samples JSON (as `lumen slo --samples`)")
     parser.add_argument("--mode", choices=["pre", "post"], help="release QA: pre or post")
     parser.add_argument(
@@ -105,7 +111,7 @@ def flags(args: argparse.Namespace) -> dict[str, object]:
 
 def run(args: argparse.Namespace) -> int:
     from lumen.app import integrated as app
-    from lumen.app.maturity import EventsSource
+    from lumen.app.maturity import EventsSource, GitHubSource
     from lumen.app.roi import DeploySource
     from lumen.report import emit
 
@@ -116,17 +122,27 @@ def run(args: argparse.Namespace) -> int:
     now = now_of(args)
     if args.mode == "post" and not args.compare:
         raise UsageError("--mode post needs --compare PRE_JSON (the result of --mode pre)")
-    if not args.events:
-        raise UsageError("`lumen integrated` needs --events PATH (loop events)")
+    github = args.github
+    if args.events and args.deploys and github:
+        raise UsageError("--github reads what --events and --deploys do not: choose two of them")
+    if not (args.events or args.deploys or github):
+        github = running_repository()  # no data file named: the repository it runs in
+    if not (args.events or github):
+        raise UsageError(
+            "`lumen integrated` needs --events PATH (loop events) or --github OWNER/REPO "
+            "(default in a workflow: GITHUB_REPOSITORY)"
+        )
     ledger = getattr(args, "ledger", None) or config_of(args).get("ledger")
     if settings.integrated(scope).adaptive:
         if not ledger:
             raise UsageError("adaptive thresholds need a ledger: --ledger PATH or `ledger:`")
         args.ledger = ledger  # the decision is recorded where the minimums are read from
     request = app.Request(
-        events=EventsSource(args.events),
+        # --github reads the side no file is named for: both by default, the deploys beside
+        # --events (as before), the loop events beside --deploys.
+        events=EventsSource(args.events) if args.events else GitHubSource(str(github)),
         sources=app.Sources(
-            DeploySource(deploys=args.deploys, github=args.github),
+            DeploySource(deploys=args.deploys, github=None if args.deploys else github),
             slo_samples=args.slo,
             slo_prometheus=connection_of(args, settings, scope) if args.prometheus else None,
         ),

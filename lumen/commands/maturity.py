@@ -21,6 +21,7 @@ from lumen.commands.common import (
     connection_of,
     now_of,
     positive_int,
+    running_repository,
     scope_of,
     settings_of,
 )
@@ -50,7 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("source (exactly one)")
     source.add_argument("--events", metavar="PATH", help="loop events JSONL file, or - for stdin")
     source.add_argument(
-        "--github", metavar="OWNER/REPO", help="GitHub activity (deployments, runs, incidents)"
+        "--github",
+        metavar="OWNER/REPO",
+        help="GitHub activity (deployments, runs, incidents), judged by its trend "
+        "(default without --events/--prometheus: GITHUB_REPOSITORY)",
     )
     parser.add_argument(
         "--window",
@@ -134,11 +138,15 @@ def flags(args: argparse.Namespace, configured_m_score: object) -> dict[str, obj
 
 def _source_of(args: argparse.Namespace) -> str:
     given = [name for name in SOURCES if getattr(args, name, None)]
+    if not given and running_repository():
+        args.github = running_repository()  # no data file named: the repository it runs in
+        return "github"
     if len(given) != 1:
         raise UsageError(
             "exactly one source is needed"
             + (f", got {', '.join('--' + g for g in given)}" if given else ""),
-            expected="--events PATH|-, --prometheus URL or --github OWNER/REPO",
+            expected="--events PATH|-, --prometheus URL or --github OWNER/REPO "
+            "(default in a workflow: GITHUB_REPOSITORY)",
         )
     return given[0]
 
@@ -187,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         source = app.GitHubSource(args.github)
         inputs["github"] = args.github
-    outcome = app.evaluate(source, resolved, now=now, compare=compare, inputs=inputs)
+    trend = settings.trend(scope) if source_name == "github" else None
+    outcome = app.evaluate(source, resolved, now=now, compare=compare, inputs=inputs, trend=trend)
     results = outcome.windows
     if args.prom:
         from lumen.fileio import atomic_write

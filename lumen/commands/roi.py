@@ -11,7 +11,14 @@ import argparse
 
 from gates.result import GateResult, decide
 from gates.timeutil import format_duration, format_timestamp, parse_duration
-from lumen.commands.common import add_common, connection_of, now_of, scope_of, settings_of
+from lumen.commands.common import (
+    add_common,
+    connection_of,
+    now_of,
+    running_repository,
+    scope_of,
+    settings_of,
+)
 from lumen.commands.gate_options import add_roi_options, roi_flags
 from lumen.outputs import GATE, Output
 
@@ -29,7 +36,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument(
         "--deploys", metavar="PATH", help="deploy events JSONL file, or - for stdin"
     )
-    source.add_argument("--github", metavar="OWNER/REPO", help="read GitHub Deployments instead")
+    source.add_argument(
+        "--github",
+        metavar="OWNER/REPO",
+        help="GitHub Deployments, judged with the repository's trend "
+        "(default without --deploys/--prometheus: GITHUB_REPOSITORY)",
+    )
     from lumen.adapters.prometheus import add_connection_arguments
 
     add_connection_arguments(parser)  # --prometheus URL: lumen_deploy_success_rate & co.
@@ -45,9 +57,11 @@ def run(args: argparse.Namespace) -> int:
     scope = scope_of(args)
     now = now_of(args)
     connection = connection_of(args, settings, scope) if args.prometheus else None
-    source = app.DeploySource(deploys=args.deploys, github=args.github, prometheus=connection)
-    deploys = app.collect(settings, scope, source, now=now)
-    outcome = app.evaluate(settings, scope, deploys)
+    github = args.github
+    if not (args.deploys or github or connection):
+        github = running_repository()  # no data file named: the repository it runs in
+    source = app.DeploySource(deploys=args.deploys, github=github, prometheus=connection)
+    deploys, outcome = app.judge(settings, scope, source, now=now)
     window = parse_duration(outcome.window, field="window")
     result = GateResult(
         gate="roi",

@@ -111,10 +111,12 @@ def test_rest_source_pages_and_detects_the_rollback(github_env: Any, tmp_path: P
     # 120 deployments: 119 deploys (12 failed) + 1 rollback by redeploy
     assert doc["deploys"] == 119 and doc["rollbacks"] == 1
     assert doc["successes"] == 107
-    assert doc["inputs"]["github"] == "octo-org/app"
+    assert doc["inputs"]["github"]["repository"] == "octo-org/app"
     # two pages of deployments, then one statuses request per deployment: why GraphQL is default
     assert github_env.count("GET", "/repos/{owner}/{repo}/deployments") == 2
-    assert doc["inputs"]["requests"] == github_env.count() == 1 + 2 + 120
+    assert doc["inputs"]["requests"] == 1 + 2 + 120
+    # and the trend's: four workflow-run counts and one page of incident issues
+    assert doc["inputs"]["github"]["requests"] == github_env.count() == 1 + 2 + 120 + 4 + 1
 
 
 @pytest.mark.github
@@ -127,10 +129,24 @@ def test_graphql_source_reads_1000_deployments_in_few_requests(
     assert code == 0, doc
     assert doc["deploys"] == 999 and doc["rollbacks"] == 1
     assert doc["inputs"]["api"] == "graphql"
-    assert doc["inputs"]["requests"] == github_env.count() == 10  # 100 per page
+    assert doc["inputs"]["requests"] == 10  # 100 per page
+    # the trend shares them, adding four workflow-run counts and one page of incident issues
+    assert doc["inputs"]["github"]["requests"] == github_env.count() == 10 + 4 + 1
 
 
 @pytest.mark.github
 def test_github_source_with_no_deployments_is_no_data(github_env: Any, tmp_path: Path) -> None:
     code, doc = run_roi(tmp_path)
-    assert code == 0 and doc["verdict"] == "NO_DATA"
+    assert code == 0
+    verdicts = {c["name"]: c["verdict"] for c in doc["checks"]}
+    # no deployments: the ROI checks and the trend's rates are NO_DATA; what the trend could
+    # count (no rollback or incident burst in the recent window) passes, so the gate does
+    assert verdicts == {
+        "success_rate": "NO_DATA",
+        "rollback_rate": "NO_DATA",
+        "ci_failure_rate": "NO_DATA",
+        "deploy_failure_rate": "NO_DATA",
+        "rollbacks": "PASS",
+        "incidents": "PASS",
+    }
+    assert doc["verdict"] == "PASS"

@@ -4,6 +4,9 @@ end-to-end day-one tests."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 from gates.trend import Activity
 
 DAYS = 28
@@ -48,3 +51,45 @@ def split(daily: list[Activity]) -> tuple[Activity, Activity]:
 
 HEALTHY = [healthy_day(d) for d in range(DAYS)]
 DEGRADING = [degrading_day(d) for d in range(DAYS)]
+
+
+def seed_github(state: Any, repo: str, daily: list[Activity], now: datetime) -> None:
+    """Seed a GitHub double's `state` with `daily` counts, the last day ending at `now`: CI
+    workflow runs (successes and failures), deployments (failing ones failed), rollbacks as
+    `rollback` deployments, incidents as issues labelled `incident`. Events sit inside their
+    day, away from its edges."""
+    for day, activity in enumerate(daily):
+        start = now - timedelta(days=len(daily) - day)
+
+        def at(index: int, count: int, start: datetime = start) -> datetime:
+            return start + timedelta(days=1) * (index + 0.5) / max(count, 1)
+
+        for i in range(activity.ci_runs):
+            state.add_workflow_run(
+                "CI",
+                repo=repo,
+                conclusion="failure" if i < activity.ci_failures else "success",
+                created_at=at(i, activity.ci_runs),
+            )
+        for i in range(activity.deploys):
+            state.add_deployment(
+                "production",
+                repo=repo,
+                created_at=at(i, activity.deploys),
+                state="failure" if i < activity.deploy_failures else "success",
+            )
+        for i in range(activity.rollbacks):
+            state.add_deployment(
+                "production",
+                repo=repo,
+                task="rollback",
+                created_at=at(i, activity.rollbacks) + timedelta(minutes=7),
+                state="success",
+            )
+        for i in range(activity.incidents):
+            state.add_issue(
+                f"incident {day}.{i}",
+                repo=repo,
+                labels=["incident"],
+                created_at=at(i, activity.incidents) + timedelta(minutes=11),
+            )

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gates.maturity import LoopEvent
 from gates.timeutil import parse_timestamp
+from gates.trend import Activity
 
 RUN_SEVERITY = {
     "success": 0.1,
@@ -138,6 +139,7 @@ def activity_events(
     severity_labels: Mapping[str, float],
     counts: ActivityCount | None = None,
     gh: Any = None,
+    reads: RepositoryReads | None = None,
 ) -> Iterator[LoopEvent]:
     """Events from deployments, workflow/check runs and incident issues created in the span.
 
@@ -146,37 +148,24 @@ def activity_events(
     check runs come with the default branch's commits (GraphQL, 100 commits a request), and
     workflow runs and incident issues 100 to a REST page. `counts.requests` says what it took.
     """
-    from lumen.adapters.github import api as gh_adapter
-    from lumen.adapters.github.deploys import Mapper, fetch_graphql
-
-    owner, name = gh_adapter.split_repo(owner_repo)
+    owner, name = split_owner_repo(owner_repo)
     counts = counts if counts is not None else ActivityCount()
-    client = gh if gh is not None else gh_adapter.client()
+    reads = reads if reads is not None else RepositoryReads(owner_repo, since=since, gh=gh)
+    before = reads.requests
     loop_id = f"{owner}/{name}"
 
     def inside(moment: datetime | None) -> bool:
         moment = _utc(moment)
         return moment is not None and since < moment <= until
 
-    with gh_adapter.github_errors(f"read the activity of {loop_id}"):
-        # Lazy: no request for the repository itself, only URLs are built from it.
-        repo = client.withLazy(True).get_repo(loop_id)
+    for created, conclusion in reads.workflow_runs(since, until):
+        severity = RUN_SEVERITY.get(conclusion)
+        if severity is None or not inside(created):
+            continue
+        counts.workflow_runs += 1
+        yield LoopEvent(_micros(created), "evidence", severity, loop_id)
 
-        listed = 0
-        window = f"{_stamp(since)}..{_stamp(until)}"
-        for run in repo.get_workflow_runs(created=window):
-            listed += 1
-            severity = RUN_SEVERITY.get(run.conclusion or "")
-            created = _utc(run.created_at)
-            if severity is None or created is None or not inside(created):
-                continue
-            counts.workflow_runs += 1
-            yield LoopEvent(_micros(created), "evidence", severity, loop_id)
-        counts.requests += _pages(listed)
-
-    deployments, requests = fetch_graphql(owner, name, start=since, mapper=Mapper({}, name))
-    counts.requests += requests
-    for deployment in sorted(deployments, key=lambda d: d.created_at):
+    for deployment in sorted(reads.deployments(), key=lambda d: d.created_at):
         severity = DEPLOYMENT_SEVERITY.get(deployment.state or "")
         if severity is None or not inside(deployment.created_at):
             continue
@@ -184,69 +173,195 @@ def activity_events(
         yield LoopEvent(_micros(deployment.created_at), "action", severity, loop_id)
 
     yield from _check_run_events(
-        owner, name, since=since, until=until, counts=counts, inside=inside, loop_id=loop_id
+        reads, since=since, until=until, counts=counts, inside=inside, loop_id=loop_id
     )
 
-    yield from _incident_events(
-        owner,
-        name,
-        since=since,
-        counts=counts,
-        inside=inside,
-        loop_id=loop_id,
-        severity_labels=severity_labels,
-    )
+    for created, names in reads.incidents():
+        if not inside(created):
+            continue
+        counts.issues += 1
+        yield LoopEvent(_micros(created), "signal", issue_severity(names, severity_labels), loop_id)
+    counts.requests += reads.requests - before
 
 
-def _incident_events(
-    owner: str,
-    name: str,
-    *,
-    since: datetime,
-    counts: ActivityCount,
-    inside: Callable[[datetime | None], bool],
-    loop_id: str,
-    severity_labels: Mapping[str, float],
-) -> Iterator[LoopEvent]:
-    """Issues labelled incident or alert (either label: GitHub ORs them), newest first, until
-    the page that reaches past the span."""
-    from lumen.adapters.github.api import graphql
+def split_owner_repo(owner_repo: str) -> tuple[str, str]:
+    from lumen.adapters.github.api import split_repo
 
-    cursor: str | None = None
-    while True:
-        data = graphql(
-            ISSUES_QUERY,
-            {
-                "owner": owner,
-                "name": name,
-                "labels": list(SIGNAL_LABELS),
-                "since": _stamp(since),
-                "cursor": cursor,
-            },
-            what=f"read the incident issues of {loop_id}",
-        )
-        counts.requests += 1
-        connection = (data.get("repository") or {}).get("issues") or {}
-        oldest: datetime | None = None
-        for node in connection.get("nodes") or []:
-            created = parse_timestamp(node["createdAt"], field="issue.createdAt")
-            oldest = created if oldest is None else min(oldest, created)
-            if not inside(created):
-                continue
-            names = [str(label["name"]) for label in (node.get("labels") or {}).get("nodes") or []]
-            counts.issues += 1
-            yield LoopEvent(
-                _micros(created), "signal", issue_severity(names, severity_labels), loop_id
+    return split_repo(owner_repo)
+
+
+class RepositoryReads:
+    """One repository's GitHub reads, shared by the gates of one run and counted once.
+
+    Deployments and incident issues are read once, from `since` (the earliest moment any
+    caller needs) to now, and every caller filters them: the spectrum, the ROI tally and the
+    trend windows cost one read between them. Workflow runs are listed per span (the spectrum
+    needs each run); a count over a span already listed is taken from that listing, any other
+    count costs one REST request of one item (`total_count`). `requests` is what it all took.
+    """
+
+    def __init__(
+        self,
+        owner_repo: str,
+        *,
+        since: datetime,
+        gh: Any = None,
+        deploy_settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.owner, self.name = split_owner_repo(owner_repo)
+        self.repository = f"{self.owner}/{self.name}"
+        self.since = since
+        self.requests = 0
+        self._gh = gh
+        self._deploy_settings = dict(deploy_settings or {})
+        self._deployments: list[Any] | None = None
+        self._incidents: list[tuple[datetime, list[str]]] | None = None
+        self._listed: list[tuple[datetime, datetime, list[tuple[datetime, str]]]] = []
+
+    def _client(self) -> Any:
+        if self._gh is None:
+            from lumen.adapters.github.api import client
+
+            self._gh = client()
+        return self._gh
+
+    def deployments(self) -> list[Any]:
+        """`gates.roi.GitHubDeployment`s created after `since` (plus the rest of the last
+        page), read once through GraphQL (REST with `roi.github.graphql: false`)."""
+        if self._deployments is None:
+            from lumen.adapters.github.deploys import Mapper, fetch_graphql, fetch_rest
+
+            graphql = self._deploy_settings.get("graphql", True)
+            fetch = fetch_graphql if graphql else fetch_rest
+            self._deployments, requests = fetch(
+                self.owner,
+                self.name,
+                start=self.since,
+                mapper=Mapper(self._deploy_settings, self.name),
             )
-        page = connection.get("pageInfo") or {}
-        if not page.get("hasNextPage") or (oldest is not None and oldest <= since):
-            return
-        cursor = page.get("endCursor")
+            self.requests += requests
+        return self._deployments
+
+    def incidents(self) -> list[tuple[datetime, list[str]]]:
+        """(created, label names) of the issues labelled incident or alert since `since`."""
+        if self._incidents is None:
+            self._incidents = list(self._read_incidents())
+        return self._incidents
+
+    def _read_incidents(self) -> Iterator[tuple[datetime, list[str]]]:
+        from lumen.adapters.github.api import graphql
+
+        cursor: str | None = None
+        while True:
+            data = graphql(
+                ISSUES_QUERY,
+                {
+                    "owner": self.owner,
+                    "name": self.name,
+                    "labels": list(SIGNAL_LABELS),
+                    "since": _stamp(self.since),
+                    "cursor": cursor,
+                },
+                what=f"read the incident issues of {self.repository}",
+            )
+            self.requests += 1
+            connection = (data.get("repository") or {}).get("issues") or {}
+            oldest: datetime | None = None
+            for node in connection.get("nodes") or []:
+                created = parse_timestamp(node["createdAt"], field="issue.createdAt")
+                oldest = created if oldest is None else min(oldest, created)
+                labels = (node.get("labels") or {}).get("nodes") or []
+                yield created, [str(label["name"]) for label in labels]
+            page = connection.get("pageInfo") or {}
+            if not page.get("hasNextPage") or (oldest is not None and oldest <= self.since):
+                return
+            cursor = page.get("endCursor")
+
+    def workflow_runs(self, since: datetime, until: datetime) -> list[tuple[datetime, str]]:
+        """(created, conclusion) of the workflow runs created in `(since, until]`, listed 100
+        to a REST page; kept so that counts inside the span cost nothing more."""
+        from lumen.adapters.github import api as gh_adapter
+
+        runs: list[tuple[datetime, str]] = []
+        listed = 0
+        with gh_adapter.github_errors(f"read the workflow runs of {self.repository}"):
+            # Lazy: no request for the repository itself, only URLs are built from it.
+            repo = self._client().withLazy(True).get_repo(self.repository)
+            for run in repo.get_workflow_runs(created=f"{_stamp(since)}..{_stamp(until)}"):
+                listed += 1
+                created = _utc(run.created_at)
+                if created is not None:
+                    runs.append((created, str(run.conclusion or "")))
+        self.requests += _pages(listed)
+        self._listed.append((since, until, runs))
+        return runs
+
+    def count_runs(self, since: datetime, until: datetime, conclusion: str) -> int:
+        """Workflow runs created in `(since, until]` that ended with `conclusion`."""
+        for listed_since, listed_until, runs in self._listed:
+            if listed_since <= since and until <= listed_until:
+                return sum(1 for c, k in runs if k == conclusion and since < c <= until)
+        from lumen.adapters.github import api as gh_adapter
+
+        with gh_adapter.github_errors(f"count the workflow runs of {self.repository}"):
+            requester = self._client().requester
+            _, data = requester.requestJsonAndCheck(
+                "GET",
+                f"/repos/{self.repository}/actions/runs",
+                parameters={
+                    "status": conclusion,
+                    # GitHub's `created` range is inclusive; one second later keeps it `(a, b]`.
+                    "created": f"{_stamp(since + ONE_SECOND)}..{_stamp(until)}",
+                    "per_page": 1,
+                },
+            )
+        self.requests += 1
+        return int((data or {}).get("total_count") or 0)
+
+
+ONE_SECOND = timedelta(seconds=1)
+
+
+def trend_activity(
+    reads: RepositoryReads, *, now: datetime, recent: timedelta, baseline: timedelta
+) -> tuple[Activity, Activity]:
+    """(recent, baseline) counts for the trend checks (`gates.trend`): the recent window
+    `(now - recent, now]` and the baseline window of `baseline` before it.
+
+    CI: workflow runs that succeeded or failed (cancelled and skipped runs say nothing about
+    the failure rate). Deployments: outcomes and rollbacks/flipbacks as the ROI gate classifies
+    them (`gates.roi.classify_deployments`), rollbacks not counted as deployments. Incidents:
+    issues labelled incident or alert, by creation time.
+    """
+    from gates.roi import classify_deployments
+
+    if reads.since > now - recent - baseline:
+        raise ValueError("the shared reads start after the baseline window")
+    spans = ((now - recent, now), (now - recent - baseline, now - recent))
+    events = classify_deployments(reads.deployments())
+    incidents = reads.incidents()
+    out: list[Activity] = []
+    for (start, end), length in zip(spans, (recent, baseline), strict=True):
+        successes = reads.count_runs(start, end, "success")
+        failures = reads.count_runs(start, end, "failure")
+        inside = [e for e in events if start < e.ts <= end]
+        deploys = [e for e in inside if e.action not in ("rollback", "flipback")]
+        out.append(
+            Activity(
+                days=length / timedelta(days=1),
+                ci_runs=successes + failures,
+                ci_failures=failures,
+                deploys=len(deploys),
+                deploy_failures=sum(1 for e in deploys if not e.ok),
+                rollbacks=sum(1 for e in inside if e.action in ("rollback", "flipback")),
+                incidents=sum(1 for created, _ in incidents if start < created <= end),
+            )
+        )
+    return out[0], out[1]
 
 
 def _check_run_events(
-    owner: str,
-    name: str,
+    reads: RepositoryReads,
     *,
     since: datetime,
     until: datetime,
@@ -263,15 +378,15 @@ def _check_run_events(
         data = graphql(
             HISTORY_QUERY,
             {
-                "owner": owner,
-                "name": name,
+                "owner": reads.owner,
+                "name": reads.name,
                 "since": _stamp(since),
                 "until": _stamp(until),
                 "cursor": cursor,
             },
             what=f"read the check runs of {loop_id}",
         )
-        counts.requests += 1
+        reads.requests += 1
         ref = (data.get("repository") or {}).get("defaultBranchRef") or {}
         history = (ref.get("target") or {}).get("history") or {}
         for commit in history.get("nodes") or []:

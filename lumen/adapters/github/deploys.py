@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates.roi import GitHubDeployment, RoiTally, classify_deployments
 from gates.timeutil import parse_timestamp
 from lumen.config import Config, canonical_env
+
+if TYPE_CHECKING:
+    from lumen.adapters.github.activity import RepositoryReads
 
 PAGE = 100
 
@@ -165,17 +168,34 @@ def fetch_rest(
     return out, requests
 
 
+def github_settings(config: Config) -> dict[str, Any]:
+    """The `roi.github` settings (environment names, service, graphql)."""
+    return dict(config.resolve("roi", {}).get("github") or {})
+
+
 def read_github(
-    owner_repo: str, tally: RoiTally, *, start: datetime, end: datetime, config: Config
+    owner_repo: str,
+    tally: RoiTally,
+    *,
+    start: datetime,
+    end: datetime,
+    config: Config,
+    reads: RepositoryReads | None = None,
 ) -> dict[str, Any]:
-    """Fill `tally` from the repository's deployments; returns the inputs description."""
+    """Fill `tally` from the repository's deployments; returns the inputs description. With
+    `reads` (GraphQL, shared with the other gates of the run) its deployments are used."""
     from lumen.adapters.github.api import split_repo
 
     owner, name = split_repo(owner_repo)
-    settings = config.resolve("roi", {}).get("github") or {}
+    settings = github_settings(config)
     mapper = Mapper(settings, name)
     fetch = fetch_graphql if settings.get("graphql", True) else fetch_rest
-    deployments, requests = fetch(owner, name, start=start, mapper=mapper)
+    if reads is not None:  # the same settings chose its fetch
+        before = reads.requests
+        deployments = list(reads.deployments())  # the tally keeps its own window
+        requests = reads.requests - before
+    else:
+        deployments, requests = fetch(owner, name, start=start, mapper=mapper)
     events = classify_deployments(deployments)
     for event in events:
         tally.add_event(event)

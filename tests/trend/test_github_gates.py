@@ -1,0 +1,159 @@
+"""GitHub as the zero-instrumentation default, judged by the trend (issue 18), end to end: the
+maturity, ROI and integrated gates with no data file read the repository they run in
+(GITHUB_REPOSITORY, through GITHUB_API_URL) from the GitHub double seeded with issue 18's
+healthy and degrading weeks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from weeks import DEGRADING, HEALTHY, seed_github
+
+from lumen.cli import main
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+REPO = "octo-org/app"  # the repository github_env runs in (GITHUB_REPOSITORY)
+GATES = ("maturity", "roi", "integrated")
+
+
+def run(gate: str, tmp_path: Path, *extra: str) -> tuple[int, dict[str, Any]]:
+    out = tmp_path / f"{gate}.json"
+    code = main(
+        [gate, "--now", NOW.strftime("%Y-%m-%dT%H:%M:%SZ"), "--json", str(out), "--quiet", *extra]
+    )
+    return code, json.loads(out.read_text()) if out.exists() else {}
+
+
+def verdicts(doc: dict[str, Any]) -> dict[str, str]:
+    return {c["name"]: c["verdict"] for c in doc["checks"]}
+
+
+@pytest.mark.github
+@pytest.mark.parametrize("gate", GATES)
+def test_healthy_weeks_pass_with_no_data_file(
+    gate: str, github_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no events.jsonl, no deploys.jsonl, no config
+    seed_github(github_env.state, REPO, HEALTHY, NOW)
+    github_env.reset_log()
+    code, doc = run(gate, tmp_path)
+    assert code == 0, doc
+    assert doc["verdict"] in ("PASS", "WARN")
+    judged = verdicts(doc)
+    for name in ("ci_failure_rate", "deploy_failure_rate", "rollbacks", "incidents"):
+        assert judged[name] == "PASS", doc
+    # every request the gate made is counted in the result
+    assert doc["inputs"]["github"] == {"repository": REPO, "requests": len(github_env.requests)}
+    # the spectrum of CI-dominated activity is advisory: it may warn, never fail
+    assert all(c["verdict"] != "FAIL" for c in doc["checks"])
+    history = doc["trend"]["history"]
+    assert history["ci_runs"] == 26 * 40 and history["ci_failures"] == 26 * 4
+    assert doc["trend"]["recent"]["deploys"] == 4
+
+
+@pytest.mark.github
+@pytest.mark.parametrize("gate", GATES)
+def test_degrading_weeks_fail_naming_what_degraded(
+    gate: str, github_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    seed_github(github_env.state, REPO, DEGRADING, NOW)
+    code, doc = run(gate, tmp_path)
+    assert code == 2, doc
+    assert doc["verdict"] == "FAIL"
+    failed = {c["name"]: c["reason"] for c in doc["checks"] if c["verdict"] == "FAIL"}
+    assert set(failed) == {"ci_failure_rate", "deploy_failure_rate", "rollbacks", "incidents"}
+    assert "CI failure rate degraded: 35.0%" in failed["ci_failure_rate"]
+    assert "deployment failure rate degraded" in failed["deploy_failure_rate"]
+    assert "rollbacks burst: 6 in the last 2d" in failed["rollbacks"]
+    assert "incidents burst: 5 in the last 2d" in failed["incidents"]
+
+
+@pytest.mark.github
+def test_degraded_can_be_configured_to_warn(
+    github_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lumen.yml").write_text("version: 1\ntrend:\n  degraded: warn\n")
+    seed_github(github_env.state, REPO, DEGRADING, NOW)
+    code, doc = run("integrated", tmp_path, "--config", "lumen.yml")
+    assert code == 0 and doc["verdict"] == "WARN", doc
+    assert verdicts(doc)["ci_failure_rate"] == "WARN"
+
+
+@pytest.mark.github
+def test_integrated_github_takes_maturity_and_roi_from_github(
+    github_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github_env.state.add_repo("octo-org/other")
+    seed_github(github_env.state, "octo-org/other", HEALTHY, NOW)
+    monkeypatch.delenv("GITHUB_REPOSITORY")
+    code, doc = run("integrated", tmp_path, "--github", "octo-org/other")
+    assert code == 0, doc
+    assert doc["inputs"]["events"]["source"] == "github:octo-org/other"
+    assert doc["inputs"]["roi"]["github"]["repository"] == "octo-org/other"
+    assert doc["roi"]["deploys"] == 2 * 28 - 0  # 90 days of deployments: the 28 seeded days
+    assert doc["inputs"]["github"]["requests"] == len(github_env.requests)
+
+
+@pytest.mark.github
+@pytest.mark.parametrize("gate", GATES)
+def test_a_named_missing_file_is_still_an_error(
+    gate: str, github_env: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flag = "--deploys" if gate == "roi" else "--events"
+    code, _ = run(gate, tmp_path, flag, str(tmp_path / "missing.jsonl"))
+    assert code == 1
+    assert "missing.jsonl" in capsys.readouterr().err
+    assert github_env.requests == [] or all("/graphql" not in r for r in github_env.requests)
+
+
+def test_without_a_source_or_a_repository_it_says_what_is_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for gate in GATES:
+        assert run(gate, tmp_path)[0] == 1
+        assert "GITHUB_REPOSITORY" in capsys.readouterr().err or gate == "roi"
+
+
+@pytest.mark.github
+@pytest.mark.parametrize("gate", GATES)
+def test_a_busy_week_stays_within_the_request_budget(
+    gate: str, github_env: Any, tmp_path: Path
+) -> None:
+    """1,000 workflow runs, 200 deployments, 300 commits with check runs and 20 incidents in a
+    week: each gate, with its trend, reads it in at most 20 requests (inputs.github.requests)."""
+    state = github_env.state
+    start = NOW - timedelta(days=7)
+    minute = timedelta(minutes=1)
+    for i in range(1000):
+        state.add_workflow_run(
+            "CI",
+            repo=REPO,
+            conclusion="failure" if i % 10 == 0 else "success",
+            created_at=start + i * 10 * minute,
+        )
+    for i in range(200):
+        state.add_deployment(
+            "production", repo=REPO, created_at=start + i * 50 * minute, state="success"
+        )
+    for i in range(300):
+        sha = state.add_commit(f"change {i}", repo=REPO, date=start + i * 33 * minute)
+        state.add_check_run(
+            "lint", sha, repo=REPO, conclusion="success", started_at=start + i * 33 * minute
+        )
+    for i in range(20):
+        state.add_issue(
+            f"incident {i}", repo=REPO, labels=["incident"], created_at=start + i * 8 * 60 * minute
+        )
+    github_env.reset_log()
+    code, doc = run(gate, tmp_path)
+    assert code in (0, 2), doc
+    assert doc["inputs"]["github"]["requests"] == len(github_env.requests)
+    assert doc["inputs"]["github"]["requests"] <= 20  # maturity 10, roi 7, integrated 10
