@@ -26,6 +26,9 @@ from lumen.schema import json_type_name
 
 SCHEMA = "deploy-event.schema.json"
 _OPTIONAL_STRINGS = ("author", "notes", "commit", "id", "digest", "bundle")
+_KNOWN = frozenset(
+    ("ts", "env", "service", "action", "version", "result", "duration_s", "commit_ts")
+).union(_OPTIONAL_STRINGS)
 _TS_EXPECTED = "an RFC 3339 timestamp with a zone, such as 2026-11-20T18:00:00Z"
 
 
@@ -98,7 +101,8 @@ def check_event(item: Any) -> tuple[float, str, str, str, bool, float | None, st
 
     Accepts exactly what the schema accepts (a test holds the two together): the six required
     fields, the optional strings as strings, `duration_s` a number >= 0, `commit_ts` a
-    timestamp; other keys are allowed and ignored.
+    timestamp; any other key is an error (the schema is closed: a typo such as `reslt` must not
+    pass unnoticed).
     """
     if type(item) is not dict:
         raise _Bad("(line)", f"expected a JSON object, got {json_type_name(item)}")
@@ -124,6 +128,9 @@ def check_event(item: Any) -> tuple[float, str, str, str, bool, float | None, st
         raise _Bad("result", f"{result!r} is not one of {', '.join(RESULTS)}")
     commit_ts = None
     if len(item) > 6:
+        unknown = item.keys() - _KNOWN
+        if unknown:
+            raise _Bad(min(unknown), f"unknown field {min(unknown)!r}")
         get = item.get
         for name in _OPTIONAL_STRINGS:
             if type(get(name, "")) is not str:

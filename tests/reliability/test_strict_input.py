@@ -338,3 +338,16 @@ def test_sbom_refuses_a_hash_that_is_not_one(
     assert code == 1
     assert f"requirements.txt:1: --hash: --hash '{value}' is not a hash" in err, err
     assert not out.exists()
+
+
+def test_a_deploy_event_with_an_unknown_field_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    line = (EX / "deploys.jsonl").read_text().splitlines()[0]
+    event = json.loads(line)
+    event["reslt"] = "success"  # a typo next to the real field
+    path = tmp_path / "deploys.jsonl"
+    path.write_text(json.dumps(event) + "\n")
+    code, err = run(capsys, "roi", "--deploys", str(path), "--now", NOW)
+    assert code == 1
+    assert "deploys.jsonl:1: reslt: unknown key 'reslt'" in err
