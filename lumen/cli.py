@@ -138,6 +138,10 @@ def argv_from_inputs(command: argparse.ArgumentParser, environ: Mapping[str, str
 
 
 def _report_error(message: str) -> None:
+    from lumen.adapters.urls import redact
+
+    # Last line of defence: no `user:password@` of any URL reaches the log or an annotation.
+    message = redact(message)
     print(f"lumen: error: {message}", file=sys.stderr, flush=True)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from lumen.actions_runtime import annotate

@@ -171,3 +171,11 @@ def test_flipback_lock_stays_in_the_lock_directory(service: str, tmp_path: Path)
 def test_flipback_docs_use_flags_that_exist() -> None:
     text = (ROOT / "docs" / "flipback.md").read_text() + (ROOT / "README.md").read_text()
     assert " -n shop" not in text
+
+
+def test_error_lines_never_carry_url_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    from lumen import cli
+
+    cli._report_error(f"could not reach https://bot:{SECRET}@hooks.example/x")
+    err = capsys.readouterr().err
+    assert SECRET not in err and "https://***@hooks.example/x" in err
