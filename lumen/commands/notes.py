@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from gates.errors import ConfigError, InputError, UsageError
+from gates.errors import ConfigError, UsageError
 from lumen import actions_runtime as gha
 from lumen.commands.common import config_of
 from lumen.commands.options import add_require_approval, approval_request
@@ -140,20 +139,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
-def _prs_from_json(path: str) -> list[dict[str, Any]]:
-    data = read_json(path)
-    if not isinstance(data, list):
-        raise InputError("expected a JSON list of pull requests", file=path)
-    for index, item in enumerate(data):
-        if not isinstance(item, dict) or not isinstance(item.get("number"), int):
-            raise InputError(
-                f"item {index} is not a pull request object with a 'number'",
-                file=path,
-                field=f"[{index}]",
-            )
-    return data
-
-
 def _drafter_config_path(args: argparse.Namespace, config: Any) -> str | None:
     """release-drafter mode: --drafter-config, else notes.drafter-config, else the repository's
     .github/release-drafter.yml when the Lumen config has no notes: section."""
@@ -170,8 +155,6 @@ def _drafter_config_path(args: argparse.Namespace, config: Any) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from release import notes as rn
-
     if bool(args.prs_json) == bool(args.github):
         raise UsageError("give exactly one of --prs-json PATH or --github OWNER/REPO")
     if args.require_approval and not args.publish:
@@ -187,88 +170,42 @@ def run(args: argparse.Namespace) -> int:
             "--drafter-input, --releases-json and --pr-files-json need a release-drafter "
             "config (--drafter-config PATH)"
         )
-    try:
-        notes_config = rn.NotesConfig.from_mapping(config.get("notes") or {})
-    except rn.NotesConfigError as exc:
-        raise ConfigError(
-            str(exc),
-            file=config.file,
-            line=config.line_of(["notes", *exc.key]),
-            field="notes." + ".".join(str(k) for k in exc.key),
-            expected="a valid /regex/flags (flags g, i, m, s) or a plain string",
-        ) from None
-    if args.template:
-        try:
-            notes_config = rn.NotesConfig(
-                **{**notes_config.__dict__, "template": Path(args.template).read_text("utf-8")}
-            )
-        except OSError:
-            raise InputError("template not found", file=args.template) from None
+    from lumen.app import notes as app
+
     ctx = gha.GitHubContext.from_env()
     repository = args.repository or args.github or ctx.repository
-    previous_tag = args.previous_tag
-    if args.prs_json:
-        raw_prs = _prs_from_json(args.prs_json)
-    else:
-        from lumen.adapters.github.releases import fetch_merged_prs
-
-        previous_tag, raw_prs = fetch_merged_prs(
-            args.github, previous_tag=previous_tag, target=args.target or ctx.sha, tag=args.tag
-        )
-    prs = [rn.PullRequest.from_github(item) for item in raw_prs]
-    snapshot = None
-    if args.snapshot:
-        snapshot = rn.snapshot_table([read_json(path) for path in args.snapshot])
-    sbom_diff = _sbom_diff(args)
-    upload, assets = _assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])
-    try:
-        notes = rn.build_notes(
-            prs,
-            notes_config,
-            previous_tag=previous_tag,
-            tag=args.tag,
+    outcome = app.build(
+        config,
+        app.NotesRequest(
+            prs_json=args.prs_json,
+            github=args.github,
             repository=repository,
             server_url=ctx.server_url,
-            assets=assets,
-            snapshot=snapshot,
-            sbom_diff=sbom_diff,
+            previous_tag=args.previous_tag,
+            target=args.target or ctx.sha,
+            tag=args.tag,
+            template=args.template,
+            snapshots=tuple(args.snapshot or ()),
+            sbom=args.sbom,
+            previous_sbom=args.previous_sbom,
+            assets=tuple(args.asset or ()),
             workflow=args.workflow,
-        )
-    except ValueError as exc:
-        raise InputError(str(exc), field="--previous-tag") from None
+        ),
+    )
+    notes = outcome.notes
     if args.output:
         atomic_write(args.output, notes.body)
     elif not args.quiet:
         print(notes.body, end="")
     release_url = None
     if args.publish:
-        from lumen.adapters.github.releases import publish_release
-
         if args.require_approval:
             _require_approval(args, repository)
-        release_url = publish_release(
-            repository,
-            tag=notes.version,
-            body=notes.body,
-            mode=args.publish,
-            target=args.target or ctx.sha,
-            assets=upload,
-        )
-    document = {
-        "version": notes.version,
-        "bump": notes.bump,
-        "previous_tag": previous_tag,
-        "sections": {title: list(numbers) for title, numbers in notes.sections},
-        "contributors": list(notes.contributors.humans),
-        "first_time_contributors": list(notes.contributors.first_time),
-        "bots": list(notes.contributors.bots),
-        "body": args.output,
-        "release_url": release_url,
-    }
+        release_url = app.publish(outcome, mode=args.publish, target=args.target or ctx.sha)
     if args.json:
         from lumen.fileio import write_json
 
-        write_json(args.json, document)
+        write_json(args.json, outcome.document(body=args.output, release_url=release_url))
     if args.output and not args.quiet:
         print(f"{notes.version} ({notes.bump}): wrote {args.output}")
     publish(
@@ -299,6 +236,7 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str | None) -> int
     """release-drafter's run: the body, name and tag it would write, byte for byte; Lumen's
     additions only where the notes: section's `additions` switches them on."""
     from lumen.app import drafter as app
+    from lumen.app import notes as notes_app
 
     ctx = gha.GitHubContext.from_env()
     repository = args.repository or args.github or ctx.repository
@@ -345,10 +283,12 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str | None) -> int
         info.body,
         additions=_additions(config),
         snapshot=[read_json(p) for p in args.snapshot or []],
-        sbom_diff=_sbom_diff(args),
+        sbom_diff=notes_app.sbom_diff_markdown(args.previous_sbom, args.sbom),
         repository=repository,
         version=info.tag or info.resolved_version,
-        assets=_assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])[1],
+        assets=notes_app.release_assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])[
+            1
+        ],
         workflow=args.workflow,
     )
     if args.output:
@@ -361,7 +301,9 @@ def _run_drafter(args: argparse.Namespace, config: Any, path: str | None) -> int
 
         if args.require_approval:
             _require_approval(args, repository)
-        upload, _ = _assets([*(args.asset or []), *([args.sbom] if args.sbom else [])])
+        upload, _ = notes_app.release_assets(
+            [*(args.asset or []), *([args.sbom] if args.sbom else [])]
+        )
         release_url = publish_release(
             repository,
             tag=info.tag or info.resolved_version,
@@ -411,37 +353,6 @@ def _additions(config: Any) -> tuple[str, ...]:
     if isinstance(section, dict):
         return tuple(section.get("additions") or ())
     return ()
-
-
-def _sbom_diff(args: argparse.Namespace) -> str | None:
-    if not args.previous_sbom:
-        return None
-    from lumen.app.sbom import sbom_diff
-    from release.sbom_diff import render_markdown
-
-    change = sbom_diff(args.previous_sbom, args.sbom)
-    return render_markdown(change) or "No dependency changes.\n"
-
-
-def _assets(paths: list[str]) -> tuple[list[str], list[Any]]:
-    """(files to upload, assets for the notes). The SBOM and each `FILE.sigstore.json` next to
-    an asset are uploaded too; a file listed twice (the SBOM also given as --asset, bundles in
-    a whole-directory listing) is uploaded once, and a bundle is shown with its file."""
-    from release.notes import Asset
-
-    unique = list(dict.fromkeys(os.path.normpath(path) for path in paths))
-    bundles = {
-        f"{path}.sigstore.json" for path in unique if Path(f"{path}.sigstore.json").is_file()
-    }
-    shown = [path for path in unique if path not in bundles]
-    notes_assets = [
-        Asset(
-            Path(path).name,
-            Path(f"{path}.sigstore.json").name if f"{path}.sigstore.json" in bundles else None,
-        )
-        for path in shown
-    ]
-    return [*shown, *sorted(bundles)], notes_assets
 
 
 def _require_approval(args: argparse.Namespace, repository: str | None) -> None:
