@@ -1,5 +1,5 @@
-"""Approval quorum (spec §6b): do enough allowlisted people approve, and does none of them
-object? Plain data in, a GateResult out; team membership is resolved by the caller.
+"""Approval quorum (docs/reference.md#approval): do enough allowlisted people approve, and does none
+of them object? Plain data in, a GateResult out; team membership is resolved by the caller.
 
 GitHub's own rule for a reviewer's state is followed: their latest APPROVED, CHANGES_REQUESTED
 or DISMISSED review wins; a later COMMENTED review does not withdraw an approval.

@@ -1,4 +1,4 @@
-"""Failure classes of a failed step, from its log (spec §9).
+"""Failure classes of a failed step, from its log (docs/reference.md#failure-classes).
 
 Ordered patterns: the first class whose pattern matches anywhere in the log wins, so a log that
 shows both a timeout and a 500 is `network`. The shipped workflows retry only the classes in

@@ -1,4 +1,4 @@
-"""The integrated gate: maturity spectrum plus the ROI/SLO composite (spec §5).
+"""The integrated gate: maturity spectrum plus the ROI/SLO composite (docs/reference.md#integrated).
 
 FAIL when (1) the composite fails, (2) maturity overall < min-overall or any band < min-band,
 or (3) maturity is borderline (overall < min-overall + penalty): a passing or warning composite is

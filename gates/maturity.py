@@ -1,4 +1,4 @@
-"""Maturity spectrum of loop events and the maturity gate (spec §3).
+"""Maturity spectrum of loop events and the maturity gate (docs/reference.md#maturity).
 
 Pure: plain numbers in, a `GateResult` out. Parsing files, Prometheus and GitHub live in
 `lumen.sources`; they feed a `Tally`, which this module turns into spectra.
@@ -38,13 +38,13 @@ WEIGHTS: dict[str, float] = {"sense": 0.4, "feedback": 0.3, "release": 0.3}
 ACTION_RATIO_TARGET = 0.30
 FEEDBACK_STEEPNESS = 3.0
 
-# Policy hint (spec §3): tighten at overall >= 0.75 with a non-negative trend; relax below 0.60
-# or on a drop of 0.05 or more; otherwise steady.
+# Policy hint (docs/reference.md#maturity): tighten at overall >= 0.75 with a non-negative trend;
+# relax below 0.60 or on a drop of 0.05 or more; otherwise steady.
 HINT_TIGHTEN_AT = 0.75
 HINT_RELAX_BELOW = 0.60
 HINT_RELAX_TREND = -0.05
 
-# Legacy M-score presets (spec §3 end): lumen_m_score = H_eff * I_sync.
+# Legacy M-score presets (docs/reference.md#m-score): lumen_m_score = H_eff * I_sync.
 M_SCORE_PRESETS: dict[str, dict[str, float]] = {
     "stage": {"min-m-score": 0.45, "max-h-eff": 0.72},
     "prod": {"min-m-score": 0.48, "max-h-eff": 0.70},
@@ -262,7 +262,8 @@ def trend_of(overall: float | None, previous: float | None) -> float | None:
 
 
 def hint_of(overall: float | None, trend: float | None) -> str | None:
-    """`tighten`, `relax` or `steady` (spec §3); a missing trend counts as 0, no data as None."""
+    """`tighten`, `relax` or `steady` (docs/reference.md#maturity); a missing trend counts as 0, no
+    data as None."""
     if overall is None:
         return None
     slope = 0.0 if trend is None else trend
@@ -516,7 +517,8 @@ def m_score_checks(
     fast_burn_firing: bool | None,
     on_no_data: OnNoData,
 ) -> list[Check]:
-    """Legacy M-score rules (spec §3): m_score floor, h_eff ceiling and no firing LumenFastBurn.
+    """Legacy M-score rules (docs/reference.md#m-score): m_score floor, h_eff ceiling and no firing
+    LumenFastBurn.
 
     `settings` is the `m-score:` block: `preset: stage|prod` and/or explicit `min-m-score`,
     `max-h-eff`. A firing fast-burn alert is a key check: it fails the gate whatever the score.

@@ -1,5 +1,5 @@
-"""Policy gate decisions (spec §6): metric rules judged like an Argo Rollouts AnalysisRun,
-document findings (Rego) and schema findings, all turned into one set of checks.
+"""Policy gate decisions (docs/reference.md#policy): metric rules judged like an Argo Rollouts
+AnalysisRun, document findings (Rego) and schema findings, all turned into one set of checks.
 
 Pure functions over plain data. Fetching measurements from Prometheus, evaluating Rego and
 reading files happen in `lumen.policy`; this module only decides.
@@ -36,8 +36,9 @@ class Severity(enum.StrEnum):
 
 
 class OnError(enum.StrEnum):
-    """What a query that errored turns into. `fail` follows spec §2: the gate cannot decide,
-    so the command exits 1 naming the rule; `warn`/`pass` record the error as WARN/NO_DATA."""
+    """What a query that errored turns into. `fail` follows docs/reference.md#no-data: the gate
+    cannot decide, so the command exits 1 naming the rule; `warn`/`pass` record the error as
+    WARN/NO_DATA."""
 
     FAIL = "fail"
     WARN = "warn"
@@ -392,8 +393,9 @@ def judge_documents(
 ) -> list[Check]:
     """Checks for document policies: one per finding, and one PASS per clean file.
 
-    `files` lists (file, number of documents). `--fail-on-warn` makes warnings FAIL (spec §2:
-    options that tighten a gate produce a FAIL verdict, never another exit code).
+    `files` lists (file, number of documents). `--fail-on-warn` makes warnings FAIL
+    (docs/reference.md#exit-codes: options that tighten a gate produce a FAIL verdict, never another
+    exit code).
     """
     checks: list[Check] = []
     by_file: dict[str, list[Finding]] = {}

@@ -1,4 +1,4 @@
-"""Resonance signals of a loop and the resonance gate (spec §7).
+"""Resonance signals of a loop and the resonance gate (docs/reference.md#resonance).
 
 Pure: a `Snapshot` of plain numbers in, signals and a `GateResult` out. Reading the snapshot file
 lives in `lumen.sources.resonance`.

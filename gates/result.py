@@ -25,17 +25,19 @@ class Verdict(enum.StrEnum):
 
     @property
     def exit_code(self) -> int:
-        """Nothing but FAIL exits 2 (spec §2); errors exit 1 elsewhere."""
+        """Nothing but FAIL exits 2 (docs/reference.md#exit-codes); errors exit 1 elsewhere."""
         return 2 if self is Verdict.FAIL else 0
 
     @property
     def score(self) -> float | None:
-        """Weighted-score contribution (spec §5): pass 1, warn 0.5, fail 0, no data none."""
+        """Weighted-score contribution (docs/reference.md#score): pass 1, warn 0.5, fail 0, no data
+        none."""
         return _SCORES[self]
 
     @property
     def gauge(self) -> float | None:
-        """`lumen_gate_verdict` value (spec §7): 1 pass, 0.5 warn, 0 fail, NO_DATA not pushed."""
+        """`lumen_gate_verdict` value (docs/reference.md#metrics): 1 pass, 0.5 warn, 0 fail, NO_DATA
+        not pushed."""
         return _SCORES[self]
 
 
@@ -61,7 +63,8 @@ def worst(verdicts: Iterable[Verdict]) -> Verdict:
 
 
 class OnNoData(enum.StrEnum):
-    """What a missing measurement turns into (spec §2, default `pass` reported as NO_DATA)."""
+    """What a missing measurement turns into (docs/reference.md#no-data, default `pass` reported as
+    NO_DATA)."""
 
     PASS = "pass"
     WARN = "warn"

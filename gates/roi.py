@@ -1,4 +1,4 @@
-"""ROI gate and DORA figures over deployment events (spec §4).
+"""ROI gate and DORA figures over deployment events (docs/reference.md#roi).
 
 Pure functions over plain data: the readers in `lumen.sources.deploys` turn JSONL lines, GitHub
 deployments or Prometheus samples into `DeployEvent`s (or straight into `DeployCounts` when the
@@ -489,7 +489,7 @@ _OUTCOMES = {"success": "success", "inactive": "success", "failure": "failure", 
 
 
 def classify_deployments(deployments: Iterable[GitHubDeployment]) -> list[DeployEvent]:
-    """Deploy events from GitHub deployments, with rollbacks detected (spec §4).
+    """Deploy events from GitHub deployments, with rollbacks detected (docs/reference.md#roi).
 
     A deployment is a rollback (or flipback) when its task says so, or when it deploys a SHA
     that went to the same env/service earlier *before a different SHA*: the previous deployment

@@ -1,4 +1,5 @@
-"""Aggregates of a metric sampled repeatedly (`lumen sample --hz --duration`, spec §7). Pure.
+"""Aggregates of a metric sampled repeatedly (`lumen sample --hz --duration`,
+docs/reference.md#sampler). Pure.
 
 mean, p95 (linear interpolation between closest ranks, as numpy's default and Prometheus's
 `quantile_over_time`) and the population standard deviation.

@@ -1,4 +1,5 @@
-"""The ROI/SLO composite: a Keptn-style weighted score 0–100 and relative criteria (spec §2, §5).
+"""The ROI/SLO composite: a Keptn-style weighted score 0–100 and relative criteria
+(docs/reference.md#relative-criteria, docs/reference.md#score).
 
 Each objective scores 1 (PASS), 0.5 (WARN) or 0 (FAIL); NO_DATA objectives leave both sums, so
 missing evidence neither helps nor hurts. score = 100 · Σ wᵢ·sᵢ / Σ wᵢ. The composite fails below

@@ -1,4 +1,4 @@
-"""SLO gate: error rate and multi-window, multi-burn-rate rules (spec §5).
+"""SLO gate: error rate and multi-window, multi-burn-rate rules (docs/reference.md#slo).
 
 burn_rate = error_rate / (1 − objective): 1 means the error budget is spent exactly over the
 SLO period; 14.4 over an hour means 2% of a 30-day budget is gone in that hour. A rule fires only

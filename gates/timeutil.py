@@ -1,4 +1,4 @@
-"""Prometheus-style durations and RFC 3339 timestamps (spec §2)."""
+"""Prometheus-style durations and RFC 3339 timestamps (docs/reference.md#precedence)."""
 
 from __future__ import annotations
 

@@ -170,8 +170,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     return code
 
 
-# The gates whose actions report on the pull request (the `comment` input; spec §9).
-# scripts/gen_actions.py gives exactly these actions that input.
+# The gates whose actions report on the pull request (the `comment` input;
+# docs/reference.md#actions-reporting). scripts/gen_actions.py gives exactly these actions that
+# input.
 GATE_COMMANDS = frozenset({"maturity", "roi", "slo", "policy", "integrated", "approval"})
 
 

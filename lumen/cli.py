@@ -1,8 +1,8 @@
 """`lumen`: the command line. Parsing, dispatch and the one place errors become exit codes.
 
-Exit codes (spec §2): 0 PASS/WARN/NO_DATA, 2 FAIL only, 1 any error (usage errors included).
-Command modules import their heavy dependencies inside `run`, so `lumen maturity` never pays
-for sigstore.
+Exit codes (docs/reference.md#exit-codes): 0 PASS/WARN/NO_DATA, 2 FAIL only, 1 any error (usage
+errors included). Command modules import their heavy dependencies inside `run`, so `lumen maturity`
+never pays for sigstore.
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ if TYPE_CHECKING:
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("lumen.commands.init", "write a commented .github/lumen.yml and starter workflows"),
     "config": ("lumen.commands.config", "check a config file against the schema"),
-    "maturity": ("lumen.commands.maturity", "maturity gate over loop events (spec §3)"),
-    "roi": ("lumen.commands.roi", "ROI gate and DORA figures over deploy events (spec §4)"),
-    "slo": ("lumen.commands.slo", "SLO error-rate and burn-rate gate (spec §5)"),
-    "integrated": ("lumen.commands.integrated", "integrated maturity + ROI/SLO gate (spec §5)"),
-    "resonance": ("lumen.commands.resonance", "resonance gate over a metrics snapshot (spec §7)"),
-    "policy": ("lumen.commands.policy", "metric, Rego and schema policy gate (spec §6)"),
-    "approval": ("lumen.commands.approval", "quorum of allowlisted approving reviews (spec §6b)"),
+    "maturity": ("lumen.commands.maturity", "maturity gate over loop events"),
+    "roi": ("lumen.commands.roi", "ROI gate and DORA figures over deploy events"),
+    "slo": ("lumen.commands.slo", "SLO error-rate and burn-rate gate"),
+    "integrated": ("lumen.commands.integrated", "integrated maturity + ROI/SLO gate"),
+    "resonance": ("lumen.commands.resonance", "resonance gate over a metrics snapshot"),
+    "policy": ("lumen.commands.policy", "metric, Rego and schema policy gate"),
+    "approval": ("lumen.commands.approval", "quorum of allowlisted approving reviews"),
     "record": ("lumen.commands.record", "append a deploy event to a JSONL log"),
-    "sample": ("lumen.commands.sample", "loop sampler: compute signals and push them (spec §7)"),
+    "sample": ("lumen.commands.sample", "loop sampler: compute signals and push them"),
     "sbom": ("lumen.commands.sbom", "CycloneDX 1.6 SBOM from environments, locks, artifacts"),
     "sign": ("lumen.commands.sign", "Sigstore keyless signing of files"),
     "attest": ("lumen.commands.attest", "Sigstore-signed DSSE in-toto attestations"),
@@ -61,7 +61,8 @@ def build_parser(only: str | None = None) -> ArgumentParser:
         prog="lumen",
         description="Lumen CI: decide whether a change or release is ready, ship it with "
         "evidence, and flip back when the evidence says so.",
-        epilog="Exit codes: 0 PASS/WARN/NO_DATA, 2 FAIL, 1 error.",
+        epilog="Exit codes: 0 PASS/WARN/NO_DATA, 2 FAIL, 1 error. "
+        "Formulas, thresholds and defaults: docs/reference.md",
     )
     parser.add_argument("--version", action="version", version=f"lumen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
@@ -72,7 +73,7 @@ def build_parser(only: str | None = None) -> ArgumentParser:
         command = sub.add_parser(
             name,
             help=help_text,
-            description=(module.__doc__ or help_text).strip().splitlines()[0],
+            description=" ".join((module.__doc__ or help_text).strip().split("\n\n")[0].split()),
         )
         module.add_arguments(command)
         command.set_defaults(func=module.run, _parser=command)

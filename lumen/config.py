@@ -1,7 +1,7 @@
 """The user's config file (default `.github/lumen.yml`): loading, validation, threshold lookup.
 
-Threshold precedence (spec §2): flag/input > env×service > env > top-level section > shipped
-default (`policy/defaults/<section>.yml`).
+Threshold precedence (docs/reference.md#precedence): flag/input > env×service > env > top-level
+section > shipped default (`policy/defaults/<section>.yml`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The decision ledger (spec §9): a hash-chained JSONL file.
+"""The decision ledger (docs/reference.md#ledger): a hash-chained JSONL file.
 
 Each line is the canonical JSON of one entry (sorted keys, no spaces). An entry carries
 `prev`, the SHA-256 of the previous line's bytes (64 zeros for the first), and `hash`, the

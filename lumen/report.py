@@ -19,7 +19,8 @@ _ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⚪"}
 
 
 def fmt_value(value: Any) -> str:
-    """Values rounded to 3 decimals for people (spec §3); comparisons never see this."""
+    """Values rounded to 3 decimals for people (docs/reference.md#result-schema); comparisons never
+    see this."""
     if value is None:
         return "—"
     if isinstance(value, bool):

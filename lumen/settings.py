@@ -1,4 +1,5 @@
-"""Typed, frozen settings per gate, built one way from the merged config (spec §2).
+"""Typed, frozen settings per gate, built one way from the merged config
+(docs/reference.md#contract).
 
 Precedence: flag > env×service > env > top-level section > shipped `policy/defaults/<section>.yml`.
 The shipped defaults are the only place a default value is written: the builders here read

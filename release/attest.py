@@ -1,5 +1,5 @@
 """In-toto statements Lumen signs as DSSE attestations: SLSA provenance v1, the CycloneDX SBOM
-and a gate result (spec §8).
+and a gate result (docs/reference.md#signing).
 
 Pure builders over plain data: the runner's environment arrives as a mapping, the start time as a
 value, files as (name, digest) subjects. Signing the statement is the Sigstore adapter's job

@@ -1,4 +1,4 @@
-"""From an installed environment's report (plain JSON) to SBOM components (spec §8).
+"""From an installed environment's report (plain JSON) to SBOM components (docs/reference.md#sbom).
 
 `lumen.adapters.python_env` runs a small script inside the target interpreter and hands back
 what it printed; this module decides what that means: licences, supplier, purl, and which

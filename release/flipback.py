@@ -1,6 +1,6 @@
-"""Flipback decisions (spec §8): which version is the last known-good one, and is there
-anything to do? Plain data in, a plan out; running helm/kubectl/argocd or calling GitHub is the
-adapters' business.
+"""Flipback decisions (docs/reference.md#flipback): which version is the last known-good one, and is
+there anything to do? Plain data in, a plan out; running helm/kubectl/argocd or calling GitHub is
+the adapters' business.
 
 The history is a list of deploy outcomes for one env×service, oldest first. "Current" is the
 version of the newest outcome (what was last rolled out, healthy or not). The target is the

@@ -1,4 +1,5 @@
-"""Licence gate over a CycloneDX document: deny list and allow list of SPDX ids (spec §8).
+"""Licence gate over a CycloneDX document: deny list and allow list of SPDX ids
+(docs/reference.md#sbom).
 
 An SPDX expression is judged by what a user may choose: `A OR B` is denied only when both
 sides are, `A AND B` when either is; `X WITH exception` is judged as `X`. With an allow list, a

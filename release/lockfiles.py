@@ -1,4 +1,4 @@
-"""Readers of requirements and lock files, from TEXT to SBOM components (spec §8).
+"""Readers of requirements and lock files, from TEXT to SBOM components (docs/reference.md#sbom).
 
 Pure parsing: the caller reads the file (and follows `-r` includes); these functions only see
 strings. Supported: pip requirements (`name==version`, `--hash`), `poetry.lock`, `uv.lock` and

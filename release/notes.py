@@ -1,5 +1,5 @@
 """Release notes from merged pull requests: categories, version resolution, contributors,
-templates and the gate snapshot. Pure functions over plain data (spec §8).
+templates and the gate snapshot. Pure functions over plain data (docs/reference.md#notes).
 
 Keys follow release-drafter where they mean the same (`categories`, `exclude-labels`,
 `change-template`, `template`, `version-resolver`, `replacers`), so an existing

@@ -1,4 +1,4 @@
-"""NTIA minimum elements coverage of a CycloneDX document (spec §8).
+"""NTIA minimum elements coverage of a CycloneDX document (docs/reference.md#sbom).
 
 The NTIA's "Minimum Elements for a Software Bill of Materials" (2021) names seven data fields:
 supplier name, component name, version, other unique identifiers, dependency relationship,

@@ -1,4 +1,4 @@
-"""CycloneDX 1.6 bill of materials from plain data (spec §8).
+"""CycloneDX 1.6 bill of materials from plain data (docs/reference.md#sbom).
 
 Adapters (environment introspection, lock-file readers, artifact hashing) produce `Component`
 values; `bom_document` turns an `Inventory` of them into the CycloneDX 1.6 JSON document, as

@@ -1,5 +1,5 @@
 """What changed between two CycloneDX documents: components added, removed and bumped, and
-licences that are new (spec §8; the release notes list these).
+licences that are new (docs/reference.md#sbom; the release notes list these).
 
 Works on parsed JSON, so the previous release's SBOM may come from any tool. Components are
 matched by identity without version: the purl's `pkg:type/namespace/name` when there is one,

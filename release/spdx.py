@@ -1,4 +1,5 @@
-"""SPDX 2.3 JSON from the CycloneDX document Lumen builds (spec §8, `--format spdx-json`).
+"""SPDX 2.3 JSON from the CycloneDX document Lumen builds (docs/reference.md#release, `--format
+spdx-json`).
 
 Made from the CycloneDX document rather than from the inventory, so the two formats cannot tell
 different stories: every CycloneDX component is an SPDX package, every `dependsOn` edge a

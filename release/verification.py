@@ -20,7 +20,8 @@ GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 
 
 def ref_candidates(ref: str) -> tuple[str, ...]:
-    """A full ref as given; a short one (`v1.2.0`, `main`) as a tag or a branch (spec §8)."""
+    """A full ref as given; a short one (`v1.2.0`, `main`) as a tag or a branch
+    (docs/reference.md#verify)."""
     ref = ref.strip()
     if not ref:
         raise UsageError("--ref must not be empty")
@@ -236,7 +237,8 @@ def subject_check(statement: Mapping[str, Any], sha256: str, *, prefix: str = ""
 
 
 GATE_RESULT_V1 = "https://lumen-ci.dev/gate-result/v1"
-# Verdicts that let a change through (exit 0 and evidence): NO_DATA is not evidence (spec §2).
+# Verdicts that let a change through (exit 0 and evidence): NO_DATA is not evidence
+# (docs/reference.md#verdicts).
 PASSING_GATE_VERDICTS = ("PASS", "WARN")
 
 

@@ -200,7 +200,7 @@ COMMON_INPUTS: dict[str, tuple[str, str, str]] = {
 }
 
 # Inputs of the gate actions only (lumen.action_main.GATE_COMMANDS, which acts on them): the
-# gate reports on the pull request itself (spec §9).
+# gate reports on the pull request itself (docs/reference.md#actions).
 GATE_INPUTS: dict[str, tuple[str, str, str]] = {
     "comment": (
         "LUMEN_COMMENT",

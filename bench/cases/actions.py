@@ -1,4 +1,4 @@
-"""What a composite action adds around the CLI once its venv is ready (spec §9).
+"""What a composite action adds around the CLI once its venv is ready (docs/reference.md#actions).
 
 Every action run pays `scripts/venv_key.py` (hashing the shipped sources for the cache key) and
 `lumen.action_main` (masking, result outputs, stderr kept for classify) on top of the command.

@@ -1,13 +1,13 @@
 """Connecting to Prometheus (and Mimir, Cortex, Thanos) the same way from every command.
 
-Spec §6: every Prometheus-backed command takes basic auth, a bearer token, extra headers (e.g.
-`X-Scope-OrgID` for tenants), a CA bundle and TLS verify off. `add_connection_arguments` gives a
-command those flags under shared names; `PrometheusConnection.resolve` reads them back over the
-config's `prometheus:` section (shipped defaults in `policy/defaults/prometheus.yml`);
-`connection.query(...)` runs an instant query through prometheus-api-client and turns every
-failure into a `SourceError` naming the URL and the query. A connection opens one HTTP session
-on its first query and reuses it for every later one (the sampler's `--hz` loop queries up to
-100 times a second); `close()` ends it.
+Every Prometheus-backed command (docs/reference.md#prometheus-connection) takes basic auth, a bearer
+token, extra headers (e.g. `X-Scope-OrgID` for tenants), a CA bundle and TLS verify off.
+`add_connection_arguments` gives a command those flags under shared names;
+`PrometheusConnection.resolve` reads them back over the config's `prometheus:` section (shipped
+defaults in `policy/defaults/prometheus.yml`); `connection.query(...)` runs an instant query through
+prometheus-api-client and turns every failure into a `SourceError` naming the URL and the query. A
+connection opens one HTTP session on its first query and reuses it for every later one (the
+sampler's `--hz` loop queries up to 100 times a second); `close()` ends it.
 
 prometheus-api-client (and through it requests) is imported lazily, inside the methods.
 """

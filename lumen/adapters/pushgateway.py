@@ -1,4 +1,5 @@
-"""Pushing to a Prometheus Pushgateway (spec §7): PUT a whole group, auth, TLS, bounded retries.
+"""Pushing to a Prometheus Pushgateway (docs/reference.md#pushgateway): PUT a whole group, auth,
+TLS, bounded retries.
 
 PUT replaces every metric of the group, so series a run no longer produces vanish instead of
 lingering with their last value. The grouping key is `job` plus the given labels in order;

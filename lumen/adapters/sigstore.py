@@ -37,7 +37,7 @@ from release.verification import IdentityPolicy, ref_candidates
 
 BUNDLE_SUFFIX = ".sigstore.json"
 # A trust-root refresh that has not finished by then is abandoned for the shipped root: an
-# offline runner must not wait for TCP timeouts (spec §8).
+# offline runner must not wait for TCP timeouts (docs/reference.md#signing).
 REFRESH_TIMEOUT = 5.0
 
 

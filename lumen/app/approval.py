@@ -1,5 +1,6 @@
-"""The approval quorum (spec §6b) as a use case: count the allowlisted approving reviews of a
-pull request or a pending deployment, and guard an action (publishing, flipback execute) on it.
+"""The approval quorum (docs/reference.md#approval) as a use case: count the allowlisted approving
+reviews of a pull request or a pending deployment, and guard an action (publishing, flipback
+execute) on it.
 
 Takes resolved inputs; `lumen approval` and the commands that take `--require-approval` build
 them from their flags (lumen.commands.options).

@@ -1,6 +1,6 @@
-"""The PR report of a gate result (spec §9) as a use case: the sticky comment's Markdown (with
-the gate's earlier values charted), and the comment, do-not-merge label and check run on the
-pull request. A fork's read-only token is reported back as `refused`, not raised."""
+"""The PR report of a gate result (docs/reference.md#comment) as a use case: the sticky comment's
+Markdown (with the gate's earlier values charted), and the comment, do-not-merge label and check run
+on the pull request. A fork's read-only token is reported back as `refused`, not raised."""
 
 from __future__ import annotations
 

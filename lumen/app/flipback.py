@@ -1,4 +1,5 @@
-"""Flipback (spec §8) as a use case: find the last known-good version and return to it.
+"""Flipback (docs/reference.md#flipback) as a use case: find the last known-good version and return
+to it.
 
 Two stages: `plan` reads the history (the platform's own, or the deploy log), skips versions
 that failed a gate or whose bundle does not verify, and names the target; `execute` changes the

@@ -1,4 +1,4 @@
-"""Integrated use case (spec §5): maturity plus the ROI/SLO composite.
+"""Integrated use case (docs/reference.md#integrated): maturity plus the ROI/SLO composite.
 
 The maturity spectrum of the loop events (`lumen.app.maturity`), the ROI checks
 (`lumen.app.roi`) and optionally the SLO checks (`lumen.app.slo`) become score objectives

@@ -1,5 +1,6 @@
-"""Maturity use case (spec §3): the one read set-up of loop events (window plan and severity
-labels) that `lumen maturity`, `lumen integrated` and the sampler share, and the gate over it.
+"""Maturity use case (docs/reference.md#maturity): the one read set-up of loop events (window plan
+and severity labels) that `lumen maturity`, `lumen integrated` and the sampler share, and the gate
+over it.
 
 Sources: a loop-events JSONL file, a repository's GitHub activity, or the `lumen_maturity_*`
 series in Prometheus.

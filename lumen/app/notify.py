@@ -1,5 +1,5 @@
-"""Notify about a gate result (spec §9) as a use case: a card posted to Slack, Discord or a
-signed JSON webhook, sent always, on FAIL (and the recovery after it) or on a change of
+"""Notify about a gate result (docs/reference.md#notify) as a use case: a card posted to Slack,
+Discord or a signed JSON webhook, sent always, on FAIL (and the recovery after it) or on a change of
 verdict, and one incident issue per gate kept open while it fails.
 
 `lumen notify` and the flipback announcement both post through `post_card`.

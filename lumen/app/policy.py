@@ -1,5 +1,5 @@
-"""Policy use case (spec §6): PromQL rule packs against Prometheus, Rego over documents
-(conftest conventions) and schema rules, in one list of checks."""
+"""Policy use case (docs/reference.md#policy): PromQL rule packs against Prometheus, Rego over
+documents (conftest conventions) and schema rules, in one list of checks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Resonance use case (spec §7): a loop metrics snapshot judged by `gates.resonance`."""
+"""Resonance use case (docs/reference.md#resonance): a loop metrics snapshot judged by
+`gates.resonance`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""ROI use case (spec §4): read deploy events (a JSONL log, GitHub Deployments or Prometheus
-rates) and judge them with `gates.roi`, for the run's scope and, with `matrix: true`, for every
-(env, service) in the data with that scope's own thresholds."""
+"""ROI use case (docs/reference.md#roi): read deploy events (a JSONL log, GitHub Deployments or
+Prometheus rates) and judge them with `gates.roi`, for the run's scope and, with `matrix: true`, for
+every (env, service) in the data with that scope's own thresholds."""
 
 from __future__ import annotations
 

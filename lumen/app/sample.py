@@ -1,8 +1,8 @@
-"""Sampler use case (spec §7): one run's signals, every source read through the gates' own use
-cases. Maturity comes from `lumen.app.maturity`, ROI/DORA from `lumen.app.roi`, SLO from
-`lumen.app.slo`, resonance from `lumen.app.resonance`, the policy verdict from `lumen.app.policy`
-and the integrated verdict from `lumen.app.integrated`. This module only turns their values into
-gauges.
+"""Sampler use case (docs/reference.md#sampler): one run's signals, every source read through the
+gates' own use cases. Maturity comes from `lumen.app.maturity`, ROI/DORA from `lumen.app.roi`, SLO
+from `lumen.app.slo`, resonance from `lumen.app.resonance`, the policy verdict from
+`lumen.app.policy` and the integrated verdict from `lumen.app.integrated`. This module only turns
+their values into gauges.
 
 A source that fails (bad file, unreachable Prometheus) is recorded as an error and the run goes
 on with the others: what was measured is still kept and pushed, but the run is not a success.

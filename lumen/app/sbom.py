@@ -414,7 +414,7 @@ def _checks(
 
 
 def _serialize_and_validate(document: dict[str, Any], fmt: str, validator: Any) -> str:
-    """Serialize at the edge; validate BEFORE anything is written (spec §8).
+    """Serialize at the edge; validate BEFORE anything is written (docs/reference.md#sbom).
 
     JSON is the document as it is; XML is written by cyclonedx-python-lib from the same
     document (`Bom.from_json`), then checked against the 1.6 XML schema as well."""

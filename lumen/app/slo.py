@@ -1,5 +1,5 @@
-"""SLO use case (spec §5): error and request counts per window from a samples JSON file or
-Prometheus (one instant query per window and query), judged by `gates.slo`.
+"""SLO use case (docs/reference.md#slo): error and request counts per window from a samples JSON
+file or Prometheus (one instant query per window and query), judged by `gates.slo`.
 
 Samples file (`lumen.sources.slo_samples`):
 `{"windows": {"5m": {"errors": 3, "requests": 1200}, "1h": {"error_rate": 0.004}}}`.

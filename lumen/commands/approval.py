@@ -1,4 +1,4 @@
-"""Approval gate: a quorum of allowlisted approving reviews (spec §6b)."""
+"""Approval gate: a quorum of allowlisted approving reviews (docs/reference.md#approval)."""
 
 from __future__ import annotations
 

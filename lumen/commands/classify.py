@@ -1,4 +1,4 @@
-"""Name the failure class of a failed step from its log (spec §9)."""
+"""Name the failure class of a failed step from its log (docs/reference.md#failure-classes)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Sticky PR comment, do-not-merge label and check run for a gate result (spec §9)."""
+"""Sticky PR comment, do-not-merge label and check run for a gate result
+(docs/reference.md#comment)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Options every command shares (spec §11) and the small helpers around them."""
+"""Options every command shares (docs/reference.md#cli) and the small helpers around them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Return to the last known-good version: plan (dry run, default) or execute (spec §8).
+"""Return to the last known-good version: plan (dry run, default) or execute
+(docs/reference.md#flipback).
 
 The use case is lumen.app.flipback; this module turns the flags into its request and prints.
 """

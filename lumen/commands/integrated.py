@@ -1,4 +1,4 @@
-"""Integrated gate: maturity plus the ROI/SLO composite (spec §5).
+"""Integrated gate: maturity plus the ROI/SLO composite (docs/reference.md#integrated).
 
 Reads loop events (the maturity spectrum), deploy events (the ROI checks) and optionally SLO
 samples or Prometheus (the SLO checks), scores the ROI/SLO objectives and decides; with

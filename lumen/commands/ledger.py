@@ -1,4 +1,4 @@
-"""Append to or verify the hash-chained decision ledger (spec §9)."""
+"""Append to or verify the hash-chained decision ledger (docs/reference.md#ledger)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Maturity gate: the Sense/Feedback/Release spectrum of loop events (spec §3).
+"""Maturity gate: the Sense/Feedback/Release spectrum of loop events (docs/reference.md#maturity).
 
     lumen maturity --events events.jsonl [--window 24h --window 6h] [--now TS]
     lumen maturity --events - < events.jsonl

@@ -1,4 +1,4 @@
-"""Release notes from merged pull requests, with a gate snapshot (spec §8)."""
+"""Release notes from merged pull requests, with a gate snapshot (docs/reference.md#notes)."""
 
 from __future__ import annotations
 

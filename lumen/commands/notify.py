@@ -1,4 +1,4 @@
-"""Send a gate result to Slack, Discord or a signed JSON webhook (spec §9)."""
+"""Send a gate result to Slack, Discord or a signed JSON webhook (docs/reference.md#notify)."""
 
 from __future__ import annotations
 

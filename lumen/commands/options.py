@@ -16,8 +16,8 @@ def add_require_approval(
     parser: argparse.ArgumentParser, *, guards: str, severity_default: str
 ) -> None:
     """`--require-approval` with `--pr`, `--allowlist`, `--severity`, for commands that act
-    only with a quorum (release publishing, flipback execute; spec §6b). `severity_default`
-    says where the severity comes from without the flag."""
+    only with a quorum (release publishing, flipback execute; docs/reference.md#approval).
+    `severity_default` says where the severity comes from without the flag."""
     parser.add_argument(
         "--require-approval",
         action="store_true",

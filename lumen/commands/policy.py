@@ -1,4 +1,5 @@
-"""Policy gate: PromQL rule packs, Rego document policies and schema rules (spec §6).
+"""Policy gate: PromQL rule packs, Rego document policies and schema rules
+(docs/reference.md#policy).
 
     lumen policy --pack canary --prometheus URL [--env prod] [--var selector='job="api"']
     lumen policy --rego policy/ [--namespace NS] FILE...

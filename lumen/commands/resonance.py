@@ -1,4 +1,4 @@
-"""Resonance gate over a loop metrics snapshot (spec §7).
+"""Resonance gate over a loop metrics snapshot (docs/reference.md#resonance).
 
 Coherence at least `--min-coherence`, phase below `--max-phase` and the trust chain
 (`chain_ok`, `dsse_ok`, `tlog_ok`) intact as a key check. Settings resolve flag > env×service >

@@ -1,4 +1,4 @@
-"""ROI gate and DORA figures over deploy events (spec §4).
+"""ROI gate and DORA figures over deploy events (docs/reference.md#roi).
 
 Sources: a JSONL log (`--deploys`), GitHub Deployments (`--github OWNER/REPO`) or Prometheus
 (`--prometheus URL`). Thresholds resolve flag > env×service > env > `roi:` > shipped default;

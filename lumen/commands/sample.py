@@ -1,4 +1,4 @@
-"""Loop sampler: compute every signal and push it to a Pushgateway (spec §7).
+"""Loop sampler: compute every signal and push it to a Pushgateway (docs/reference.md#sampler).
 
 One run: read the sources (loop events, deploy events or GitHub Deployments, SLO samples or
 Prometheus queries, a resonance snapshot, optionally a live endpoint sampled at `--hz`), compute

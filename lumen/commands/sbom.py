@@ -1,4 +1,4 @@
-"""CycloneDX 1.6 SBOM from a Python environment, lock files and artifacts (spec §8).
+"""CycloneDX 1.6 SBOM from a Python environment, lock files and artifacts (docs/reference.md#sbom).
 
 `lumen sbom [--environment [PYTHON]] [--requirements FILE…] [--artifact FILE…] --output PATH`
 writes a schema-validated SBOM and reports NTIA minimum-elements coverage and the licence gate;

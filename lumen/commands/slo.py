@@ -1,4 +1,4 @@
-"""SLO gate: error rate and multi-window burn rates (spec §5).
+"""SLO gate: error rate and multi-window burn rates (docs/reference.md#slo).
 
 Error and request counts per window come from Prometheus (`--errors`/`--requests` queries with a
 `$window` placeholder, one instant query per window) or from a samples JSON file:

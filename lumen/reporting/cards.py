@@ -66,7 +66,8 @@ def _fmt(value: Any) -> str:
 def card_from_result(
     result: Mapping[str, Any], *, link: str | None = None, recovered: bool = False
 ) -> Card:
-    """The card for a gate result JSON (spec §2 shape). The FAIL card lists reasons."""
+    """The card for a gate result JSON (shape: docs/reference.md#result-schema). The FAIL card lists
+    reasons."""
     gate = str(result.get("gate", "gate"))
     verdict = str(result.get("verdict") or result.get("status") or "NO_DATA")
     inputs = result.get("inputs") or {}

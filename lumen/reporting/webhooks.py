@@ -18,7 +18,7 @@ MAX_SKEW_S = 300
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """`sha256=<hex>` of HMAC-SHA256 over `<unix-seconds>.<body>` (spec §9)."""
+    """`sha256=<hex>` of HMAC-SHA256 over `<unix-seconds>.<body>` (docs/reference.md#notify)."""
     message = str(timestamp).encode() + b"." + body
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 

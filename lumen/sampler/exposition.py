@@ -18,7 +18,7 @@ from gates.errors import InputError
 METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\Z")
 LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*\Z")
 
-# HELP text of every metric the sampler pushes (spec §7 names).
+# HELP text of every metric the sampler pushes (names: docs/reference.md#metrics).
 HELP: dict[str, str] = {
     "lumen_maturity_overall": "Maturity overall score 0.4*sense + 0.3*feedback + 0.3*release.",
     "lumen_maturity_sense": "Maturity sense band: normalized entropy of the event kinds.",

@@ -1,4 +1,5 @@
-"""The sampler's run history: one JSON object per line, appended under a lock (spec §7).
+"""The sampler's run history: one JSON object per line, appended under a lock
+(docs/reference.md#sampler).
 
 The Pushgateway keeps only the latest value of a group and refuses timestamps, so the history,
 not the gateway, is the record of every run. Record types:

@@ -1,4 +1,5 @@
-"""The sampler's spool: expositions that could not be pushed, bounded in bytes (spec §7).
+"""The sampler's spool: expositions that could not be pushed, bounded in bytes
+(docs/reference.md#pushgateway).
 
 One JSON file per (run, group), named so that lexical order is age order. Adding an entry past
 the bound drops the oldest entries, each with a warning: the history still holds their values,

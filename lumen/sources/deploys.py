@@ -1,4 +1,4 @@
-"""Deploy events from a JSONL log (spec §4), streamed into a `gates.roi.RoiTally`.
+"""Deploy events from a JSONL log (docs/reference.md#roi), streamed into a `gates.roi.RoiTally`.
 
 Validation is equivalent to `policy/schemas/deploy-event.schema.json`, done by hand on the fast
 path (the schema validator costs ~50 µs an event; the ROI bench reads a million). Any event the

@@ -1,5 +1,6 @@
-"""ROI rates from Prometheus (spec §4): `lumen_deploy_success_rate`, `lumen_rollback_rate` and
-`lumen_deploys` with `env`/`service` labels, as the loop sampler pushes them.
+"""ROI rates from Prometheus (docs/reference.md#roi): `lumen_deploy_success_rate`,
+`lumen_rollback_rate` and `lumen_deploys` with `env`/`service` labels, as the loop sampler pushes
+them.
 
 The queries are configurable (`roi.queries`), with `$env`, `$service` (".*" when not given) and
 `$window` substituted, so the older single-environment names

@@ -1,5 +1,5 @@
-"""The maturity spectrum as recorded in Prometheus: the `lumen_maturity_*` series (spec §7) that
-the loop sampler pushes, label `window`.
+"""The maturity spectrum as recorded in Prometheus: the `lumen_maturity_*` series
+(docs/reference.md#sampler) that the loop sampler pushes, label `window`.
 
 For each window W the value of a band is `avg(avg_over_time(lumen_maturity_<band>{window="W",
 <selector>}[<range>]))` at `now` (several env/service groups are averaged; `range` smooths scrape

@@ -1,4 +1,5 @@
-"""Resonance metrics snapshots (spec §7): a JSON file read into `gates.resonance.Snapshot`s.
+"""Resonance metrics snapshots (docs/reference.md#resonance): a JSON file read into
+`gates.resonance.Snapshot`s.
 
 One window:  `{"window": "24h", "series_deltas": [..], "gap_minutes": 12, "failure_hist":
 {"timeout": 3, "oom": 1}, "chain_ok": true, "dsse_ok": true, "tlog_ok": true,

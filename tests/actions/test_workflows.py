@@ -208,7 +208,8 @@ def test_flipback_inputs_confirmation_and_concurrency() -> None:
     assert flipback["concurrency"]["cancel-in-progress"] is False
     assert "inputs.env" in flipback["concurrency"]["group"]
     assert "inputs.service" in flipback["concurrency"]["group"]
-    # A FAIL of the integrated gate, or of the canary pack when one is given, triggers it (§6).
+    # A FAIL of the integrated gate, or of the canary pack when one is given, triggers it
+    # (docs/reference.md#canary).
     assert flipback["if"] == (
         "needs.gate.outputs.verdict == 'FAIL' || needs.gate.outputs.canary == 'FAIL'"
     )

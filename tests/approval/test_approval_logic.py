@@ -1,4 +1,4 @@
-"""Quorum decisions on plain data (spec §6b)."""
+"""Quorum decisions on plain data (docs/reference.md#approval)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The CLI contract (spec §2, §11): every command registered, exit codes, one-line errors."""
+"""The CLI contract (docs/reference.md#contract, docs/reference.md#cli): every command registered,
+exit codes, one-line errors."""
 
 from __future__ import annotations
 

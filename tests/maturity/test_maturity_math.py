@@ -1,4 +1,5 @@
-"""The spectrum formulas (spec §3): known answers computed by hand, and properties."""
+"""The spectrum formulas (docs/reference.md#maturity): known answers computed by hand, and
+properties."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Release notes on GitHub, against the double: merged PRs in a tag range by GraphQL search,
-first-timers and bots, and publishing the release idempotently with its assets (spec §8)."""
+first-timers and bots, and publishing the release idempotently with its assets
+(docs/reference.md#notes)."""
 
 from __future__ import annotations
 

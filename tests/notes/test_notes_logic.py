@@ -1,5 +1,5 @@
 """Release notes: known answers for categories, exclusion, fallback, versions, contributors,
-escaping and the snapshot (spec §8, issue 10)."""
+escaping and the snapshot (docs/reference.md#notes, issue 10)."""
 
 from __future__ import annotations
 

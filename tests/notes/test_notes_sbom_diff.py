@@ -1,5 +1,5 @@
-"""`lumen notes --sbom NEW --previous-sbom OLD`: the dependency changes in the notes (spec §8),
-known answers from two small CycloneDX fixtures (tests/notes/data)."""
+"""`lumen notes --sbom NEW --previous-sbom OLD`: the dependency changes in the notes
+(docs/reference.md#notes), known answers from two small CycloneDX fixtures (tests/notes/data)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Failure classes by ordered patterns (spec §9)."""
+"""Failure classes by ordered patterns (docs/reference.md#failure-classes)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The ledger catches any single-byte change, insertion, deletion and reordering (spec §9);
-a cut-off tail only against the expected head. Concurrent `lumen record` writers lose nothing."""
+"""The ledger catches any single-byte change, insertion, deletion and reordering
+(docs/reference.md#ledger); a cut-off tail only against the expected head. Concurrent `lumen record`
+writers lose nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Resonance signals and gate (spec §7): known answers computed by hand, properties, CLI."""
+"""Resonance signals and gate (docs/reference.md#resonance): known answers computed by hand,
+properties, CLI."""
 
 from __future__ import annotations
 

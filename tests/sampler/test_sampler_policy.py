@@ -1,7 +1,8 @@
-"""The sampler's policy verdict (spec §7 "policy verdicts"): metric packs judged against a real
-Prometheus with backfilled history, schema rules over files, pushed to a real Pushgateway as
-`lumen_gate_verdict{gate="policy"}` and read back through Prometheus; NO_DATA pushes nothing;
-an unreachable Prometheus is a failed source (exit 1) that still delivers the other values."""
+"""The sampler's policy verdict (docs/reference.md#sampler, policy verdicts): metric packs judged
+against a real Prometheus with backfilled history, schema rules over files, pushed to a real
+Pushgateway as `lumen_gate_verdict{gate="policy"}` and read back through Prometheus; NO_DATA pushes
+nothing; an unreachable Prometheus is a failed source (exit 1) that still delivers the other
+values."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`lumen sample` against a real Pushgateway scraped by a real Prometheus (spec §7).
+"""`lumen sample` against a real Pushgateway scraped by a real Prometheus
+(docs/reference.md#sampler).
 
 Two Prometheus starts in this file (each takes seconds): the end-to-end push/replace/dashboard
 test and the spool round trip through an authenticating proxy.

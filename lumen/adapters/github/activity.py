@@ -1,4 +1,4 @@
-"""Loop events from a repository's GitHub activity (spec §3), through PyGithub.
+"""Loop events from a repository's GitHub activity (docs/reference.md#maturity), through PyGithub.
 
 - deployments -> `action`: severity 0.1 when the latest status is success (or inactive, i.e.
   superseded after success), 0.75 on failure/error; deployments still pending are not counted.

@@ -1,4 +1,4 @@
-"""Deploy events from GitHub Deployments and their statuses (spec §4).
+"""Deploy events from GitHub Deployments and their statuses (docs/reference.md#roi).
 
 GraphQL by default: one request returns 100 deployments with their latest status and commit
 time, newest first, so 1,000 deployments over 90 days cost 10 requests (REST needs one more

@@ -1,4 +1,5 @@
-# Image references and exposure for Kubernetes manifests (Lumen's shipped pack, spec §6).
+# Image references and exposure for Kubernetes manifests (Lumen's shipped pack,
+# docs/reference.md#rego).
 package main
 
 import data.lib.kubernetes as k8s

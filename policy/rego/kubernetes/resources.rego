@@ -1,4 +1,5 @@
-# Resource limits and probes for Kubernetes workloads (Lumen's shipped pack, spec §6).
+# Resource limits and probes for Kubernetes workloads (Lumen's shipped pack,
+# docs/reference.md#rego).
 package main
 
 import data.lib.kubernetes as k8s

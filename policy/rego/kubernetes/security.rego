@@ -1,4 +1,4 @@
-# Container hardening for Kubernetes workloads (Lumen's shipped pack, spec §6).
+# Container hardening for Kubernetes workloads (Lumen's shipped pack, docs/reference.md#rego).
 package main
 
 import data.lib.kubernetes as k8s
