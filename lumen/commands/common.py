@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from gates.result import OnNoData
 from gates.timeutil import parse_timestamp, utcnow
 from lumen.config import Config, load_config
-from lumen.settings import Flags, Scope, Settings
+from lumen.settings import Flags, Scope, Settings, default_of
 
 if TYPE_CHECKING:
     from lumen.adapters.prometheus import PrometheusConnection
@@ -29,9 +29,12 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_common(parser: argparse.ArgumentParser, *, gate: bool = True) -> None:
+def add_common(
+    parser: argparse.ArgumentParser, *, gate: bool = True, section: str | None = None
+) -> None:
     """`--config --env --service --json --now --quiet`, and for gates also
-    `--junit --on-no-data --ledger`."""
+    `--junit --on-no-data --ledger`; `section` is the gate's config section, whose shipped
+    on-no-data the help shows."""
     group = parser.add_argument_group("common options")
     group.add_argument(
         "--config", metavar="PATH", help="config file (default: .github/lumen.yml when present)"
@@ -52,7 +55,13 @@ def add_common(parser: argparse.ArgumentParser, *, gate: bool = True) -> None:
         group.add_argument(
             "--on-no-data",
             choices=[m.value for m in OnNoData],
-            help="verdict when there is no data (default: pass, reported as NO_DATA)",
+            help=(
+                f"verdict when there is no data, reported as NO_DATA "
+                f"({default_of(section, 'on-no-data')})"
+                if section
+                # a command that does not name its section
+                else "verdict when there is no data (default: pass, reported as NO_DATA)"
+            ),
         )
         group.add_argument("--ledger", metavar="PATH", help="append the decision to this ledger")
 

@@ -93,7 +93,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_connection_arguments(parser)  # --prometheus URL: the SLO queries (config `slo:`)
     add_roi_options(parser)
     add_slo_options(parser)
-    add_common(parser, gate=True)
+    add_common(parser, gate=True, section="integrated")
 
 
 def flags(args: argparse.Namespace) -> dict[str, object]:

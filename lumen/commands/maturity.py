@@ -111,7 +111,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="avg_over_time range that smooths the series "
         f"({default_of('maturity', 'prometheus-range')})",
     )
-    add_common(parser, gate=True)
+    add_common(parser, gate=True, section="maturity")
 
 
 def flags(args: argparse.Namespace, configured_m_score: object) -> dict[str, object]:

@@ -25,7 +25,7 @@ OUTPUTS = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--snapshot", metavar="METRICS_JSON", help="metrics snapshot JSON")
     add_resonance_options(parser)
-    add_common(parser, gate=True)
+    add_common(parser, gate=True, section="resonance")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     add_connection_arguments(parser)  # --prometheus URL: lumen_deploy_success_rate & co.
     add_roi_options(parser)
-    add_common(parser, gate=True)
+    add_common(parser, gate=True, section="roi")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_connection_arguments(parser)
     add_slo_options(parser)
-    add_common(parser, gate=True)
+    add_common(parser, gate=True, section="slo")
 
 
 def run(args: argparse.Namespace) -> int:

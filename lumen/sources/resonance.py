@@ -109,7 +109,7 @@ def snapshot_of(doc: Any, *, file: str, window: str, prefix: str = "") -> Snapsh
     )
 
 
-def read_snapshots(path: str, *, window: str = "24h") -> list[Snapshot]:
+def read_snapshots(path: str, *, window: str) -> list[Snapshot]:
     """Every window of a snapshot file, in file order."""
     from lumen.fileio import display_name, read_json
 
