@@ -74,12 +74,13 @@ def test_reusable_workflows_are_published_under_dot_github() -> None:
 
 def enabled(text: str) -> str:
     """A starter with its commented-out optional inputs (`# policy-…` and their values) on."""
-    return re.sub(r"(?m)^(\s+)# (policy-|  )", r"\1\2", text)
+    return re.sub(r"(?m)^(\s+)# (policy-|events:|deploys:|  )", r"\1\2", text)
 
 
 def test_examples_carry_the_starter_workflows() -> None:
     """examples/ is a repository layout to copy: its workflows are the starters, with the
-    optional policy inputs switched on for its manifests and its own Rego rule."""
+    optional policy inputs switched on for its manifests and its own Rego rule, and its event
+    logs named (the starters name none: they read the repository's GitHub activity)."""
     copies = sorted((ROOT / "examples" / ".github" / "workflows").glob("*.yml"))
     assert [p.name for p in copies] == [p.name for p in STARTERS]
     for copy in copies:
