@@ -165,6 +165,37 @@ def test_starters_call_reusable_workflows_correctly(path: Path) -> None:
                 assert have in {"write", level}, f"{rel(path)}: {called_id} needs {scope}: {level}"
 
 
+def _groups(workflow: dict[str, Any]) -> set[str]:
+    """Concurrency groups a workflow declares, at workflow level and on its jobs."""
+    out = set()
+    for holder in (workflow, *workflow["jobs"].values()):
+        concurrency = holder.get("concurrency")
+        if isinstance(concurrency, str):
+            out.add(concurrency)
+        elif isinstance(concurrency, dict):
+            out.add(str(concurrency["group"]))
+    return out
+
+
+@pytest.mark.parametrize("path", [*STARTERS, *EXAMPLES], ids=rel)
+def test_no_caller_and_callee_share_a_concurrency_group(path: Path) -> None:
+    """GitHub cancels a run whose caller and called workflow hold the same concurrency group
+    ("deadlock detected"): the release starter and release.yml once did."""
+    workflow = load(path)
+    for job in workflow["jobs"].values():
+        if "uses" in job:
+            called = _called(job["uses"])
+            shared = (_groups(workflow) | {str(job.get("concurrency") or "")}) & _groups(called)
+            assert not shared, f"{rel(path)} and {job['uses']} both declare {shared}"
+
+
+def test_the_pr_gate_runs_in_merge_queues() -> None:
+    """A required `lumen/<gate>` check must report on merge groups too, or the queue stalls."""
+    for path in (ROOT / "workflows/starters/lumen-pr-gate.yml", *EXAMPLES):
+        if path.name == "lumen-pr-gate.yml":
+            assert "merge_group" in load(path)["on"], rel(path)
+
+
 def test_nightly_runs_at_18_utc_and_by_hand() -> None:
     on = load(ROOT / "workflows/starters/lumen-nightly.yml")["on"]
     assert on["schedule"] == [{"cron": "0 18 * * *"}]
