@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.prometheus import BACKFILL_STEP, Series, counter
+from harness.prometheus import BACKFILL_STEP, Series
 
 from gates.result import Verdict, decide
 from lumen.cli import main
@@ -126,40 +126,52 @@ def test_no_series_is_no_data_not_pass(prometheus_factory: Any, tmp_path: Path) 
     assert code == 0
 
 
-def red_series(track: str, *, error_share: float, slow_share: float) -> list[Series]:
-    """35 minutes of a track's RED counters, 15 s apart: 100 requests a step, `error_share` of
-    them 500s; latency buckets with `slow_share` of requests over 300 ms."""
+def _counter(name: str, labels: dict[str, str], per_step: float, end: float) -> Series:
+    """A counter growing by `per_step` every 15 s for 35 minutes, up to `end`."""
+    steps = int(35 * 60 / BACKFILL_STEP)
+    start = end - steps * BACKFILL_STEP
+    return Series(
+        name, labels, [(start + i * BACKFILL_STEP, i * per_step) for i in range(steps + 1)]
+    )
+
+
+def red_series(track: str, *, error_share: float, slow_share: float, end: float) -> list[Series]:
+    """A track's RED counters, 15 s apart up to `end`: 100 requests a step, `error_share` of
+    them 500s; latency buckets with `slow_share` of requests over 300 ms. Both tracks share
+    `end`: samples at other instants would make every rate differ a little, and with no
+    allowance even that tiny systematic difference is a clear one."""
     series = [
-        counter(
+        _counter(
             "http_requests_total",
             {"job": "shop", "track": track, "code": "200"},
             100 * (1 - error_share),
-            minutes=35,
+            end,
         ),
-        counter(
+        _counter(
             "http_requests_total",
             {"job": "shop", "track": track, "code": "500"},
             100 * error_share,
-            minutes=35,
+            end,
         ),
     ]
     fast = 100 * (1 - slow_share)
     for le, n in (("0.1", fast * 0.5), ("0.3", fast), ("1", 100.0), ("+Inf", 100.0)):
         series.append(
-            counter(
+            _counter(
                 "http_request_duration_seconds_bucket",
                 {"job": "shop", "track": track, "le": le},
                 n,
-                minutes=35,
+                end,
             )
         )
     return series
 
 
 def shipped_pack(prometheus_factory: Any, tmp_path: Path, canary_errors: float) -> tuple[int, Any]:
+    end = time.time() - 2
     prom = prometheus_factory(
-        backfill=red_series("stable", error_share=0.01, slow_share=0.05)
-        + red_series("canary", error_share=canary_errors, slow_share=0.05)
+        backfill=red_series("stable", error_share=0.01, slow_share=0.05, end=end)
+        + red_series("canary", error_share=canary_errors, slow_share=0.05, end=end)
     )
     out = tmp_path / "result.json"
     code = main(

@@ -4,6 +4,7 @@ canary-compare pack against a real Prometheus, the verdict on a real Pushgateway
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,10 @@ def _sample(tmp_path: Path, pushgateway: Any, prom: Any) -> tuple[int, Any]:
 def test_a_failing_canary_is_pushed_as_0(
     tmp_path: Path, pushgateway: Any, prometheus_factory: Any
 ) -> None:
+    end = time.time() - 2
     prom = prometheus_factory(
-        backfill=red_series("stable", error_share=0.01, slow_share=0.05)
-        + red_series("canary", error_share=0.05, slow_share=0.05)
+        backfill=red_series("stable", error_share=0.01, slow_share=0.05, end=end)
+        + red_series("canary", error_share=0.05, slow_share=0.05, end=end)
     )
     code, doc = _sample(tmp_path, pushgateway, prom)
     assert code == 0, doc  # a FAIL is a measurement for the sampler
@@ -52,9 +54,10 @@ def test_a_failing_canary_is_pushed_as_0(
 def test_a_canary_like_its_baseline_is_pushed_as_1(
     tmp_path: Path, pushgateway: Any, prometheus_factory: Any
 ) -> None:
+    end = time.time() - 2
     prom = prometheus_factory(
-        backfill=red_series("stable", error_share=0.01, slow_share=0.05)
-        + red_series("canary", error_share=0.01, slow_share=0.05)
+        backfill=red_series("stable", error_share=0.01, slow_share=0.05, end=end)
+        + red_series("canary", error_share=0.01, slow_share=0.05, end=end)
     )
     code, doc = _sample(tmp_path, pushgateway, prom)
     assert code == 0, doc
