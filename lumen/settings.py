@@ -245,6 +245,16 @@ class IntegratedSettings:
 
 
 @dataclass(frozen=True)
+class StateSettings:
+    """Resolved `state:`; `configured` says whether the config has the section at all (only
+    then do writes go to the data branch)."""
+
+    configured: bool
+    branch: str
+    remote: str
+
+
+@dataclass(frozen=True)
 class TrendConfig:
     """Resolved `trend:`: the two windows and the checks' settings (`gates.trend`)."""
 
@@ -452,6 +462,14 @@ class Settings:
             max_errors=int(required(values, "policy", "max-errors")),
             on_no_data=OnNoData(on_no_data) if on_no_data else None,
             compare=self.section("compare", scope),
+        )
+
+    def state(self) -> StateSettings:
+        values = self.config.resolve("state", {})
+        return StateSettings(
+            configured=self.config.get("state") is not None,
+            branch=str(required(values, "state", "branch")),
+            remote=str(required(values, "state", "remote")),
         )
 
     def trend(self, scope: Scope) -> TrendConfig:

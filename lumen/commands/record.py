@@ -6,12 +6,16 @@ The use case is lumen.app.record; this module turns the flags into its record an
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from gates.errors import UsageError
 from gates.timeutil import parse_timestamp
 from lumen.app.record import DeployRecord, record_deploy
-from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.commands.common import add_common, config_of, env_service, now_of, settings_of
 from lumen.outputs import JSON, Output, publish
+
+if TYPE_CHECKING:
+    from lumen.adapters.git_state import StateLocation
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (Output("id", "id of the recorded event"), JSON)
@@ -74,7 +78,7 @@ def deploy_record(args: argparse.Namespace) -> DeployRecord:
 
 def run(args: argparse.Namespace) -> int:
     config_of(args)  # a broken config is an error even though record reads no thresholds
-    event = record_deploy(deploy_record(args), args.deploys, args.ledger)
+    event = record_deploy(deploy_record(args), args.deploys, args.ledger, state=state_of(args))
     if args.json:
         from lumen.fileio import write_json
 
@@ -86,3 +90,17 @@ def run(args: argparse.Namespace) -> int:
         )
     publish(OUTPUTS, {"id": event["id"]}, json_path=args.json)
     return 0
+
+
+def state_of(args: argparse.Namespace) -> StateLocation | None:
+    """The data branch when the config has `state:` (the repository is the working directory's
+    git repository, as a workflow's checkout), else None: the files are local paths."""
+    settings = settings_of(args, {})
+    state = settings.state()
+    if not state.configured:
+        return None
+    from pathlib import Path
+
+    from lumen.adapters.git_state import StateLocation
+
+    return StateLocation(Path.cwd(), branch=state.branch, remote=state.remote)
