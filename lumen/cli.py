@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "comment": ("lumen.commands.comment", "sticky PR comment, label and check run"),
     "classify": ("lumen.commands.classify", "failure class of a failed step's log"),
     "ledger": ("lumen.commands.ledger", "append to or verify the hash-chained decision ledger"),
+    "state": ("lumen.commands.state", "show, pull or push the state on the data branch"),
 }
 
 
