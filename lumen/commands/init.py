@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from gates.errors import LumenError, UsageError
@@ -20,6 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--force", action="store_true", help="overwrite files that exist")
     parser.add_argument(
+        "--workflows",
+        type=workflow_list,
+        metavar="NAMES",
+        help=f"starter workflows to write, comma-separated from {','.join(STARTERS)}"
+        f" (default: {DEFAULT_STARTERS[0]})",
+    )
+    parser.add_argument(
         "--no-workflows",
         action="store_true",
         help="write only the config, not the starter workflows",
@@ -27,28 +35,63 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
-def planned_files(root: Path, *, workflows: bool) -> list[tuple[Path, Path]]:
-    """(source, destination) pairs: the config template and every starter workflow."""
+# Starter names as `--workflows` takes them (workflows/starters/lumen-<name>.yml).
+STARTERS = ("pr-gate", "nightly", "release", "flipback", "comment")
+# The PR gate is the one a team needs on day one; the others are asked for.
+DEFAULT_STARTERS = ("pr-gate",)
+
+
+def workflow_list(text: str) -> tuple[str, ...]:
+    """argparse type of --workflows: known starter names, comma-separated."""
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in STARTERS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown starter {', '.join(unknown) or '(none)'}: choose from {','.join(STARTERS)}"
+        )
+    return names
+
+
+def planned_files(root: Path, *, workflows: Sequence[str]) -> list[tuple[Path, Path]]:
+    """(source, destination) pairs: the config template and the chosen starter workflows."""
     pairs = [(policy_path("templates", "lumen.yml"), root / ".github" / "lumen.yml")]
-    if workflows:
+    for name in workflows:
         try:
-            starters = sorted(shipped_path("workflows", "starters").glob("*.yml"))
+            source = shipped_path("workflows", "starters", f"lumen-{name}.yml")
         except FileNotFoundError:
-            starters = []
-        if not starters:
+            source = None
+        if source is None or not source.is_file():
             raise LumenError(
-                "this installation ships no starter workflows", hint="use --no-workflows"
+                f"this installation ships no starter workflow {name}", hint="use --no-workflows"
             )
-        for source in starters:
-            pairs.append((source, root / ".github" / "workflows" / source.name))
+        pairs.append((source, root / ".github" / "workflows" / source.name))
     return pairs
+
+
+NEXT_STEPS = """\
+Next steps:
+  1. Commit .github/ and open a pull request: the PR gate reads this repository's GitHub
+     activity (workflow runs, deployments, issues labelled incident) and judges the recent
+     days against its own history. No data file is needed.
+  2. Permissions: the starter grants its job contents: read, actions: read, deployments: read,
+     checks: write, issues: write and pull-requests: write. If your organisation limits the
+     GITHUB_TOKEN to read-only, allow these for the workflow.
+  3. Required check: once it has run, require the check "Lumen gates" in branch protection
+     (or the ruleset); the starter also runs on merge_group for merge queues.
+  4. State between runs: add `state: {{}}` to .github/lumen.yml to keep the deploy log and the
+     ledger on the data branch {branch} (created on the first write; recording jobs need
+     contents: write). See docs/day-one.md.
+"""
 
 
 def run(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     if not root.is_dir():
         raise UsageError(f"--dir {args.dir!r} is not a directory")
-    pairs = planned_files(root, workflows=not args.no_workflows)
+    if args.no_workflows and args.workflows:
+        raise UsageError("--workflows and --no-workflows: choose one")
+    chosen = () if args.no_workflows else (args.workflows or DEFAULT_STARTERS)
+    pairs = planned_files(root, workflows=chosen)
     existing = [dest for _, dest in pairs if dest.exists()]
     if existing and not args.force:
         names = ", ".join(str(p) for p in existing)
@@ -57,4 +100,9 @@ def run(args: argparse.Namespace) -> int:
         atomic_write(dest, source.read_bytes())
         if not args.quiet:
             print(f"wrote {dest}")
+    if not args.quiet:
+        from lumen.settings import default_text
+
+        print()
+        print(NEXT_STEPS.format(branch=default_text("state", "branch")), end="")
     return 0

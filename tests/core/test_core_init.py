@@ -31,10 +31,36 @@ def test_init_bad_dir(tmp_path: Path) -> None:
     assert main(["init", "--dir", str(tmp_path / "missing")]) == 1
 
 
+def test_init_writes_the_pr_gate_by_default_and_says_what_comes_next(
+    tmp_path: Path, capsys
+) -> None:
+    assert main(["init", "--dir", str(tmp_path)]) == 0
+    written = sorted(p.name for p in (tmp_path / ".github/workflows").glob("*.yml"))
+    assert written == ["lumen-pr-gate.yml"]
+    out = capsys.readouterr().out
+    assert "Next steps:" in out
+    assert "actions: read" in out and "deployments: read" in out  # the permissions
+    assert '"Lumen gates"' in out  # the required check's name
+    assert "lumen-data" in out  # the data branch
+
+
+def test_init_workflows_on_request_and_unknown_names_refused(tmp_path: Path, capsys) -> None:
+    assert main(["init", "--dir", str(tmp_path), "--workflows", "nightly,comment", "--quiet"]) == 0
+    written = sorted(p.name for p in (tmp_path / ".github/workflows").glob("*.yml"))
+    assert written == ["lumen-comment.yml", "lumen-nightly.yml"]
+    assert main(["init", "--dir", str(tmp_path), "--workflows", "nightly,deploy"]) == 1
+    assert "deploy" in capsys.readouterr().err
+    # the config exists now: a second init refuses without --force, and writes nothing
+    assert main(["init", "--dir", str(tmp_path), "--workflows", "release", "--quiet"]) == 1
+    assert not (tmp_path / ".github/workflows/lumen-release.yml").exists()
+
+
 def test_init_writes_the_starter_workflows(tmp_path: Path) -> None:
+    from lumen.commands.init import STARTERS
     from lumen.resources import shipped_path
 
-    assert main(["init", "--dir", str(tmp_path), "--quiet"]) == 0
+    every = ",".join(STARTERS)
+    assert main(["init", "--dir", str(tmp_path), "--workflows", every, "--quiet"]) == 0
     starters = sorted(p.name for p in shipped_path("workflows", "starters").glob("*.yml"))
     written = sorted(p.name for p in (tmp_path / ".github/workflows").glob("*.yml"))
     assert starters and written == starters
