@@ -9,7 +9,7 @@ also the change of Sense against the pre snapshot.
 
 Adaptive thresholds move the QA maturity minimums (overall, feedback, release: the ones pre/post
 checks) from the gate's own history in the ledger. Their defaults 0.65/0.60/0.60 sit between the
-spec's floors 0.65/0.50/0.45 and caps 0.90/0.85/0.85.
+floors 0.65/0.50/0.45 and caps 0.90/0.85/0.85 of docs/reference.md#adaptive.
 
 The maturity spectrum comes from `gates.maturity`; this module only needs its four numbers, so
 it takes anything with `overall`, `sense`, `feedback` and `release` attributes.

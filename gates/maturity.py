@@ -5,9 +5,9 @@ Pure: plain numbers in, a `GateResult` out. Parsing files, Prometheus and GitHub
 
 Formulas (per loop and overall, per window `(now - W, now]`):
 
-- Sense    = H(p) / log 3 over the kind distribution (signal, evidence, action). The spec's source
-  notes wrote "1 - entropy_norm" but described a balance score and gave a healthy example
-  (sense 0.68 with release 0.71) that only H/log 3 reaches; H/log 3 it is.
+- Sense    = H(p) / log 3 over the kind distribution (signal, evidence, action). The source notes
+  (docs/reference.md#sense) wrote "1 - entropy_norm" but described a balance score and gave a
+  healthy example (sense 0.68 with release 0.71) that only H/log 3 reaches; H/log 3 it is.
 - Feedback = exp(-3 * population stdev of severity): rewards a stable level, not a low one.
 - Release  = min(1, action_ratio / 0.30).
 - Overall  = 0.4 * Sense + 0.3 * Feedback + 0.3 * Release.

@@ -89,7 +89,7 @@ COMPARATORS: dict[str, Any] = {
 
 
 def compare(value: float, comparator: str, threshold: float) -> bool:
-    """True when `value comparator threshold` holds. Unrounded, as the spec demands."""
+    """True when `value comparator threshold` holds. Unrounded (docs/reference.md#result-schema)."""
     try:
         return bool(COMPARATORS[comparator](value, threshold))
     except KeyError:

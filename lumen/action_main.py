@@ -104,7 +104,7 @@ def run_lumen(argv: Sequence[str], environ: Mapping[str, str]) -> tuple[int, str
 
 
 def failure_class(log: str) -> tuple[str, bool]:
-    """The class `lumen classify` gives a log, and whether the spec retries it."""
+    """The class `lumen classify` gives a log, and whether the workflows retry it."""
     from gates.failure_class import classify
 
     result = classify(log)

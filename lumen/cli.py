@@ -49,7 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse exits 2 on usage errors; the spec reserves 2 for FAIL, so raise instead."""
+    """argparse exits 2 on usage errors; 2 means FAIL (docs/reference.md#exit-codes)."""
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")

@@ -11,7 +11,10 @@ from lumen.outputs import JSON, Output, publish
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (
     Output("class", "the failure class of the log"),
-    Output("retryable", "`true` when the spec retries that class, else `false`"),
+    Output(
+        "retryable",
+        "`true` when the shipped workflows retry that class (network, external_api), else `false`",
+    ),
     JSON,
 )
 
