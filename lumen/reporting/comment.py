@@ -41,19 +41,99 @@ def verdict_of(result: Mapping[str, Any]) -> str:
     return str(result.get("verdict") or result.get("status") or "NO_DATA")
 
 
+# Failing checks first, then warnings: what a reviewer needs is at the top.
+_ORDER = {"FAIL": 0, "WARN": 1, "NO_DATA": 2, "PASS": 3}
+# Gates whose numbers are measured on the pull request's own files, not the repository's history.
+PR_GATES = frozenset({"policy", "approval", "sbom", "licence", "resonance"})
+
+
+def _is_rate(name: str) -> bool:
+    """A fraction shown as a percentage; burn rates are multiples of the budget, not fractions."""
+    base = name.split("@", maxsplit=1)[0]
+    return base.endswith("_rate") and "burn" not in base
+
+
+def _is_duration(name: str) -> bool:
+    base = name.split("@", maxsplit=1)[0]
+    return base.endswith("_s") or base in ("lead_time", "time_to_restore")
+
+
+def display_value(name: str, value: Any) -> str:
+    """A check's value for people: rates as percentages (`12.5%`), durations in seconds as
+    durations (`22h`, not `79200.000`), anything else as `fmt_value` rounds it."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if _is_rate(name) and 0 <= value <= 1:
+            return f"{100 * value:.1f}%"
+        if _is_duration(name) and value >= 0:
+            from datetime import timedelta
+
+            from gates.timeutil import format_duration
+
+            return format_duration(timedelta(seconds=round(float(value))))
+    return fmt_value(value)
+
+
+def ordered_checks(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    checks = list(result.get("checks") or [])
+    return sorted(checks, key=lambda c: _ORDER.get(str(c.get("verdict")), 4))
+
+
 def checks_table(result: Mapping[str, Any]) -> str:
     lines = ["| Check | Value | Threshold | Verdict | Reason |", "|---|---:|---|---|---|"]
-    for check in result.get("checks") or []:
+    for check in ordered_checks(result):
         verdict = str(check.get("verdict"))
-        threshold = f"{check.get('comparator', '')} {fmt_value(check.get('threshold'))}".strip()
+        name = str(check.get("name"))
+        threshold = (
+            f"{check.get('comparator', '')} {display_value(name, check.get('threshold'))}".strip()
+        )
         if check.get("baseline") is not None:
-            threshold += f" (baseline {fmt_value(check.get('baseline'))})"
-        name = str(check.get("name")) + (" 🔑" if check.get("key") else "")
+            threshold += f" (baseline {display_value(name, check.get('baseline'))})"
+        shown = name + (" 🔑" if check.get("key") else "")
         lines.append(
-            f"| {_cell(name)} | {fmt_value(check.get('value'))} | {_cell(threshold)} | "
+            f"| {_cell(shown)} | {display_value(name, check.get('value'))} | {_cell(threshold)} | "
             f"{ICONS.get(verdict, '')} {_cell(verdict)} | {_cell(str(check.get('reason', '')))} |"
         )
     return "\n".join(lines)
+
+
+def judged_line(result: Mapping[str, Any]) -> str:
+    """One line saying what was judged: how many checks, over what, from where."""
+    checks = result.get("checks") or []
+    counts: dict[str, int] = {}
+    for check in checks:
+        verdict = str(check.get("verdict"))
+        counts[verdict] = counts.get(verdict, 0) + 1
+    tally = ", ".join(
+        f"{n} {v}" for v, n in sorted(counts.items(), key=lambda i: _ORDER.get(i[0], 4))
+    )
+    window = result.get("window")
+    return f"Judged {len(checks)} checks ({md_text(tally)})" + (
+        f" over {_code(window)}" if window else ""
+    )
+
+
+def sources_line(result: Mapping[str, Any]) -> str:
+    """Which numbers come from the repository's history and which from this PR."""
+    gate = str(result.get("gate"))
+    if gate in PR_GATES:
+        return "<sub>Every number here is measured on this pull request's files.</sub>"
+    inputs = result.get("inputs") or {}
+    github = inputs.get("github") if isinstance(inputs, Mapping) else None
+    where = (
+        f"the GitHub activity of {_code(github.get('repository'))}"
+        if isinstance(github, Mapping) and github.get("repository")
+        else "the repository's event logs"
+    )
+    text = (
+        f"Every number here comes from the repository's history ({where}), none from this PR's diff"
+    )
+    trend = result.get("trend")
+    if isinstance(trend, Mapping):
+        text += (
+            f"; the trend checks compare the last {_code(trend.get('recent-window'))} with the "
+            f"{_code(trend.get('baseline-window'))} before"
+        )
+    return f"<sub>{text}: the pull request is judged by the state it would merge into.</sub>"
 
 
 def trend_line(result: Mapping[str, Any]) -> str | None:
@@ -125,7 +205,16 @@ def comment_body(
     ]
     if where:
         parts.append(where)
-    parts.append(checks_table(result))
+    if verdict == "PASS":
+        # One headline a reviewer reads in five seconds; the table is there when wanted.
+        parts.append(judged_line(result))
+        parts.append(
+            f"<details><summary>All checks</summary>\n\n{checks_table(result)}\n\n</details>"
+        )
+    else:
+        parts.append(judged_line(result))
+        parts.append(checks_table(result))
+    parts.append(sources_line(result))
     comparisons = compare_section(result)
     if comparisons:
         parts.append(comparisons)
