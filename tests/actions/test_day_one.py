@@ -92,3 +92,36 @@ def test_day_one_degrading_weeks_are_red_naming_the_degradation(
         assert "incidents burst: 5" in reasons
     annotations = " ".join(a["message"] for a in gate.run.annotations)
     assert "integrated gate: failure/FAIL" in annotations
+
+
+@pytest.mark.github
+def test_day_one_nightly_gates_on_github_without_data_files(
+    tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    """The nightly starter as `lumen init --workflows nightly` writes it: no event log, so the
+    sampler is skipped and the integrated gate reads the repository's GitHub activity."""
+    double, env, _ = github_pr
+    seed_github(double.state, PR_REPOSITORY, HEALTHY, NOW)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    assert main(["init", "--dir", str(repo), "--workflows", "nightly", "--quiet"]) == 0
+    starter = yaml.safe_load((repo / ".github" / "workflows" / "lumen-nightly.yml").read_text())
+    (job,) = starter["jobs"].values()
+    runner = WorkflowRunner(
+        ROOT / "workflows" / "nightly.yml",
+        workdir=tmp_path / "run",
+        workspace=repo,
+        inputs=dict(job.get("with") or {}),
+        env=env,
+        event_name="schedule",
+        action_venv=dev_venv(),
+        pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    check = runner.run_job("check")
+    assert check.run is not None
+    assert check.conclusion == "success", check.run.log
+    assert "sampler" not in check.actions  # skipped: nothing to sample
+    assert check.actions["gate"].returncode == 0, check.actions["gate"].stderr
+    assert check.outputs["verdict"] in ("PASS", "WARN")
+    assert check.outputs.get("failed-step", "") == ""
