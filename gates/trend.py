@@ -139,6 +139,7 @@ def _burst_check(
     name: str,
     label: str,
     *,
+    observed: bool,
     recent_count: int,
     base_count: int,
     recent: Activity,
@@ -157,6 +158,19 @@ def _burst_check(
         "recent": {"count": recent_count, "days": recent.days},
         "history": {"count": base_count, "days": baseline.days, "expected": expected},
     }
+    if not observed:
+        # Nothing in either window to count by (no deployments for rollbacks, no activity at
+        # all for incidents): a count of 0 there says nothing, so it is no judgement.
+        return Check(
+            name,
+            None,
+            "<",
+            limit,
+            settings.on_no_data.verdict(),
+            f"no {label} judgement: nothing to count them by in the last "
+            f"{_days(recent.days)} or the {_days(baseline.days)} before",
+            extra=extra,
+        )
     if recent_count < exact_limit:
         verdict = Verdict.PASS
         reason = (
@@ -170,6 +184,10 @@ def _burst_check(
             f"history over {_days(baseline.days)} predicts {expected:.1f} (burst ≥ {limit:g})"
         )
     return Check(name, recent_count, "<", limit, verdict, reason, baseline=expected, extra=extra)
+
+
+def _active(window: Activity) -> bool:
+    return window.ci_runs + window.deploys + window.incidents + window.rollbacks > 0
 
 
 def trend_checks(recent: Activity, baseline: Activity, settings: TrendSettings) -> list[Check]:
@@ -202,6 +220,7 @@ def trend_checks(recent: Activity, baseline: Activity, settings: TrendSettings) 
         _burst_check(
             "rollbacks",
             "rollbacks",
+            observed=recent.deploys + baseline.deploys + recent.rollbacks > 0,
             recent_count=recent.rollbacks,
             base_count=baseline.rollbacks,
             recent=recent,
@@ -211,6 +230,7 @@ def trend_checks(recent: Activity, baseline: Activity, settings: TrendSettings) 
         _burst_check(
             "incidents",
             "incidents",
+            observed=_active(recent) or _active(baseline),
             recent_count=recent.incidents,
             base_count=baseline.incidents,
             recent=recent,

@@ -139,14 +139,14 @@ def test_github_source_with_no_deployments_is_no_data(github_env: Any, tmp_path:
     code, doc = run_roi(tmp_path)
     assert code == 0
     verdicts = {c["name"]: c["verdict"] for c in doc["checks"]}
-    # no deployments: the ROI checks and the trend's rates are NO_DATA; what the trend could
-    # count (no rollback or incident burst in the recent window) passes, so the gate does
+    # no deployments and no activity at all: nothing was judged, so the gate is NO_DATA (a
+    # count of 0 rollbacks or incidents with nothing to count them by is no judgement)
     assert verdicts == {
         "success_rate": "NO_DATA",
         "rollback_rate": "NO_DATA",
         "ci_failure_rate": "NO_DATA",
         "deploy_failure_rate": "NO_DATA",
-        "rollbacks": "PASS",
-        "incidents": "PASS",
+        "rollbacks": "NO_DATA",
+        "incidents": "NO_DATA",
     }
-    assert doc["verdict"] == "PASS"
+    assert doc["verdict"] == "NO_DATA"

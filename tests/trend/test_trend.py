@@ -164,3 +164,19 @@ def test_a_rate_three_times_higher_fails_and_says_so(
     check = by_name(recent, baseline)["ci_failure_rate"]
     assert check.verdict is Verdict.FAIL  # type: ignore[attr-defined]
     assert check.reason.startswith("CI failure rate degraded")  # type: ignore[attr-defined]
+
+
+def test_nothing_to_count_by_is_no_judgement() -> None:
+    """A repository with no activity in either window: 0 rollbacks and 0 incidents say nothing,
+    so nothing passes (the gate reports NO_DATA, never a PASS it did not judge)."""
+    checks = by_name(Activity(days=2), Activity(days=26))
+    assert {n: c.verdict for n, c in checks.items()} == {  # type: ignore[attr-defined]
+        "ci_failure_rate": Verdict.NO_DATA,
+        "deploy_failure_rate": Verdict.NO_DATA,
+        "rollbacks": Verdict.NO_DATA,
+        "incidents": Verdict.NO_DATA,
+    }
+    # CI activity but no deployments: incidents are judged, rollbacks are not
+    ci_only = by_name(Activity(days=2, ci_runs=80), Activity(days=26, ci_runs=1000))
+    assert ci_only["incidents"].verdict is Verdict.PASS  # type: ignore[attr-defined]
+    assert ci_only["rollbacks"].verdict is Verdict.NO_DATA  # type: ignore[attr-defined]
