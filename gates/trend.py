@@ -112,13 +112,14 @@ def _rate_check(
             extra=extra,
         )
     rate = recent_hits / recent_total
-    limit = settings.factor * max(base_rate, settings.rate_floor)
     ratio = rate / max(base_rate, settings.rate_floor)
     # Decided in exact arithmetic on the settings as written: "three times 5 %" is 15 %, not
-    # the binary float 0.15000000000000002 that would let 12 of 80 pass.
+    # the binary float 0.15000000000000002 that would let 12 of 80 pass. The float shown is
+    # the same number.
     exact_limit = _exact(settings.factor) * max(
         Fraction(base_hits, base_total), _exact(settings.rate_floor)
     )
+    limit = float(exact_limit)
     if Fraction(recent_hits, recent_total) < exact_limit:
         verdict = Verdict.PASS
         reason = (
@@ -146,14 +147,13 @@ def _burst_check(
     baseline: Activity,
     settings: TrendSettings,
 ) -> Check:
-    expected = base_count * recent.days / baseline.days if baseline.days > 0 else 0.0
-    limit = max(float(settings.min_count), settings.factor * expected)
     exact_expected = (
         Fraction(base_count) * _exact(recent.days) / _exact(baseline.days)
         if baseline.days > 0
         else Fraction(0)
     )
     exact_limit = max(Fraction(settings.min_count), _exact(settings.factor) * exact_expected)
+    expected, limit = float(exact_expected), float(exact_limit)
     extra = {
         "recent": {"count": recent_count, "days": recent.days},
         "history": {"count": base_count, "days": baseline.days, "expected": expected},
