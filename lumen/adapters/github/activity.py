@@ -22,6 +22,7 @@ from typing import Any
 from gates.maturity import LoopEvent
 from gates.timeutil import parse_timestamp
 from gates.trend import Activity
+from lumen.adapters.github.api import split_repo
 
 RUN_SEVERITY = {
     "success": 0.1,
@@ -148,7 +149,7 @@ def activity_events(
     check runs come with the default branch's commits (GraphQL, 100 commits a request), and
     workflow runs and incident issues 100 to a REST page. `counts.requests` says what it took.
     """
-    owner, name = split_owner_repo(owner_repo)
+    owner, name = split_repo(owner_repo)
     counts = counts if counts is not None else ActivityCount()
     reads = reads if reads is not None else RepositoryReads(owner_repo, since=since, gh=gh)
     before = reads.requests
@@ -184,12 +185,6 @@ def activity_events(
     counts.requests += reads.requests - before
 
 
-def split_owner_repo(owner_repo: str) -> tuple[str, str]:
-    from lumen.adapters.github.api import split_repo
-
-    return split_repo(owner_repo)
-
-
 class RepositoryReads:
     """One repository's GitHub reads, shared by the gates of one run and counted once.
 
@@ -208,7 +203,7 @@ class RepositoryReads:
         gh: Any = None,
         deploy_settings: Mapping[str, Any] | None = None,
     ) -> None:
-        self.owner, self.name = split_owner_repo(owner_repo)
+        self.owner, self.name = split_repo(owner_repo)
         self.repository = f"{self.owner}/{self.name}"
         self.since = since
         self.requests = 0
@@ -249,33 +244,28 @@ class RepositoryReads:
         return self._incidents
 
     def _read_incidents(self) -> Iterator[tuple[datetime, list[str]]]:
-        from lumen.adapters.github.api import graphql
+        from lumen.adapters.github.api import graphql_pages
 
-        cursor: str | None = None
-        while True:
-            data = graphql(
-                ISSUES_QUERY,
-                {
-                    "owner": self.owner,
-                    "name": self.name,
-                    "labels": list(SIGNAL_LABELS),
-                    "since": _stamp(self.since),
-                    "cursor": cursor,
-                },
-                what=f"read the incident issues of {self.repository}",
-            )
+        for nodes in graphql_pages(
+            ISSUES_QUERY,
+            {
+                "owner": self.owner,
+                "name": self.name,
+                "labels": list(SIGNAL_LABELS),
+                "since": _stamp(self.since),
+            },
+            path=("repository", "issues"),
+            what=f"read the incident issues of {self.repository}",
+        ):
             self.requests += 1
-            connection = (data.get("repository") or {}).get("issues") or {}
             oldest: datetime | None = None
-            for node in connection.get("nodes") or []:
+            for node in nodes:
                 created = parse_timestamp(node["createdAt"], field="issue.createdAt")
                 oldest = created if oldest is None else min(oldest, created)
                 labels = (node.get("labels") or {}).get("nodes") or []
                 yield created, [str(label["name"]) for label in labels]
-            page = connection.get("pageInfo") or {}
-            if not page.get("hasNextPage") or (oldest is not None and oldest <= self.since):
+            if oldest is not None and oldest <= self.since:
                 return
-            cursor = page.get("endCursor")
 
     def workflow_runs(self, since: datetime, until: datetime) -> list[tuple[datetime, str]]:
         """(created, conclusion) of the workflow runs created in `(since, until]`, listed 100
@@ -371,25 +361,16 @@ def _check_run_events(
 ) -> Iterator[LoopEvent]:
     """Check runs of the default branch's commits in the span, except GitHub Actions' own
     (its jobs are already counted as workflow runs)."""
-    from lumen.adapters.github.api import graphql
+    from lumen.adapters.github.api import graphql_pages
 
-    cursor: str | None = None
-    while True:
-        data = graphql(
-            HISTORY_QUERY,
-            {
-                "owner": reads.owner,
-                "name": reads.name,
-                "since": _stamp(since),
-                "until": _stamp(until),
-                "cursor": cursor,
-            },
-            what=f"read the check runs of {loop_id}",
-        )
+    for commits in graphql_pages(
+        HISTORY_QUERY,
+        {"owner": reads.owner, "name": reads.name, "since": _stamp(since), "until": _stamp(until)},
+        path=("repository", "defaultBranchRef", "target", "history"),
+        what=f"read the check runs of {loop_id}",
+    ):
         reads.requests += 1
-        ref = (data.get("repository") or {}).get("defaultBranchRef") or {}
-        history = (ref.get("target") or {}).get("history") or {}
-        for commit in history.get("nodes") or []:
+        for commit in commits:
             for suite in (commit.get("checkSuites") or {}).get("nodes") or []:
                 if ((suite.get("app") or {}).get("slug")) == ACTIONS_APP_SLUG:
                     continue
@@ -401,7 +382,3 @@ def _check_run_events(
                         continue
                     counts.check_runs += 1
                     yield LoopEvent(_micros(started), "evidence", severity, loop_id)
-        page = history.get("pageInfo") or {}
-        if not page.get("hasNextPage"):
-            return
-        cursor = page.get("endCursor")

@@ -189,6 +189,28 @@ def graphql(
     return data
 
 
+def graphql_pages(
+    query: str,
+    variables: Mapping[str, Any],
+    *,
+    path: tuple[str, ...],
+    what: str,
+) -> Iterator[list[dict[str, Any]]]:
+    """The nodes of the connection at `path` (e.g. `("repository", "issues")`), one page (one
+    request) at a time, following `pageInfo` until the last page or until the caller stops.
+    The query takes a `$cursor: String` variable for `after:`."""
+    cursor: str | None = None
+    while True:
+        connection: Any = graphql(query, {**variables, "cursor": cursor}, what=what)
+        for key in path:
+            connection = (connection or {}).get(key) or {}
+        yield list(connection.get("nodes") or [])
+        page = connection.get("pageInfo") or {}
+        if not page.get("hasNextPage"):
+            return
+        cursor = page.get("endCursor")
+
+
 def split_repo(owner_repo: str | None) -> tuple[str, str]:
     if not owner_repo or owner_repo.count("/") != 1 or "" in owner_repo.split("/"):
         raise UsageError(f"expected OWNER/REPO, got {owner_repo!r}")

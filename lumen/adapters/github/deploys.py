@@ -83,22 +83,19 @@ def fetch_graphql(
 ) -> tuple[list[GitHubDeployment], int]:
     """Deployments created after `start` (plus the rest of the last page: earlier SHAs help
     rollback detection); returns them and the number of requests made."""
-    from lumen.adapters.github.api import graphql
+    from lumen.adapters.github.api import graphql_pages
 
     out: list[GitHubDeployment] = []
-    cursor: str | None = None
     requests = 0
-    while True:
-        data = graphql(
-            QUERY,
-            {"owner": owner, "name": name, "cursor": cursor},
-            what=f"read the deployments of {owner}/{name}",
-        )
+    for nodes in graphql_pages(
+        QUERY,
+        {"owner": owner, "name": name},
+        path=("repository", "deployments"),
+        what=f"read the deployments of {owner}/{name}",
+    ):
         requests += 1
-        repository = data.get("repository") or {}
-        connection = repository.get("deployments") or {}
         oldest: datetime | None = None
-        for node in connection.get("nodes") or []:
+        for node in nodes:
             created = parse_timestamp(node["createdAt"], field="deployment.createdAt")
             oldest = created if oldest is None else min(oldest, created)
             commit = node.get("commit") or {}
@@ -118,10 +115,9 @@ def fetch_graphql(
                     ref=(node.get("ref") or {}).get("name"),
                 )
             )
-        page = connection.get("pageInfo") or {}
-        if not page.get("hasNextPage") or (oldest is not None and oldest <= start):
-            return out, requests
-        cursor = page.get("endCursor")
+        if oldest is not None and oldest <= start:
+            break
+    return out, requests
 
 
 def fetch_rest(
