@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from busy_week import seed_busy_week
 
 from lumen.adapters.github.activity import issue_severity
 from lumen.cli import main
@@ -115,31 +116,7 @@ def test_a_busy_week_stays_within_the_request_budget(github_env: Any, tmp_path: 
     state = github_env.state
     repo = "octo-org/busy"
     state.add_repo(repo)
-    start = datetime(2026, 11, 14, 12, 0, tzinfo=UTC)
-    minute = timedelta(minutes=1)
-    for i in range(1000):
-        state.add_workflow_run(
-            "CI",
-            repo=repo,
-            conclusion="failure" if i % 10 == 0 else "success",
-            created_at=start + i * 10 * minute,
-        )
-    for i in range(200):
-        state.add_deployment(
-            "production", repo=repo, created_at=start + i * 50 * minute, state="success"
-        )
-    for i in range(300):
-        sha = state.add_commit(f"change {i}", repo=repo, date=start + i * 33 * minute)
-        state.add_check_run(
-            "lint", sha, repo=repo, conclusion="success", started_at=start + i * 33 * minute
-        )
-        state.add_check_run(
-            "build", sha, repo=repo, app="github-actions", started_at=start + i * 33 * minute
-        )
-    for i in range(20):
-        state.add_issue(
-            f"incident {i}", repo=repo, labels=["incident"], created_at=start + i * 8 * 60 * minute
-        )
+    seed_busy_week(state, repo, datetime(2026, 11, 14, 12, 0, tzinfo=UTC), actions_check_runs=True)
     github_env.reset_log()
     out = tmp_path / "busy.json"
     main(

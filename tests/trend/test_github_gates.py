@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from busy_week import seed_busy_week
 from weeks import DEGRADING, HEALTHY, seed_github
 
 from lumen.cli import main
@@ -129,29 +130,7 @@ def test_a_busy_week_stays_within_the_request_budget(
 ) -> None:
     """1,000 workflow runs, 200 deployments, 300 commits with check runs and 20 incidents in a
     week: each gate, with its trend, reads it in at most 20 requests (inputs.github.requests)."""
-    state = github_env.state
-    start = NOW - timedelta(days=7)
-    minute = timedelta(minutes=1)
-    for i in range(1000):
-        state.add_workflow_run(
-            "CI",
-            repo=REPO,
-            conclusion="failure" if i % 10 == 0 else "success",
-            created_at=start + i * 10 * minute,
-        )
-    for i in range(200):
-        state.add_deployment(
-            "production", repo=REPO, created_at=start + i * 50 * minute, state="success"
-        )
-    for i in range(300):
-        sha = state.add_commit(f"change {i}", repo=REPO, date=start + i * 33 * minute)
-        state.add_check_run(
-            "lint", sha, repo=REPO, conclusion="success", started_at=start + i * 33 * minute
-        )
-    for i in range(20):
-        state.add_issue(
-            f"incident {i}", repo=REPO, labels=["incident"], created_at=start + i * 8 * 60 * minute
-        )
+    seed_busy_week(github_env.state, REPO, NOW - timedelta(days=7), actions_check_runs=False)
     github_env.reset_log()
     code, doc = run(gate, tmp_path)
     assert code in (0, 2), doc
