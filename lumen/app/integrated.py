@@ -352,16 +352,22 @@ def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetim
         inputs.update(gate.inputs)
         values.update(gate.values)
         checks, evidence, roi_slo = gate.decisive, gate.evidence, gate.roi_slo
-        if github is not None:
-            # From GitHub the spectrum is advisory and the repository's trend decides.
-            from lumen.app import trend as trend_app
+    if github is not None:
+        # From GitHub the spectrum is advisory and the repository's trend decides: in the full
+        # gate the composite stays (it is the ROI/SLO side's too); in the release QA mode every
+        # QA check is a spectrum check (its floors, and post's sense delta between two
+        # spectra of CI-dominated activity), so all of them are advisory.
+        from lumen.app import trend as trend_app
 
-            trend = settings.trend(scope)
-            judged = trend_app.github_trend(reads, trend, now=now)
+        trend = settings.trend(scope)
+        judged = trend_app.github_trend(reads, trend, now=now)
+        if request.mode:
+            checks = [*trend_app.advisory(checks), *judged.checks]
+        else:
             composite, spectrum_checks = checks[0], checks[1:]  # as gates.integrated orders them
             checks = [composite, *trend_app.advisory(spectrum_checks), *judged.checks]
-            values["trend"] = judged.values(trend)
-            inputs["github"] = trend_app.github_inputs(reads)
+        values["trend"] = judged.values(trend)
+        inputs["github"] = trend_app.github_inputs(reads)
     values["maturity"] = levels(spectrum)
     if roi_slo is not None:
         values["roi_slo"] = roi_slo

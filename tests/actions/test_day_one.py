@@ -125,3 +125,124 @@ def test_day_one_nightly_gates_on_github_without_data_files(
     assert check.actions["gate"].returncode == 0, check.actions["gate"].stderr
     assert check.outputs["verdict"] in ("PASS", "WARN")
     assert check.outputs.get("failed-step", "") == ""
+
+
+def starter_job(repo: Path, name: str) -> dict[str, Any]:
+    """`lumen init --workflows <name>` in `repo`; the one job of the starter it wrote."""
+    assert main(["init", "--dir", str(repo), "--workflows", name, "--quiet"]) == 0
+    starter = yaml.safe_load((repo / ".github" / "workflows" / f"lumen-{name}.yml").read_text())
+    (job,) = [j for j in starter["jobs"].values() if "uses" in j]
+    assert "events" not in (job.get("with") or {}) and "deploys" not in (job.get("with") or {})
+    return dict(job)
+
+
+def given(job: dict[str, Any], **dispatch: Any) -> dict[str, Any]:
+    """The job's `with:` as the starter passes it, `${{ inputs.x }}` resolved from `dispatch`."""
+    out = {}
+    for key, value in (job.get("with") or {}).items():
+        text = str(value)
+        if text.startswith("${{ inputs.") and text.endswith("}}"):
+            value = dispatch[text.removeprefix("${{ inputs.").removesuffix("}}").strip()]
+        out[key] = value
+    return out
+
+
+def failed_reasons(result: dict[str, Any]) -> str:
+    return " | ".join(c["reason"] for c in result["checks"] if c["verdict"] == "FAIL")
+
+
+@pytest.mark.github
+@pytest.mark.parametrize("weeks", ["healthy", "degrading"])
+def test_day_one_release_qa_reads_github_without_data_files(
+    weeks: str, tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    """The release starter `lumen init --workflows release` writes, its QA job with no data
+    file: the healthy weeks pass (the spectrum of CI runs is advisory), the degrading weeks
+    FAIL naming what degraded, and nothing is published."""
+    double, env, _ = github_pr
+    seed_github(double.state, PR_REPOSITORY, HEALTHY if weeks == "healthy" else DEGRADING, NOW)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    job = starter_job(repo, "release")
+    assert job["uses"].endswith("/.github/workflows/release.yml@v1")
+    runner = WorkflowRunner(
+        ROOT / "workflows" / "release.yml",
+        workdir=tmp_path / "run",
+        workspace=repo,
+        inputs=given(job, tag="v1.0.0", prerelease=False),
+        env=env,
+        event_name="workflow_dispatch",
+        action_venv=dev_venv(),
+        pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    qa = runner.run_job("qa")
+    assert qa.run is not None
+    assert qa.conclusion == "success", qa.run.log  # the verdict decides, not the exit code
+    assert [p.name for p in repo.rglob("*.jsonl")] == []
+    result = json.loads((runner.artifacts / "lumen-release-qa" / "qa.json").read_text())
+    assert result["mode"] == "pre"
+    assert result["inputs"]["github"]["repository"] == PR_REPOSITORY
+    if weeks == "healthy":
+        assert qa.outputs["verdict"] in ("PASS", "WARN"), result
+        assert qa.actions["qa"].returncode == 0, qa.actions["qa"].stderr
+        return
+    assert qa.outputs["verdict"] == "FAIL"
+    reasons = failed_reasons(result)
+    assert "CI failure rate degraded" in reasons and "incidents burst: 5" in reasons
+    for later in ("sbom", "sign", "notes"):  # their work is not what this test is about
+        runner.jobs[later] = runner.jobs["qa"]
+    assert runner.run_job("publish").conclusion == "skipped"
+
+
+@pytest.mark.github
+@pytest.mark.parametrize("weeks", ["healthy", "degrading"])
+def test_day_one_gate_and_flipback_reads_github_without_data_files(
+    weeks: str, tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    """The flipback starter `lumen init --workflows flipback` writes, dispatched with its
+    defaults: the healthy weeks pass and nothing is planned; the degrading weeks FAIL naming
+    what degraded, and the flipback is planned (not executed) from GitHub's deployments."""
+    double, env, _ = github_pr
+    seed_github(double.state, PR_REPOSITORY, HEALTHY if weeks == "healthy" else DEGRADING, NOW)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    job = starter_job(repo, "flipback")
+    assert job["uses"].endswith("/.github/workflows/gate-and-flipback.yml@v1")
+    runner = WorkflowRunner(
+        ROOT / "workflows" / "gate-and-flipback.yml",
+        workdir=tmp_path / "run",
+        workspace=repo,
+        inputs=given(
+            job,
+            env="prod",
+            service="api",
+            **{"min-overall": ""},
+            platform="github",
+            target="previous",
+            confirm="no",
+        ),
+        env=env,
+        event_name="workflow_dispatch",
+        action_venv=dev_venv(),
+        pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+    gate = runner.run_job("gate")
+    assert gate.run is not None
+    assert gate.conclusion == "success", gate.run.log
+    result = json.loads((runner.artifacts / "lumen-gate-prod-api" / "integrated.json").read_text())
+    assert result["inputs"]["github"]["repository"] == PR_REPOSITORY
+    flipback = runner.run_job("flipback")
+    assert [p.name for p in repo.rglob("*.jsonl")] == []
+    if weeks == "healthy":
+        assert gate.outputs["verdict"] in ("PASS", "WARN"), result
+        assert flipback.conclusion == "skipped"
+        return
+    assert gate.outputs["verdict"] == "FAIL"
+    reasons = failed_reasons(result)
+    assert "CI failure rate degraded" in reasons and "rollbacks burst: 6" in reasons
+    assert flipback.run is not None
+    assert flipback.conclusion == "success", flipback.run.log
+    assert flipback.outputs["target"]  # the last successful deployment's ref
+    assert [s.outcome for s in flipback.run.steps if s.id == "execute"] == ["skipped"]

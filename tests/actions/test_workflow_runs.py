@@ -260,6 +260,9 @@ def flipback_inputs(**overrides: str) -> dict[str, str]:
         "platform": "none",
         "target": "previous",
         "confirm": "no",
+        # the example repository's logs (the workflow names none by default: GitHub)
+        "events": "events.jsonl",
+        "deploys": "deploys.jsonl",
     }
     return {**inputs, **overrides}
 
@@ -333,7 +336,14 @@ def release_run(
         tmp_path,
         repo,
         "release.yml",
-        inputs={"tag": "v1.5.0", "prerelease": False, "previous-tag": "v1.4.0"},
+        inputs={
+            "tag": "v1.5.0",
+            "prerelease": False,
+            "previous-tag": "v1.4.0",
+            # the example repository's logs (the workflow names none by default: GitHub)
+            "events": "events.jsonl",
+            "deploys": "deploys.jsonl",
+        },
         env={**env, **token_env},
         event_name="workflow_dispatch",
         # the loopback Sigstore instance instead of the public one

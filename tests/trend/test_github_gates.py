@@ -136,3 +136,43 @@ def test_a_busy_week_stays_within_the_request_budget(
     assert code in (0, 2), doc
     assert doc["inputs"]["github"]["requests"] == len(github_env.requests)
     assert doc["inputs"]["github"]["requests"] <= 20  # maturity 10, roi 7, integrated 10
+
+
+@pytest.mark.github
+@pytest.mark.parametrize("mode", ["pre", "post"])
+def test_release_qa_from_github_is_judged_by_the_trend(
+    mode: str, github_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The release QA mode (`integrated --mode pre|post`) reading GitHub: its spectrum floors
+    (and post's sense delta) are advisory like the PR gate's, the trend decides."""
+    monkeypatch.chdir(tmp_path)
+    seed_github(github_env.state, REPO, HEALTHY, NOW)
+    extra = ["--mode", mode]
+    if mode == "post":
+        code, _ = run("integrated", tmp_path, "--mode", "pre", "--json", str(tmp_path / "pre.json"))
+        assert code == 0
+        extra += ["--compare", str(tmp_path / "pre.json")]
+    github_env.reset_log()
+    code, doc = run("integrated", tmp_path, *extra)
+    assert code == 0, doc
+    assert doc["verdict"] in ("PASS", "WARN")
+    assert doc["mode"] == mode
+    judged = verdicts(doc)
+    assert judged["qa_overall"] == "WARN"  # 0.30 from CI-dominated activity: advisory
+    assert all(c["verdict"] != "FAIL" for c in doc["checks"])
+    for name in ("ci_failure_rate", "deploy_failure_rate", "rollbacks", "incidents"):
+        assert judged[name] == "PASS", doc
+    assert doc["inputs"]["github"] == {"repository": REPO, "requests": len(github_env.requests)}
+
+
+@pytest.mark.github
+def test_release_qa_from_github_fails_a_degrading_week_naming_it(
+    github_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    seed_github(github_env.state, REPO, DEGRADING, NOW)
+    code, doc = run("integrated", tmp_path, "--mode", "pre")
+    assert code == 2, doc
+    failed = {c["name"]: c["reason"] for c in doc["checks"] if c["verdict"] == "FAIL"}
+    assert set(failed) == {"ci_failure_rate", "deploy_failure_rate", "rollbacks", "incidents"}
+    assert "rollbacks burst: 6 in the last 2d" in failed["rollbacks"]
