@@ -32,6 +32,7 @@ from sigstore.verify import Verifier, policy
 from sigstore.verify.policy import VerificationPolicy
 
 from gates.errors import InputError, SourceError, UsageError
+from lumen.adapters.library_logs import to_current_stderr
 from lumen.fileio import atomic_write
 from release.verification import IdentityPolicy, ref_candidates
 
@@ -131,6 +132,8 @@ def load_trust_config(
     public-good instance (or `staging`): refreshed over TUF unless `offline`; a refresh that fails
     or is slow falls back to the trust root sigstore-python ships, with a warning.
     """
+    # securesystemslib (under TUF) bound a log handler to the stderr it saw at import.
+    to_current_stderr("securesystemslib")
     if trust_config and staging:
         raise UsageError("--trust-config and --staging are exclusive")
     if trust_config:

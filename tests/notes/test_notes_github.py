@@ -4,7 +4,9 @@ first-timers and bots, and publishing the release idempotently with its assets
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -226,6 +228,30 @@ def test_read_only_token_is_a_clear_error(gh, tmp_path, offline, monkeypatch, ca
     assert "403" in err and "contents: write" in err
     assert "Traceback" not in err
     assert releases(gh, "v1.5.0") == []
+
+
+def test_pygithub_log_bound_to_a_closed_stderr_is_not_a_traceback(
+    gh, tmp_path, offline, monkeypatch, capsys
+) -> None:
+    """PyGithub binds its log handler to the stderr of its import; when that was an earlier
+    test's (since closed) capture, its 403 retry note became a "--- Logging error ---" traceback
+    on this stderr. Lumen routes it to the stderr of now."""
+    import github  # noqa: F401  (attaches the import-time handler)
+
+    closed = io.StringIO()
+    closed.close()
+    stale = logging.StreamHandler(closed)
+    logger = logging.getLogger("github")
+    logger.addHandler(stale)
+    try:
+        monkeypatch.setenv("GITHUB_TOKEN", gh.add_token("ghs_readonly", write=False))
+        assert publish(tmp_path, offline, "draft") == 1
+    finally:
+        logger.removeHandler(stale)
+    err = capsys.readouterr().err
+    assert "Logging error" not in err and "Traceback" not in err
+    assert "Request POST /repos/octo-org/app/releases failed with 403" in err
+    assert "the token needs contents: write" in err
 
 
 def test_require_approval_refuses_without_quorum_and_publishes_with_it(

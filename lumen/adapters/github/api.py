@@ -53,7 +53,10 @@ def client(ctx: GitHubContext | None = None, *, token: str | None = None) -> Any
 
     from lumen import budget as budgets
     from lumen.adapters.http import bound_pygithub, bounded_retry
+    from lumen.adapters.library_logs import to_current_stderr
 
+    # PyGithub's retry notes ("failed with 403", "next backoff 4s") go to the stderr of now.
+    to_current_stderr("github")
     ctx = ctx or GitHubContext.from_env()
     budget = budgets.github()
     # 429 is a primary rate limit too; GithubRetry adds 403 to whatever is listed here. Its
