@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from datetime import datetime
 from typing import Any, Protocol
 
 from gates.errors import LumenError
@@ -39,7 +40,9 @@ class Connection(Protocol):
     @property
     def retries(self) -> int: ...
 
-    def query(self, promql: str, *, timeout: float | None = None) -> list[Any]: ...
+    def query(
+        self, promql: str, *, at: datetime | None = None, timeout: float | None = None
+    ) -> list[Any]: ...
 
 
 def samples_of(result: Any) -> tuple[Sample, ...]:
@@ -95,11 +98,12 @@ def clear_message(message: str) -> str:
     return f"Prometheus refused the query: {text}"
 
 
-def measure(connection: Connection, rule: MetricRule) -> Measurement:
+def measure(connection: Connection, rule: MetricRule, *, at: datetime | None = None) -> Measurement:
+    """One measurement of `rule`: its query evaluated at `at` (None: Prometheus's present)."""
     limit = connection.timeout if rule.timeout is None else rule.timeout
     started = time.monotonic()
     try:
-        return Measurement(samples=samples_of(connection.query(rule.query, timeout=limit)))
+        return Measurement(samples=samples_of(connection.query(rule.query, at=at, timeout=limit)))
     except LumenError as exc:
         message = clear_message(exc.message)
         # The library's text is cut before its cause when the query is long; the clock is not.
@@ -121,10 +125,11 @@ def run_rule(
     *,
     stop: threading.Event,
     sleep: Callable[[float], Any] | None = None,
+    at: datetime | None = None,
 ) -> list[Measurement]:
     measurements: list[Measurement] = []
     for index in range(rule.count):
-        measurements.append(measure(connection, rule))
+        measurements.append(measure(connection, rule, at=at))
         if index + 1 == rule.count or is_decided(rule, measurements):
             break
         # Event.wait doubles as an interruptible sleep: the deadline stops every rule at once.
@@ -150,8 +155,13 @@ def evaluate(
     *,
     parallel: int = 8,
     deadline: float | None = None,
+    at: datetime | None = None,
 ) -> list[RuleOutcome]:
-    """Outcomes in rule order. Rules still running at the deadline count as errors."""
+    """Outcomes in rule order. Rules still running at the deadline count as errors.
+
+    `at` pins the instant every query evaluates at (a pinned `--now`); by default each
+    measurement asks about Prometheus's present.
+    """
     if not rules:
         return []
     limit = (
@@ -162,7 +172,8 @@ def evaluate(
     pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(rules))))
     try:
         futures: dict[Future[list[Measurement]], int] = {
-            pool.submit(run_rule, connection, rule, stop=stop): i for i, rule in enumerate(rules)
+            pool.submit(run_rule, connection, rule, stop=stop, at=at): i
+            for i, rule in enumerate(rules)
         }
         pending = set(futures)
         end = time.monotonic() + limit

@@ -42,7 +42,10 @@ def run_metrics(
     env: str | None,
     *,
     now: datetime | None = None,
+    metrics_at: datetime | None = None,
 ) -> tuple[list[Check], dict[str, Any]]:
+    """The packs' metric rules, each query evaluated at `metrics_at` (a pinned `--now`) or,
+    when None, at Prometheus's present; then the compare rules, whose windows end at `now`."""
     from lumen.adapters import metric_packs
     from lumen.adapters.policy_metrics import evaluate
 
@@ -55,7 +58,7 @@ def run_metrics(
         rules = [replace(r, on_no_data=settings.on_no_data) for r in rules]
     if connection is None:
         raise UsageError("metric rules need Prometheus: pass --prometheus URL")
-    outcomes = evaluate(connection, rules, parallel=settings.parallel)
+    outcomes = evaluate(connection, rules, parallel=settings.parallel, at=metrics_at)
     failed = [o for o in outcomes if o.error is not None]
     if failed:
         first = failed[0]
@@ -316,13 +319,17 @@ def evaluate(
     env: str | None,
     files: list[str],
     now: datetime | None = None,
+    metrics_at: datetime | None = None,
 ) -> tuple[list[Check], dict[str, Any]]:
-    """The policy gate's checks: metric packs (against `connection`), Rego over `files`, schema
-    rules. `lumen policy` and the loop sampler both use it."""
+    """The policy gate's checks: metric packs (against `connection`; at `metrics_at`, a pinned
+    `--now`, when given), Rego over `files`, schema rules. `lumen policy` and the loop sampler
+    both use it."""
     checks: list[Check] = []
     inputs: dict[str, Any] = {}
     if settings.packs:
-        metric_checks, metric_inputs = run_metrics(settings, connection, env, now=now)
+        metric_checks, metric_inputs = run_metrics(
+            settings, connection, env, now=now, metrics_at=metrics_at
+        )
         checks += metric_checks
         inputs["metrics"] = metric_inputs
     if files:

@@ -164,7 +164,16 @@ def run(args: argparse.Namespace) -> int:
     if not files and resolved.rego and args.rego:
         raise UsageError("--rego needs FILEs to check")
     connection = connection_of(args, settings, scope) if args.prometheus else None
-    checks, inputs = app.evaluate(resolved, connection=connection, env=env, files=files, now=now)
+    # A pinned --now pins the metric rules' query time too (a reproducible run); otherwise each
+    # measurement asks about Prometheus's present, `interval` apart.
+    checks, inputs = app.evaluate(
+        resolved,
+        connection=connection,
+        env=env,
+        files=files,
+        now=now,
+        metrics_at=now if args.now else None,
+    )
     crashed = [c for c in checks if c.extra.get("kind") == app.ENGINE_CRASH]
     verdict = decide(checks)
     if crashed and verdict is Verdict.PASS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +18,33 @@ from lumen.cli import main
 STEP = 60.0
 
 
-def counter(name: str, labels: dict[str, str], per_step: float, *, hours: float = 2) -> Series:
-    end = time.time() - 2
+@pytest.fixture
+def now() -> float:
+    """The test's one clock reading, in whole seconds: its series end there and the rules are
+    evaluated there (`--now`), so no window depends on how long Prometheus took to start. A
+    minute back, so Prometheus's present is after it; recent, so it is inside the retention."""
+    return float(int(time.time()) - 60)
+
+
+def counter(
+    name: str, labels: dict[str, str], per_step: float, *, end: float, hours: float = 2
+) -> Series:
     steps = int(hours * 3600 / STEP)
     return Series(
         name, labels, [(end - (steps - i) * STEP, i * per_step) for i in range(steps + 1)]
     )
 
 
-def gauge(name: str, labels: dict[str, str], value: float, *, minutes: int = 20) -> Series:
-    end = time.time() - 2
+def gauge(
+    name: str, labels: dict[str, str], value: float, *, end: float, minutes: int = 20
+) -> Series:
     return Series(name, labels, [(end - (minutes - i) * STEP, value) for i in range(minutes + 1)])
 
 
-def policy(tmp_path: Path, *argv: str) -> tuple[int, dict[str, Any]]:
+def policy(tmp_path: Path, now: float, *argv: str) -> tuple[int, dict[str, Any]]:
     out = tmp_path / "r.json"
-    code = main(["policy", *argv, "--json", str(out)])
+    pinned = datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z")
+    code = main(["policy", *argv, "--now", pinned, "--json", str(out)])
     return code, json.loads(out.read_text())
 
 
@@ -46,19 +58,21 @@ def policy(tmp_path: Path, *argv: str) -> tuple[int, dict[str, Any]]:
     ],
 )
 def test_slo_burn_pack(
+    *,
     prometheus_factory: Any,
     tmp_path: Path,
+    now: float,
     error_share: float,
     code: int,
     verdicts: dict[str, str],
 ) -> None:
     prom = prometheus_factory(
         backfill=[
-            counter("http_requests_total", {"code": "200"}, 1000 * (1 - error_share)),
-            counter("http_requests_total", {"code": "500"}, 1000 * error_share),
+            counter("http_requests_total", {"code": "200"}, 1000 * (1 - error_share), end=now),
+            counter("http_requests_total", {"code": "500"}, 1000 * error_share, end=now),
         ]
     )
-    got, doc = policy(tmp_path, "--pack", "slo-burn", "--prometheus", prom.url)
+    got, doc = policy(tmp_path, now, "--pack", "slo-burn", "--prometheus", prom.url)
     assert got == code
     assert {c["name"]: c["verdict"] for c in doc["checks"]} == verdicts
     for check in doc["checks"]:
@@ -67,24 +81,29 @@ def test_slo_burn_pack(
 
 @pytest.mark.parametrize(("age_hours", "verdict"), [(1, "PASS"), (4, "FAIL")])
 def test_pipeline_stalled(
-    prometheus_factory: Any, tmp_path: Path, age_hours: float, verdict: str
+    prometheus_factory: Any, tmp_path: Path, now: float, age_hours: float, verdict: str
 ) -> None:
-    last_run = time.time() - age_hours * 3600
-    prom = prometheus_factory(
-        backfill=[gauge("lumen_pipeline_last_run_timestamp", {"pipeline": "nightly"}, last_run)]
-    )
-    _, doc = policy(tmp_path, "--pack", "pipeline", "--prometheus", prom.url)
+    last_run = now - age_hours * 3600
+    stamp = gauge("lumen_pipeline_last_run_timestamp", {"pipeline": "nightly"}, last_run, end=now)
+    prom = prometheus_factory(backfill=[stamp])
+    _, doc = policy(tmp_path, now, "--pack", "pipeline", "--prometheus", prom.url)
     (check,) = doc["checks"]
     assert check["name"] == 'LumenPipelineStalled{pipeline="nightly"}'
     assert check["verdict"] == verdict
-    assert check["value"] == pytest.approx(age_hours * 3600, abs=30)
+    assert check["value"] == age_hours * 3600  # time() is the pinned --now
 
 
-def test_m_score_presets_per_environment(prometheus_factory: Any, tmp_path: Path) -> None:
+def test_m_score_presets_per_environment(
+    prometheus_factory: Any, tmp_path: Path, now: float
+) -> None:
     prom = prometheus_factory(
-        backfill=[gauge("lumen_m_score", {}, 0.47), gauge("lumen_h_eff", {}, 0.71)]
+        backfill=[
+            gauge("lumen_m_score", {}, 0.47, end=now),
+            gauge("lumen_h_eff", {}, 0.71, end=now),
+        ]
     )
-    code, doc = policy(tmp_path, "--pack", "m-score", "--prometheus", prom.url, "--env", "stage")
+    argv = ("--pack", "m-score", "--prometheus", prom.url, "--env")
+    code, doc = policy(tmp_path, now, *argv, "stage")
     assert code == 0
     assert {c["name"]: c["verdict"] for c in doc["checks"]} == {
         "M-SCORE": "PASS",  # 0.47 >= 0.45
@@ -92,7 +111,7 @@ def test_m_score_presets_per_environment(prometheus_factory: Any, tmp_path: Path
         "M-SCORE-CANARY": "PASS",
         "M-SCORE-NO-FAST-BURN": "PASS",  # no ALERTS series: `or vector(0)` gives 0
     }
-    code, doc = policy(tmp_path, "--pack", "m-score", "--prometheus", prom.url, "--env", "prod")
+    code, doc = policy(tmp_path, now, *argv, "prod")
     assert code == 2
     failing = {c["name"] for c in doc["checks"] if c["verdict"] == "FAIL"}
     assert failing == {"M-SCORE", "M-SCORE-H-EFF"}  # 0.47 < 0.48, 0.71 > 0.70

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -24,12 +25,20 @@ class Scripted:
     timeout: float = 1.0
     retries: int = 0
     calls: list[str] = field(default_factory=list)
+    instants: list[datetime | None] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # When set, every query waits there for the others: only queries in flight together pass.
+    barrier: threading.Barrier | None = None
 
-    def query(self, promql: str, *, timeout: float | None = None) -> list[Any]:
+    def query(
+        self, promql: str, *, at: datetime | None = None, timeout: float | None = None
+    ) -> list[Any]:
         time.sleep(self.delay)
+        if self.barrier is not None:
+            self.barrier.wait()
         with self.lock:
             self.calls.append(promql)
+            self.instants.append(at)
             script = self.answers[promql]
             answer = script.pop(0) if len(script) > 1 else script[0]
         if isinstance(answer, Exception):
@@ -55,12 +64,22 @@ def test_deadline_bounds_the_run_whatever_the_server_does() -> None:
 
 def test_rules_run_in_parallel() -> None:
     queries = [f"q{i}" for i in range(8)]
-    conn = Scripted({q: [[series("0")]] for q in queries}, delay=0.3)
-    started = time.monotonic()
-    outcomes = evaluate(conn, [rule(q) for q in queries], parallel=8)
-    # Sequentially this is 2.4 s; in parallel one delay and some scheduling.
-    assert time.monotonic() - started < 1.5
-    assert all(o.checks[0].verdict.value == "PASS" for o in outcomes)
+    # All eight queries must be in flight at once to pass the barrier; one at a time, the first
+    # would wait there until the barrier's timeout breaks it (an error, not a PASS). No clock.
+    barrier = threading.Barrier(len(queries), timeout=30)
+    conn = Scripted({q: [[series("0")]] for q in queries}, barrier=barrier)
+    outcomes = evaluate(conn, [rule(q) for q in queries], parallel=8, deadline=60)
+    assert all(o.error is None and o.checks[0].verdict.value == "PASS" for o in outcomes)
+
+
+def test_queries_evaluate_at_the_pinned_instant_or_at_prometheus_present() -> None:
+    pinned = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    conn = Scripted({"q": [[series("5")]]})
+    evaluate(conn, [rule("q", count=3, interval=0, failure_limit=5)], at=pinned)
+    assert conn.instants == [pinned, pinned, pinned]
+    free = Scripted({"q": [[series("5")]]})
+    evaluate(free, [rule("q", count=2, interval=0, failure_limit=5)])
+    assert free.instants == [None, None]
 
 
 def test_early_stop_and_interval() -> None:
