@@ -63,8 +63,8 @@ def _last_line(handle: BinaryIO) -> bytes | None:
     return line or None
 
 
-def append(path: str | os.PathLike[str], entry: Mapping[str, Any]) -> str:
-    """Append `entry` under an exclusive lock; returns the new head (SHA-256 of the new line)."""
+def check_entry(entry: Mapping[str, Any]) -> None:
+    """Refuse an entry that sets the chain fields itself or that JSON cannot represent."""
     if "prev" in entry or "hash" in entry:
         raise InputError("a ledger entry must not set 'prev' or 'hash' itself", field="entry")
     try:
@@ -75,6 +75,11 @@ def append(path: str | os.PathLike[str], entry: Mapping[str, Any]) -> str:
             field="entry",
             expected="finite numbers",
         ) from None
+
+
+def append(path: str | os.PathLike[str], entry: Mapping[str, Any]) -> str:
+    """Append `entry` under an exclusive lock; returns the new head (SHA-256 of the new line)."""
+    check_entry(entry)
     with locked(path) as handle:
         last = _last_line(handle)
         if last is None:
@@ -111,11 +116,16 @@ def append(path: str | os.PathLike[str], entry: Mapping[str, Any]) -> str:
 
 def append_result(path: str | os.PathLike[str], result: GateResult) -> str:
     """Record a gate decision; the returned head goes into the result's `ledger_head`."""
+    return append(path, result_entry(result))
+
+
+def result_entry(result: GateResult) -> dict[str, Any]:
+    """The ledger entry of a gate decision."""
     document = result.to_dict()
     document.pop("ledger_head", None)
     document.pop("status", None)
     inputs = document.get("inputs") or {}
-    entry = {
+    return {
         "type": "gate",
         "gate": result.gate,
         "verdict": result.verdict.value,
@@ -123,7 +133,6 @@ def append_result(path: str | os.PathLike[str], result: GateResult) -> str:
         "service": inputs.get("service"),
         "result": document,
     }
-    return append(path, entry)
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,16 @@ import argparse
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from xml.etree import ElementTree as ET
 
 from gates.result import Check, GateResult, Verdict
 from lumen import actions_runtime as gha
 from lumen.fileio import atomic_write, write_json
 from lumen.outputs import Output, OutputValue, publish
+
+if TYPE_CHECKING:
+    from lumen.adapters.git_state import StateLocation
 
 _ICONS = {"PASS": "✅", "WARN": "⚠️", "FAIL": "❌", "NO_DATA": "⚪"}
 
@@ -176,19 +179,20 @@ def emit(
     values: Mapping[str, OutputValue] | None = None,
     *,
     stream: TextIO | None = None,
+    state: StateLocation | None = None,
 ) -> int:
     """Print, write and publish a gate result; return the exit code (2 only for FAIL).
 
     `declared` is the command's OUTPUTS table; `values` are its outputs beyond `verdict` and
     `json`, which every gate writes. The ledger is written first so the JSON can carry
-    `ledger_head`.
+    `ledger_head`; with `state` (the data branch) it is that path on the branch.
     """
     out = stream or sys.stdout
     ledger_path = getattr(args, "ledger", None)
     if ledger_path:
-        from lumen.ledger import append_result
+        from lumen.statefiles import append_result
 
-        result.ledger_head = append_result(ledger_path, result)
+        result.ledger_head = append_result(ledger_path, result, state)
     document = result.to_dict()
     if not getattr(args, "quiet", False):
         out.write(render_table(result))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import subprocess
 import tempfile
@@ -61,6 +62,27 @@ class StateLocation:
     repo: Path
     branch: str = DEFAULT_BRANCH
     remote: str = DEFAULT_REMOTE
+
+
+_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/-]*")
+
+
+def check_branch(name: str, *, field: str = "state.branch") -> str:
+    """A data branch name git accepts and that cannot be taken for an option or a path trick."""
+    text = name.strip()
+    bad = (
+        not _BRANCH.fullmatch(text)
+        or ".." in text
+        or "//" in text
+        or text.endswith(("/", ".", ".lock"))
+        or "/." in text
+    )
+    if bad:
+        raise UsageError(
+            f"{field}: {name!r} is not a usable branch name "
+            "(letters, digits, '.', '_', '-' and '/', e.g. lumen-data)"
+        )
+    return text
 
 
 def branch_path(path: str) -> str:

@@ -6,34 +6,47 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lumen.adapters.git_state import StateLocation
 
 
-def history_values(path: str, gate: str, *, limit: int = 19) -> list[float]:
-    """Headline values of earlier results of `gate`, oldest first (results or ledger lines)."""
+def history_values(
+    path: str, gate: str, *, limit: int = 19, state: StateLocation | None = None
+) -> list[float]:
+    """Headline values of earlier results of `gate`, oldest first (results or ledger lines);
+    with `state` the file is read from the data branch (fetched, never pushed)."""
     from lumen.fileio import iter_jsonl
     from lumen.reporting.comment import headline_value
+    from lumen.statefiles import readable
 
     values: list[float] = []
-    if not os.path.exists(path):
-        return values
-    for _, entry in iter_jsonl(path):
-        document = entry.get("result", entry) if isinstance(entry, dict) else None
-        if isinstance(document, dict) and document.get("gate") == gate:
-            headline = headline_value(document)
-            if headline:
-                values.append(headline[1])
+    with readable(path, state) as local:
+        if not os.path.exists(local):
+            return values
+        for _, entry in iter_jsonl(local):
+            document = entry.get("result", entry) if isinstance(entry, dict) else None
+            if isinstance(document, dict) and document.get("gate") == gate:
+                headline = headline_value(document)
+                if headline:
+                    values.append(headline[1])
     return values[-limit:]
 
 
 def comment_body(
-    result: Mapping[str, Any], *, key: str | None, history: str | None, run_url: str | None
+    result: Mapping[str, Any],
+    *,
+    key: str | None,
+    history: str | None,
+    run_url: str | None,
+    state: StateLocation | None = None,
 ) -> str:
     """The sticky comment's Markdown (also the job summary)."""
     from lumen.reporting import comment as render
 
     gate = str(result.get("gate", "gate"))
-    values = history_values(history, gate) if history else []
+    values = history_values(history, gate, state=state) if history else []
     approvers = [str(a) for a in (result.get("approval") or {}).get("approved_by", [])]
     return render.comment_body(
         result, key=key, history=values, run_url=run_url, approvers=approvers

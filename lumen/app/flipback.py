@@ -17,11 +17,14 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates.errors import LumenError, SourceError, UsageError
 from lumen.app.notify import Channels
 from lumen.app.signing import VerifySettings
+
+if TYPE_CHECKING:
+    from lumen.adapters.git_state import StateLocation
 
 PLATFORMS = ("github", "helm", "argo-rollouts", "argocd", "none")
 
@@ -77,6 +80,8 @@ class FlipbackRequest:
     announcement: Channels
     author: str
     now: datetime
+    # where the deploy log and the ledger live: the data branch, or None for local paths
+    state: StateLocation | None = None
 
 
 @dataclass
@@ -133,19 +138,23 @@ def platform_for(request: FlipbackRequest) -> Any:
     return p.Platform(timeout_s=timeout)
 
 
-def _history_from_log(path: str | None, env: str | None, service: str | None) -> list[Any]:
+def _history_from_log(
+    path: str | None, env: str | None, service: str | None, state: StateLocation | None
+) -> list[Any]:
     from lumen.sources.deploys import load_deploy_events
+    from lumen.statefiles import readable
     from release.flipback import Outcome
 
     if not path:
         raise UsageError("this platform keeps no history of its own: give --deploys PATH")
-    if not os.path.exists(path):
-        return []
-    events = [
-        e
-        for e in load_deploy_events(path)
-        if (env is None or e.env == env) and (service is None or e.service == service)
-    ]
+    with readable(path, state) as local:
+        if not os.path.exists(local):
+            return []
+        events = [
+            e
+            for e in load_deploy_events(local)
+            if (env is None or e.env == env) and (service is None or e.service == service)
+        ]
     events.sort(key=lambda e: e.ts)
     return [
         Outcome(
@@ -162,13 +171,20 @@ def _history_from_log(path: str | None, env: str | None, service: str | None) ->
     ]
 
 
-def _gate_failures(ledger: str | None, env: str | None, service: str | None) -> dict[str, str]:
+def _gate_failures(
+    ledger: str | None, env: str | None, service: str | None, state: StateLocation | None
+) -> dict[str, str]:
     from lumen.ledger import iter_entries
+    from lumen.statefiles import readable
     from release.flipback import gate_failures
 
-    if not ledger or not os.path.exists(ledger):
+    if not ledger:
         return {}
-    return gate_failures((entry for _, entry in iter_entries(ledger)), env=env, service=service)
+    with readable(ledger, state) as local:
+        if not os.path.exists(local):
+            return {}
+        entries = (entry for _, entry in iter_entries(local))
+        return gate_failures(entries, env=env, service=service)
 
 
 def _signature_checker(settings: VerifySettings) -> Callable[[Any], bool | None] | None:
@@ -201,11 +217,11 @@ def plan(request: FlipbackRequest, requested: str | None) -> Planned:
     platform = platform_for(request)
     history = platform.history()
     if history is None:
-        history = _history_from_log(request.deploys, request.env, request.service)
+        history = _history_from_log(request.deploys, request.env, request.service, request.state)
     chosen = choose_target(
         history,
         requested=requested or request.settings.target,
-        gate_failed=_gate_failures(request.ledger, request.env, request.service),
+        gate_failed=_gate_failures(request.ledger, request.env, request.service, request.state),
         signature_ok=_signature_checker(request.verify),
     )
     steps = [] if not chosen.actionable else platform.steps(chosen)
@@ -243,7 +259,7 @@ def execute(planned: Planned, request: FlipbackRequest) -> None:
 def _record(request: FlipbackRequest, planned: Planned) -> None:
     """A flipback deploy event, a ledger entry and the announcement."""
     from gates.timeutil import format_timestamp
-    from lumen.fileio import append_line
+    from lumen.statefiles import append_records
 
     report, chosen = planned.report, planned.plan
     ts = format_timestamp(request.now)
@@ -260,25 +276,29 @@ def _record(request: FlipbackRequest, planned: Planned) -> None:
     }
     if chosen.target_outcome is not None and chosen.target_outcome.commit:
         event["commit"] = chosen.target_outcome.commit
-    if request.deploys:
-        append_line(request.deploys, json.dumps(event, separators=(",", ":")))
-    if request.ledger:
-        from lumen.ledger import append
-
-        report["ledger_head"] = append(
-            request.ledger,
-            {
-                "type": "flipback",
-                "ts": ts,
-                "env": request.env,
-                "service": request.service,
-                "platform": report["platform"],
-                "from": chosen.current,
-                "to": chosen.target,
-                "result": report["result"],
-                "error": report.get("error"),
-            },
-        )
+    entry = {
+        "type": "flipback",
+        "ts": ts,
+        "env": request.env,
+        "service": request.service,
+        "platform": report["platform"],
+        "from": chosen.current,
+        "to": chosen.target,
+        "result": report["result"],
+        "error": report.get("error"),
+    }
+    # The deploy event and the ledger entry: local appends, or one commit on the data branch.
+    head = append_records(
+        request.state,
+        lines={request.deploys: json.dumps(event, separators=(",", ":"))}
+        if request.deploys
+        else None,
+        ledger=(request.ledger, entry) if request.ledger else None,
+        message=f"lumen flipback: {chosen.current} -> {chosen.target} of "
+        f"{event['service']} in {event['env']} ({report['result']})",
+    )
+    if head is not None:
+        report["ledger_head"] = head
     if request.announcement:
         _announce(request.announcement, report)
 

@@ -26,6 +26,7 @@ from lumen.app.maturity import GitHubSource
 from lumen.settings import IntegratedSettings, Scope, Settings
 
 if TYPE_CHECKING:
+    from lumen.adapters.git_state import StateLocation
     from lumen.adapters.github.activity import RepositoryReads
     from lumen.adapters.prometheus import PrometheusConnection
     from lumen.app.maturity import EventsSource
@@ -55,10 +56,15 @@ def history_values(documents: Iterable[Mapping[str, Any]], name: str) -> list[fl
 
 
 def earlier_results(
-    ledger: str | None, baselines: Sequence[str], scope: Scope
+    ledger: str | None,
+    baselines: Sequence[str],
+    scope: Scope,
+    state: StateLocation | None = None,
 ) -> list[dict[str, Any]]:
-    """Earlier integrated results: `--baseline` files, then the ledger's (oldest first)."""
+    """Earlier integrated results: `--baseline` files, then the ledger's (oldest first); with
+    `state` the ledger is read from the data branch (fetched, never pushed)."""
     from lumen.fileio import read_json
+    from lumen.statefiles import readable
 
     documents: list[dict[str, Any]] = []
     for path in baselines:
@@ -66,10 +72,14 @@ def earlier_results(
         if not isinstance(document, dict):
             raise InputError("expected a result JSON object", file=path)
         documents.append(document)
-    if ledger and os.path.exists(ledger):
+    if not ledger:
+        return documents
+    with readable(ledger, state) as local:
+        if not os.path.exists(local):
+            return documents
         from lumen.ledger import iter_entries
 
-        for _, entry in iter_entries(ledger):
+        for _, entry in iter_entries(local):
             if (
                 entry.get("type") == "gate"
                 and entry.get("gate") == "integrated"
@@ -155,16 +165,21 @@ def flat_values(
 
 
 def adaptive_minimums(
-    ledger: str, qa: ig.QaSettings, scope: Scope
+    ledger: str, qa: ig.QaSettings, scope: Scope, state: StateLocation | None = None
 ) -> tuple[ig.Minimums, ig.Adaptation]:
     """Current minimums (the last `thresholds` entry, else the config) and the adaptation from
-    the integrated decisions recorded since that entry; a change is appended to the ledger."""
+    the integrated decisions recorded since that entry; a change is appended to the ledger
+    (with `state`, the ledger on the data branch)."""
+    from lumen.statefiles import readable
+
     current = qa.minimums
     history: list[Verdict] = []
-    if os.path.exists(ledger):
+    with readable(ledger, state) as local:
         from lumen.ledger import iter_entries
 
-        for _, entry in iter_entries(ledger):
+        entries = list(iter_entries(local)) if os.path.exists(local) else []
+    if entries:
+        for _, entry in entries:
             if entry.get("env") != scope.env or entry.get("service") != scope.service:
                 continue
             if entry.get("type") == "thresholds" and entry.get("gate") == "integrated":
@@ -177,9 +192,9 @@ def adaptive_minimums(
                     continue
     adaptation = ig.adapt(current, history)
     if adaptation.changed:
-        from lumen.ledger import append
+        from lumen.statefiles import append_ledger
 
-        append(
+        append_ledger(
             ledger,
             {
                 "type": "thresholds",
@@ -191,6 +206,8 @@ def adaptive_minimums(
                 "old": adaptation.old.to_dict(),
                 "new": adaptation.new.to_dict(),
             },
+            state,
+            message=f"lumen integrated: minimums {adaptation.action}",
         )
     return adaptation.new, adaptation
 
@@ -295,6 +312,8 @@ class Request:
     compare: str | None
     ledger: str | None
     baselines: tuple[str, ...]
+    # where the ledger lives: the data branch, or None for a local path
+    state: StateLocation | None = None
 
 
 def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetime) -> GateResult:
@@ -313,7 +332,7 @@ def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetim
     qa = integrated.qa
     if integrated.adaptive:
         assert request.ledger is not None, "adaptive thresholds need a ledger"
-        minimums, adaptation = adaptive_minimums(request.ledger, qa, scope)
+        minimums, adaptation = adaptive_minimums(request.ledger, qa, scope, request.state)
         qa = qa.with_minimums(minimums)
         values["adaptive"] = {
             "action": adaptation.action,
@@ -346,7 +365,7 @@ def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetim
             integrated=integrated,
             spectrum=spectrum,
             sources=request.sources,
-            history=earlier_results(request.ledger, request.baselines, scope),
+            history=earlier_results(request.ledger, request.baselines, scope, request.state),
             now=now,
         )
         inputs.update(gate.inputs)

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 from gates.timeutil import format_timestamp
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from lumen.adapters.git_state import StateLocation
 
 
@@ -77,43 +75,17 @@ def record_deploy(
     state: StateLocation | None = None,
 ) -> dict[str, Any]:
     """Append the event to the deploy log (and the ledger); returns the event written. With
-    `state` both are that path on the data branch, appended and pushed in one commit."""
-    from lumen.fileio import append_line
+    `state` both are that path on the data branch, appended and pushed in one commit (on a
+    lost race re-run on the new content, so the ledger entry is re-chained onto the head
+    another writer pushed)."""
+    from lumen.statefiles import append_records
 
     event = deploy_event(record)
-    if state is not None:
-        _record_on_branch(state, event, deploys, ledger)
-        return event
-    append_line(deploys, json.dumps(event, separators=(",", ":"), ensure_ascii=False))
-    if ledger:
-        from lumen.ledger import append
-
-        append(ledger, {"type": "deploy", "event": event})
-    return event
-
-
-def _record_on_branch(
-    state: StateLocation, event: dict[str, Any], deploys: str, ledger: str | None
-) -> None:
-    """One commit on the data branch: the deploy line appended, the ledger entry appended. On a
-    lost race `git_state` re-runs both on the new content, so the ledger entry is re-chained
-    onto the head another writer pushed."""
-    from lumen.adapters import git_state
-
-    line = json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n"
-    updates: dict[str, git_state.Update] = {deploys: git_state.append_bytes(line.encode())}
-    if ledger:
-        from lumen.ledger import append
-
-        entry = {"type": "deploy", "event": event}
-
-        def append_entry(local: Path) -> None:
-            append(local, entry)  # re-run on a lost race: chained onto the new head
-
-        updates[ledger] = append_entry
-    git_state.update_files(
+    append_records(
         state,
-        updates,
+        lines={deploys: json.dumps(event, separators=(",", ":"), ensure_ascii=False)},
+        ledger=None if not ledger else (ledger, {"type": "deploy", "event": event}),
         message=f"lumen record: {event['action']} {event['version']} of {event['service']} "
         f"to {event['env']} ({event['result']})",
     )
+    return event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lumen.commands.common import add_common
+from lumen.commands.common import add_common, state_of
 from lumen.commands.options import approval_request
 from lumen.outputs import GATE, Output
 from lumen.settings import default_of, default_text
@@ -69,4 +69,5 @@ def run(args: argparse.Namespace) -> int:
             "approvals": len(approval["approved_by"]),
             "approved-by": ",".join(approval["approved_by"]),
         },
+        state=state_of(args),
     )

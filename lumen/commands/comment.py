@@ -9,7 +9,7 @@ from typing import Any
 
 from gates.errors import UsageError
 from lumen import actions_runtime as gha
-from lumen.commands.common import config_of
+from lumen.commands.common import add_state_argument, config_of, state_of
 from lumen.outputs import Output, publish, verdict_output
 from lumen.report import read_result
 from lumen.settings import default_of, required
@@ -48,6 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="JSONL of earlier results or a ledger: charted in the comment",
     )
+    add_state_argument(parser)
     parser.add_argument(
         "--markdown",
         metavar="PATH",
@@ -71,7 +72,13 @@ def run(args: argparse.Namespace) -> int:
     gate = str(result.get("gate", "gate"))
     verdict = verdict_of(result)
     ctx = gha.GitHubContext.from_env()
-    body = comment.comment_body(result, key=args.key, history=args.history, run_url=ctx.run_url())
+    body = comment.comment_body(
+        result,
+        key=args.key,
+        history=args.history,
+        run_url=ctx.run_url(),
+        state=state_of(args) if args.history else None,
+    )
     gha.add_summary(body)
     if args.markdown:
         from lumen.fileio import atomic_write

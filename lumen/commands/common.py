@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING
 from gates.result import OnNoData
 from gates.timeutil import parse_timestamp, utcnow
 from lumen.config import Config, load_config
-from lumen.settings import Flags, Scope, Settings, default_of
+from lumen.settings import Flags, Scope, Settings, default_of, default_text
 
 if TYPE_CHECKING:
+    from lumen.adapters.git_state import StateLocation
     from lumen.adapters.prometheus import PrometheusConnection
 
 
@@ -33,7 +34,7 @@ def add_common(
     parser: argparse.ArgumentParser, *, gate: bool = True, section: str | None = None
 ) -> None:
     """`--config --env --service --json --now --quiet`, and for gates also
-    `--junit --on-no-data --ledger`; `section` is the gate's config section, whose shipped
+    `--junit --on-no-data --ledger --state`; `section` is the gate's config section, whose shipped
     on-no-data the help shows."""
     group = parser.add_argument_group("common options")
     group.add_argument(
@@ -64,6 +65,36 @@ def add_common(
             ),
         )
         group.add_argument("--ledger", metavar="PATH", help="append the decision to this ledger")
+        add_state_argument(group)
+
+
+def add_state_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--state BRANCH`: the command's state files (ledger, deploy log, history, spool) are
+    those paths on this branch of the repository, fetched and pushed with git."""
+    parser.add_argument(
+        "--state",
+        metavar="BRANCH",
+        help="keep the ledger, deploy log and history on this data branch of the repository "
+        f"(e.g. {default_text('state', 'branch')}; remote: config state.remote, "
+        f"{default_of('state', 'remote')}); empty: as the config's state: says",
+    )
+
+
+def state_of(args: argparse.Namespace) -> StateLocation | None:
+    """Where this run's state files live: the data branch named by `--state`, else the one of
+    the config's `state:` section, else None (local paths). The repository is the working
+    directory's git repository (a workflow's checkout); the remote is the config's (default
+    origin)."""
+    settings = settings_of(args, {}).state()
+    flag = (getattr(args, "state", None) or "").strip()
+    if not flag and not settings.configured:
+        return None
+    from pathlib import Path
+
+    from lumen.adapters.git_state import StateLocation, check_branch
+
+    branch = check_branch(flag or settings.branch, field="--state" if flag else "state.branch")
+    return StateLocation(Path.cwd(), branch=branch, remote=settings.remote)
 
 
 def config_of(args: argparse.Namespace) -> Config:

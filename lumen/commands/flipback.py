@@ -13,7 +13,14 @@ from typing import Any
 from gates.errors import LumenError, SourceError, UsageError
 from lumen import actions_runtime as gha
 from lumen.app.flipback import PLATFORMS
-from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.commands.common import (
+    add_common,
+    add_state_argument,
+    config_of,
+    env_service,
+    now_of,
+    state_of,
+)
 from lumen.commands.options import add_require_approval, approval_request
 from lumen.outputs import JSON, Output, publish
 from lumen.settings import default_of, default_text
@@ -90,6 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="decision ledger: gate failures are read from it, the flipback is appended",
     )
+    add_state_argument(parser)
 
 
 def _request(args: argparse.Namespace) -> Any:
@@ -136,6 +144,7 @@ def _request(args: argparse.Namespace) -> Any:
         ),
         author=ctx.actor or os.environ.get("USER") or "lumen",
         now=now_of(args),
+        state=state_of(args),
     )
 
 

@@ -19,6 +19,7 @@ from lumen.commands.common import (
     running_repository,
     scope_of,
     settings_of,
+    state_of,
 )
 from lumen.commands.gate_options import add_roi_options, add_slo_options, roi_flags, slo_flags
 from lumen.outputs import GATE, Output
@@ -150,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
         compare=args.compare,
         ledger=None if not ledger else str(ledger),
         baselines=tuple(args.baseline or ()),
+        state=state_of(args),
     )
     result = app.evaluate(settings, scope, request, now=now)
     maturity = result.values["maturity"] or {}
@@ -163,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
             "score": _out(roi_slo.get("score")),
             "burn-rate": _out(roi_slo.get("slo_burn_rate")),
         },
+        state=state_of(args),
     )
 
 

@@ -24,6 +24,7 @@ from lumen.commands.common import (
     running_repository,
     scope_of,
     settings_of,
+    state_of,
 )
 from lumen.outputs import GATE, Output
 from lumen.settings import default_of
@@ -211,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         "feedback": _out(None if first.spectrum is None else first.spectrum.feedback),
         "release": _out(None if first.spectrum is None else first.spectrum.release),
     }
-    code = emit(outcome.result, args, OUTPUTS, outputs)
+    code = emit(outcome.result, args, OUTPUTS, outputs, state=state_of(args))
     if not args.quiet:
         print("\n".join(summary_line(r) for r in results))
     return code

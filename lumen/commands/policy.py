@@ -21,7 +21,7 @@ from gates.result import GateResult, Verdict, decide
 from gates.timeutil import format_timestamp
 from lumen.adapters.documents import PARSERS
 from lumen.adapters.prometheus import add_connection_arguments
-from lumen.commands.common import add_common, connection_of, now_of, scope_of, settings_of
+from lumen.commands.common import add_common, connection_of, now_of, scope_of, settings_of, state_of
 from lumen.commands.gate_options import add_pack_arguments, add_schema_argument, policy_rule_flags
 from lumen.outputs import GATE, Output
 from lumen.settings import default_of
@@ -137,7 +137,13 @@ def run_verify(args: argparse.Namespace, settings: PolicySettings, generated_at:
 
     result = verify(settings, generated_at=generated_at)
     values = result.values
-    code = emit(result, args, OUTPUTS, {"failed": values["failed"], "warned": 0, "sarif": ""})
+    code = emit(
+        result,
+        args,
+        OUTPUTS,
+        {"failed": values["failed"], "warned": 0, "sarif": ""},
+        state=state_of(args),
+    )
     if not getattr(args, "quiet", False):
         print(values["summary"])
     return code
@@ -202,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
             "warned": result.values["warned"],
             "sarif": args.sarif or "",
         },
+        state=state_of(args),
     )
     tally = inputs.get("documents", {}).get("conftest")
     if tally and not getattr(args, "quiet", False):

@@ -6,16 +6,19 @@ The use case is lumen.app.record; this module turns the flags into its record an
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from gates.errors import UsageError
 from gates.timeutil import parse_timestamp
 from lumen.app.record import DeployRecord, record_deploy
-from lumen.commands.common import add_common, config_of, env_service, now_of, settings_of
+from lumen.commands.common import (
+    add_common,
+    add_state_argument,
+    config_of,
+    env_service,
+    now_of,
+    state_of,
+)
 from lumen.outputs import JSON, Output, publish
-
-if TYPE_CHECKING:
-    from lumen.adapters.git_state import StateLocation
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (Output("id", "id of the recorded event"), JSON)
@@ -41,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--ledger", metavar="PATH", help="also append the event to this ledger")
     add_common(parser, gate=False)
+    add_state_argument(parser)
 
 
 def deploy_record(args: argparse.Namespace) -> DeployRecord:
@@ -90,17 +94,3 @@ def run(args: argparse.Namespace) -> int:
         )
     publish(OUTPUTS, {"id": event["id"]}, json_path=args.json)
     return 0
-
-
-def state_of(args: argparse.Namespace) -> StateLocation | None:
-    """The data branch when the config has `state:` (the repository is the working directory's
-    git repository, as a workflow's checkout), else None: the files are local paths."""
-    settings = settings_of(args, {})
-    state = settings.state()
-    if not state.configured:
-        return None
-    from pathlib import Path
-
-    from lumen.adapters.git_state import StateLocation
-
-    return StateLocation(Path.cwd(), branch=state.branch, remote=state.remote)

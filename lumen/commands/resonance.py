@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from gates.errors import UsageError
-from lumen.commands.common import add_common, now_of, scope_of, settings_of
+from lumen.commands.common import add_common, now_of, scope_of, settings_of, state_of
 from lumen.commands.gate_options import add_resonance_options, resonance_flags
 from lumen.outputs import GATE, Output
 
@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             "coherence": _out(signals.get("coherence")),
             "phase": _out(signals.get("phase")),
         },
+        state=state_of(args),
     )
 
 

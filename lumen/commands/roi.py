@@ -18,6 +18,7 @@ from lumen.commands.common import (
     running_repository,
     scope_of,
     settings_of,
+    state_of,
 )
 from lumen.commands.gate_options import add_roi_options, roi_flags
 from lumen.outputs import GATE, Output
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
             "rollback-rate": _out(outcome.values["rollback_rate"]),
             "deploys": outcome.values["deploys"],
         },
+        state=state_of(args),
     )
 
 

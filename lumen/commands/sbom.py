@@ -18,7 +18,7 @@ from typing import Any
 
 from gates.errors import UsageError
 from lumen.app.sbom import NTIA_MISSING
-from lumen.commands.common import add_common, config_of, env_service, now_of
+from lumen.commands.common import add_common, config_of, env_service, now_of, state_of
 from lumen.outputs import JSON, Output, publish, verdict_output
 from lumen.settings import default_of
 
@@ -222,7 +222,11 @@ def _generate_with(
     count = result.values["components"]
     # `path` is the output name the generated action declares; `sbom` reads better in docs.
     return emit(
-        result, args, OUTPUTS, {"path": str(output), "sbom": str(output), "components": count}
+        result,
+        args,
+        OUTPUTS,
+        {"path": str(output), "sbom": str(output), "components": count},
+        state=state_of(args),
     )
 
 

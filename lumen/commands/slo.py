@@ -12,7 +12,7 @@ import argparse
 from gates.errors import UsageError
 from gates.result import Check, GateResult, decide
 from gates.timeutil import format_timestamp, parse_duration
-from lumen.commands.common import add_common, connection_of, now_of, scope_of, settings_of
+from lumen.commands.common import add_common, connection_of, now_of, scope_of, settings_of, state_of
 from lumen.commands.gate_options import add_slo_options, slo_flags
 from lumen.outputs import GATE, Output
 
@@ -68,4 +68,10 @@ def run(args: argparse.Namespace) -> int:
         values=outcome.values(),
     )
     burn = outcome.burn_rate
-    return emit(result, args, OUTPUTS, {"burn-rate": "" if burn is None else f"{burn:.6g}"})
+    return emit(
+        result,
+        args,
+        OUTPUTS,
+        {"burn-rate": "" if burn is None else f"{burn:.6g}"},
+        state=state_of(args),
+    )

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from gates.errors import UsageError
-from lumen.commands.common import settings_of
+from lumen.commands.common import add_state_argument, settings_of, state_of
 from lumen.outputs import Output
 
 # The step outputs this command writes in Actions (and its action.yml declares).
@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", metavar="PATH", help="config file (default: .github/lumen.yml when present)"
     )
+    add_state_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -37,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     from lumen.app import state as app
 
     state = settings_of(args, {}).state()
-    location = StateLocation(Path.cwd(), branch=state.branch, remote=state.remote)
-    where = f"{state.remote}/{state.branch}"
+    # `lumen state` works on the shipped default branch even without a `state:` section.
+    location = state_of(args) or StateLocation(Path.cwd(), branch=state.branch, remote=state.remote)
+    where = f"{location.remote}/{location.branch}"
     if args.action != "push" and args.paths:
         raise UsageError(f"`lumen state {args.action}` takes no PATH")
     if args.action == "show":

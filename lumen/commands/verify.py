@@ -15,7 +15,7 @@ from gates.errors import InputError, UsageError
 from gates.result import Verdict
 from gates.timeutil import format_timestamp
 from lumen.app.signing import POLICY_KEYS, VerifySettings, verify_files
-from lumen.commands.common import add_common, now_of
+from lumen.commands.common import add_common, now_of, state_of
 from lumen.commands.sigstore_common import add_instance_options, settings
 from lumen.fileio import write_json
 from lumen.outputs import JSON, Output, verdict_output
@@ -118,4 +118,5 @@ def run(args: argparse.Namespace) -> int:
         args,
         OUTPUTS,
         {"identity": verified[0].get("identity"), "issuer": verified[0].get("issuer")},
+        state=state_of(args),
     )

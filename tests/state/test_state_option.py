@@ -1,0 +1,234 @@
+"""`--state BRANCH` on the commands that write state: gates' `--ledger`, flipback, comment's
+history, record. Real git against a bare origin on disk; nothing lands on the runner's disk."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_git_state import clone, git, remote  # noqa: F401  (the bare origin fixture)
+
+from lumen import ledger
+from lumen.adapters import git_state
+from lumen.adapters.git_state import StateLocation
+from lumen.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOT = str(ROOT / "examples" / "resonance-snapshot.json")
+NOW = "2026-11-21T12:00:00Z"
+
+
+def gate(*extra: str) -> list[str]:
+    return ["resonance", "--snapshot", SNAPSHOT, "--env", "prod", "--service", "api", *extra]
+
+
+def read_back(remote_repo: Path, tmp_path: Path, path: str) -> bytes | None:
+    """The file on lumen-data as a fresh clone sees it."""
+    where = tmp_path / f"reader-{len(list(tmp_path.glob('reader-*')))}"
+    return git_state.read_file(StateLocation(repo=clone(remote_repo, where)), path)
+
+
+def test_a_gate_ledger_goes_to_the_branch_and_the_head_matches(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    work = clone(remote, tmp_path / "job")
+    monkeypatch.chdir(work)
+    flags = ["--ledger", "data/ledger.jsonl", "--state", "lumen-data", "--quiet"]
+    assert main(gate(*flags, "--json", str(tmp_path / "one.json"))) == 0
+    other = clone(remote, tmp_path / "other")
+    monkeypatch.chdir(other)
+    assert main(gate(*flags, "--json", str(tmp_path / "two.json"))) == 0
+    assert not (work / "data").exists() and not (other / "data").exists()
+    chain = read_back(remote, tmp_path, "data/ledger.jsonl")
+    assert chain is not None
+    lines = chain.splitlines()
+    assert len(lines) == 2
+    assert [json.loads(line)["gate"] for line in lines] == ["resonance", "resonance"]
+    # the result JSON's ledger_head is the head on the branch: the second run chained onto the
+    # first run's entry, which it fetched
+    head = json.loads((tmp_path / "two.json").read_text())["ledger_head"]
+    assert head == ledger.sha256(lines[-1])
+    (tmp_path / "ledger.jsonl").write_bytes(chain)
+    assert main(["ledger", "verify", str(tmp_path / "ledger.jsonl"), "--head", head]) == 0
+
+
+def test_an_empty_state_is_as_configured(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    work = clone(remote, tmp_path / "job")
+    monkeypatch.chdir(work)
+    # no state: section and an empty --state (an action input left empty): local files
+    assert main(gate("--ledger", "local.jsonl", "--state", "", "--quiet")) == 0
+    assert (work / "local.jsonl").exists()
+    # with state: in the config, the empty flag means that branch
+    (work / "lumen.yml").write_text("version: 1\nstate:\n  branch: team-data\n")
+    args = gate("--config", "lumen.yml", "--ledger", "l.jsonl", "--state", "", "--quiet")
+    assert main(args) == 0
+    assert not (work / "l.jsonl").exists()
+    assert "team-data" in git(remote, "branch", "--list")
+    # the flag overrides the configured branch
+    assert main([*args[:-3], "--state", "other-data", "--quiet"]) == 0
+    assert "other-data" in git(remote, "branch", "--list")
+
+
+@pytest.mark.parametrize("name", ["../x", "-x", "a b", "x.lock", "a..b", "/abs"])
+def test_a_bad_branch_name_is_exit_1_naming_it(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(gate("--ledger", "l.jsonl", f"--state={name}", "--quiet")) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--state" in err and repr(name) in err
+    assert "Traceback" not in err and not (tmp_path / "l.jsonl").exists()
+
+
+def test_no_remote_is_exit_1_naming_branch_and_remote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = tmp_path / "lonely"
+    subprocess.run(["git", "init", "--quiet", str(work)], check=True)
+    monkeypatch.chdir(work)
+    out = tmp_path / "r.json"
+    assert main(gate("--ledger", "l.jsonl", "--state", "lumen-data", "--json", str(out))) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "'lumen-data'" in err and "'origin'" in err and "Traceback" not in err
+    # nothing half-written: no local ledger, no result JSON claiming a head
+    assert not (work / "l.jsonl").exists() and not out.exists()
+
+
+def test_flipback_reads_and_records_on_the_branch(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed = clone(remote, tmp_path / "writer")
+    monkeypatch.chdir(seed)
+    rows = [("01", "v1", "success"), ("03", "v2", "success"), ("04", "v3", "failure")]
+    (seed / "deploys.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {
+                    "ts": f"2026-11-{day}T10:00:00Z",
+                    "env": "prod",
+                    "service": "api",
+                    "action": "deploy",
+                    "version": version,
+                    "result": result,
+                }
+            )
+            + "\n"
+            for day, version, result in rows
+        )
+    )
+    # v2 failed a gate: the flipback must skip it, which it can only know from the branch
+    failed = {"type": "gate", "gate": "integrated", "verdict": "FAIL", "env": "prod"}
+    failed |= {"service": "api", "result": {"inputs": {"version": "v2"}}}
+    assert main(["ledger", "append", "ledger.jsonl", "--entry", json.dumps(failed)]) == 0
+    assert main(["state", "push", "deploys.jsonl", "ledger.jsonl", "--quiet"]) == 0
+    work = clone(remote, tmp_path / "job")
+    monkeypatch.chdir(work)
+    args = [
+        "flipback",
+        "execute",
+        "--confirm",
+        "yes",
+        "--deploys",
+        "deploys.jsonl",
+        "--ledger",
+        "ledger.jsonl",
+        "--state",
+        "lumen-data",
+        "--env",
+        "prod",
+        "--service",
+        "api",
+        "--now",
+        NOW,
+        "--lock-dir",
+        str(tmp_path / "locks"),
+    ]
+    capsys.readouterr()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "target:  v1" in out and "skipped v2" in out, out
+    assert not (work / "deploys.jsonl").exists() and not (work / "ledger.jsonl").exists()
+    deploys = read_back(remote, tmp_path, "deploys.jsonl")
+    chain = read_back(remote, tmp_path, "ledger.jsonl")
+    assert deploys is not None and chain is not None
+    last = json.loads(deploys.splitlines()[-1])
+    assert (last["action"], last["version"]) == ("flipback", "v1")
+    entry = json.loads(chain.splitlines()[-1])
+    assert (entry["type"], entry["from"], entry["to"]) == ("flipback", "v3", "v1")
+    (tmp_path / "ledger.jsonl").write_bytes(chain)
+    assert ledger.verify(tmp_path / "ledger.jsonl").ok
+    # one commit for the deploy event and the ledger entry together
+    assert git(remote, "log", "-1", "--format=%s", "lumen-data").startswith("lumen flipback:")
+    assert git(remote, "show", "--stat", "--format=", "lumen-data").count("|") == 2
+    # a second run reads the recorded flipback from the branch: nothing to do
+    assert main(args) == 0
+    assert "already flipped back to v1" in capsys.readouterr().out
+
+
+def test_comment_charts_the_history_on_the_branch(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    work = clone(remote, tmp_path / "job")
+    monkeypatch.chdir(work)
+    for _ in range(3):
+        args = gate("--ledger", "ledger.jsonl", "--state", "lumen-data", "--quiet")
+        assert main([*args, "--json", str(tmp_path / "result.json")]) == 0
+    reader = clone(remote, tmp_path / "pr")
+    monkeypatch.chdir(reader)
+    md = tmp_path / "comment.md"
+    base = ["comment", "--result", str(tmp_path / "result.json"), "--markdown", str(md)]
+    assert main([*base, "--history", "ledger.jsonl", "--state", "lumen-data", "--quiet"]) == 0
+    assert "mermaid" in md.read_text()
+    # the same flags without --state read a local file, which is not there: no chart
+    assert main([*base, "--history", "ledger.jsonl", "--quiet"]) == 0
+    assert "mermaid" not in md.read_text()
+
+
+def test_gate_ledger_writers_and_recorders_at_once_lose_nothing(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Gate decisions and deploy records appended to one ledger on the branch by four jobs at
+    once: every entry is there once, and the chain verifies."""
+    per_writer = 4
+    lumen = str(Path(sys.executable).parent / "lumen")
+    gate_cmd = " ".join(gate("--ledger", "ledger.jsonl", "--state", "lumen-data", "--quiet"))
+    record_cmd = (
+        "record --deploys deploys.jsonl --ledger ledger.jsonl --state lumen-data --env prod "
+        "--service api --action deploy --result success --quiet --version"
+    )
+    scripts = {
+        "gate-a": f'for i in $(seq 1 {per_writer}); do "$0" {gate_cmd} || exit 1; done',
+        "gate-b": f'for i in $(seq 1 {per_writer}); do "$0" {gate_cmd} || exit 1; done',
+        "rec-a": f'for i in $(seq 1 {per_writer}); do "$0" {record_cmd} a.$i || exit 1; done',
+        "rec-b": f'for i in $(seq 1 {per_writer}); do "$0" {record_cmd} b.$i || exit 1; done',
+    }
+    procs = [
+        subprocess.Popen(["bash", "-c", script, lumen], cwd=clone(remote, tmp_path / name))
+        for name, script in scripts.items()
+    ]
+    for proc in procs:
+        assert proc.wait(timeout=600) == 0
+    chain = read_back(remote, tmp_path, "ledger.jsonl")
+    deploys = read_back(remote, tmp_path, "deploys.jsonl")
+    assert chain is not None and deploys is not None
+    kinds = [json.loads(line)["type"] for line in chain.splitlines()]
+    assert kinds.count("gate") == 2 * per_writer and kinds.count("deploy") == 2 * per_writer
+    assert len(deploys.splitlines()) == 2 * per_writer
+    (tmp_path / "ledger.jsonl").write_bytes(chain)
+    assert main(["ledger", "verify", str(tmp_path / "ledger.jsonl"), "--quiet"]) == 0
