@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import fnmatch
 import json
 import math
 import os
@@ -94,6 +95,24 @@ def file_in(directory: str | os.PathLike[str], *parts: str, suffix: str = "") ->
     if path.resolve().parent != base.resolve():
         raise InputError(f"{name!r} would leave the directory", file=str(base))
     return path
+
+
+# Where Lumen's reusable workflows check Lumen itself out, inside the caller's workspace, to run
+# its actions at the called workflow's commit (docs/workflows.md, Pinning). Walks over the
+# user's folders skip it: its policies, manifests and test fixtures are Lumen's, not the
+# repository under review.
+LUMEN_CHECKOUT = ".lumen-ci"
+
+
+def files_under(root: str | os.PathLike[str], pattern: str = "*") -> list[Path]:
+    """Files whose name matches `pattern` at any depth under the folder `root`, sorted, without
+    descending into Lumen's own checkout (LUMEN_CHECKOUT) or symlinked folders. `root` itself
+    may be that checkout when a user names it."""
+    found = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != LUMEN_CHECKOUT]
+        found += [Path(folder, n) for n in names if fnmatch.fnmatchcase(n, pattern)]
+    return sorted(p for p in found if p.is_file())
 
 
 def display_name(path: str | os.PathLike[str]) -> str:

@@ -101,9 +101,18 @@ WORKFLOW_GLOBS = (
 )
 
 
+# The default of the reusable workflows' `lumen-repository` input: where their jobs check Lumen
+# out when the job context does not name the workflow's repository (GitHub Enterprise Server).
+_FALLBACK_DEFAULT = re.compile(
+    rf"^(\s+lumen-repository:\n(?:\s+(?!default:).*\n)*?\s+default:\s*){re.escape(REPOSITORY)}$",
+    re.MULTILINE,
+)
+
+
 def rename_repository(root: Path, new: str) -> list[Path]:
-    """Point every Lumen `uses:` of the workflows, and REPOSITORY itself, at `new` (a mirror).
-    The generated action.yml files and their docs follow when the generators run next."""
+    """Point every Lumen `uses:` of the workflows, the default of their `lumen-repository`
+    input, and REPOSITORY itself at `new` (a mirror). The generated action.yml files and their
+    docs follow when the generators run next."""
     if not re.fullmatch(r"[\w.-]+/[\w.-]+", new):
         raise ValueError(f"expected OWNER/NAME, got {new!r}")
     pattern = re.compile(rf"(uses:\s*){re.escape(REPOSITORY)}([/@])")
@@ -112,6 +121,7 @@ def rename_repository(root: Path, new: str) -> list[Path]:
         for path in sorted(root.glob(glob)):
             text = path.read_text(encoding="utf-8")
             updated = pattern.sub(rf"\g<1>{new}\g<2>", text)
+            updated = _FALLBACK_DEFAULT.sub(rf"\g<1>{new}", updated)
             if updated != text:
                 path.write_text(updated, encoding="utf-8")
                 changed.append(path)

@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from gates.errors import InputError, UsageError
-from lumen.fileio import display_name, iter_jsonl, open_text, parse_json
+from lumen.fileio import display_name, files_under, iter_jsonl, open_text, parse_json
 from lumen.yamlpos import FastStrictLoader, Located, check_expansion, too_deep
 
 PARSERS = ("yaml", "json", "jsonl", "dockerfile", "hcl2", "toml", "ini", "dotenv", "xml")
@@ -70,17 +70,16 @@ def _is_input(path: Path, every_format: bool) -> bool:
 
 def expand(paths: Sequence[str], *, every_format: bool = False) -> list[str]:
     """Files as given; folders are searched for YAML/JSON/JSONL files, or with `every_format`
-    for a file of any format a parser reads (as conftest does). A blank name is a usage error
-    (it would otherwise name the working directory)."""
+    for a file of any format a parser reads (as conftest does), never inside Lumen's own
+    checkout (fileio.LUMEN_CHECKOUT). A blank name is a usage error (it would otherwise name the
+    working directory)."""
     out: list[str] = []
     for path in paths:
         if not path.strip():
             raise UsageError("a blank file name", expected="a file, a folder or - for stdin")
         p = Path(path)
         if path != "-" and p.is_dir():
-            out.extend(
-                str(f) for f in sorted(p.rglob("*")) if f.is_file() and _is_input(f, every_format)
-            )
+            out.extend(str(f) for f in files_under(p) if _is_input(f, every_format))
         else:
             out.append(path)
     return out

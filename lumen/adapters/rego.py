@@ -39,6 +39,7 @@ from typing import Any, Protocol, TypeVar
 from gates.errors import ConfigError, InputError
 from gates.policy import Finding, FindingKind
 from lumen.adapters.rego_worker import RegoWorker, WorkerDied
+from lumen.fileio import files_under
 
 DEFAULT_NAMESPACE = "main"
 
@@ -107,8 +108,9 @@ class Module:
 
 
 def load_modules(folders: Sequence[str], *, tests: bool = False) -> list[Module]:
-    """Every policy file under `folders` (a folder or a single `.rego` file each); the
-    `*_test.rego` unit tests only when `tests` (`lumen policy verify`)."""
+    """Every policy file under `folders` (a folder or a single `.rego` file each, never inside
+    Lumen's own checkout: fileio.LUMEN_CHECKOUT); the `*_test.rego` unit tests only when
+    `tests` (`lumen policy verify`)."""
     modules: list[Module] = []
     for folder in folders:
         if not folder.strip():
@@ -117,11 +119,9 @@ def load_modules(folders: Sequence[str], *, tests: bool = False) -> list[Module]
         if root.is_file():
             paths = [root]
         elif root.is_dir():
-            paths = sorted(
-                p
-                for p in root.rglob("*.rego")
-                if p.is_file() and (tests or not p.name.endswith("_test.rego"))
-            )
+            paths = [
+                p for p in files_under(root, "*.rego") if tests or not p.name.endswith("_test.rego")
+            ]
         else:
             raise ConfigError("Rego policy folder not found", file=folder)
         for path in paths:

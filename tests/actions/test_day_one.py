@@ -20,6 +20,7 @@ from harness.actions import PR_REPOSITORY
 from harness.workflow_runner import WorkflowRunner
 
 from lumen.cli import main
+from lumen.fileio import files_under
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -52,7 +53,8 @@ def day_one(tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]
         pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
     )
     gate = runner.run_job("gate")
-    data = [p.name for p in repo.rglob("*.jsonl")]
+    # The user's files only: the job's Lumen checkout (.lumen-ci) carries Lumen's examples.
+    data = [p.name for p in files_under(repo, "*.jsonl")]
     assert data == [], f"the gate needed data files: {data}"
     results = {
         name: json.loads((runner.artifacts / "lumen-pr-gate" / f"{name}.json").read_text())

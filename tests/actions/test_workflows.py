@@ -20,14 +20,29 @@ EXAMPLES = sorted((ROOT / "examples" / ".github" / "workflows").glob("*.yml"))
 PUBLISH = ROOT / ".github" / "workflows" / "publish.yml"
 ALL = [*REUSABLE, *STARTERS, PUBLISH]
 sys.path.insert(0, str(ROOT / "scripts"))
-from action_pins import MAJOR_TAG, REPOSITORY  # noqa: E402
+from action_pins import MAJOR_TAG, PINS, REPOSITORY  # noqa: E402
 
-# Lumen's own actions and workflows: REPOSITORY at the major tag, or (publish.yml) this
-# repository at the run's commit, `$/actions/<name>`.
+from lumen.fileio import LUMEN_CHECKOUT as LUMEN_CHECKOUT_DIR  # noqa: E402
+
+# Lumen's own actions and workflows: REPOSITORY at the major tag (the starters), the checkout of
+# Lumen at the called workflow's commit (`./.lumen-ci/actions/<name>`, the reusable workflows),
+# or (publish.yml) this repository at the run's commit, `$/actions/<name>`.
 OWN = re.compile(
-    rf"(?:{re.escape(REPOSITORY)}/|\$/)"
+    rf"(?:{re.escape(REPOSITORY)}/|\$/|\./\.lumen-ci/)"
     rf"(actions/[\w-]+|\.github/workflows/[\w.-]+\.yml)(?:@{MAJOR_TAG})?"
 )
+# The step that puts Lumen, at the commit of the workflow being run, where those `./.lumen-ci`
+# steps find it (docs/workflows.md, Pinning).
+LUMEN_CHECKOUT = {
+    "name": "Check out Lumen at the commit this workflow runs at",
+    "uses": f"actions/checkout@{PINS['actions/checkout'].sha}",
+    "with": {
+        "repository": "${{ job.workflow_repository || inputs.lumen-repository }}",
+        "ref": "${{ job.workflow_sha || inputs.lumen-ref }}",
+        "path": LUMEN_CHECKOUT_DIR,
+        "persist-credentials": False,
+    },
+}
 PINNED = re.compile(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}")
 
 
@@ -138,6 +153,57 @@ def test_lumen_steps_use_real_inputs_and_outputs(path: Path) -> None:
     assert "${{ secrets." not in text or "secrets:" in text
 
 
+@pytest.mark.parametrize("path", REUSABLE, ids=rel)
+def test_reusable_workflows_run_lumen_at_the_commit_they_are_called_at(path: Path) -> None:
+    """Pinning the call pins the actions: every job that runs a Lumen action first checks
+    Lumen out at job.workflow_sha (the called workflow's own commit) into .lumen-ci, after the
+    workspace's own checkout (which would clean it away), and runs the actions from there. Where
+    the context is empty (GitHub Enterprise Server) the inputs name Lumen's repository
+    (REPOSITORY of scripts/action_pins.py, which mirrors change) and its major tag."""
+    workflow = load(path)
+    text = path.read_text(encoding="utf-8")
+    assert f"uses: {REPOSITORY}/" not in text, "a Lumen step that ignores the pinned commit"
+    inputs = workflow["on"]["workflow_call"]["inputs"]
+    assert inputs["lumen-repository"]["default"] == REPOSITORY
+    assert inputs["lumen-ref"]["default"] == MAJOR_TAG
+    assert {inputs[n]["type"] for n in ("lumen-repository", "lumen-ref")} == {"string"}
+    lumen_jobs = 0
+    for job_id, job in workflow["jobs"].items():
+        steps = job.get("steps", [])
+        uses = [s.get("uses", "") for s in steps]
+        local = [i for i, u in enumerate(uses) if u.startswith("./")]
+        if not local:
+            assert LUMEN_CHECKOUT not in steps, f"{rel(path)} {job_id}: checkout for nothing"
+            continue
+        lumen_jobs += 1
+        for i in local:
+            assert re.fullmatch(rf"\./{re.escape(LUMEN_CHECKOUT_DIR)}/actions/[\w-]+", uses[i])
+            assert (ROOT / uses[i][len(LUMEN_CHECKOUT_DIR) + 3 :] / "action.yml").is_file()
+        assert steps.count(LUMEN_CHECKOUT) == 1, f"{rel(path)} {job_id}"
+        at = steps.index(LUMEN_CHECKOUT)
+        assert at < min(local), f"{rel(path)} {job_id}: Lumen checked out after its first step"
+        own = [
+            i
+            for i, s in enumerate(steps)
+            if s.get("uses", "").startswith("actions/checkout@") and s is not steps[at]
+        ]
+        assert all(i < at for i in own), f"{rel(path)} {job_id}: a checkout would clean .lumen-ci"
+    assert lumen_jobs, rel(path)
+
+
+def test_reusable_workflow_headers_say_what_is_pinned() -> None:
+    """The note a user reads first: the actions run at the called commit, and the GHES fallback."""
+    for path in REUSABLE:
+        header = " ".join(
+            line[1:].strip()
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.startswith("#")
+        )
+        assert "run the actions of the commit this workflow is called at" in header, rel(path)
+        assert "job.workflow_sha" in header and "GitHub Enterprise Server" in header, rel(path)
+        assert "lumen-ref" in header, rel(path)
+
+
 def _called(uses: str) -> dict[str, Any]:
     match = OWN.fullmatch(uses)
     assert match and match.group(1).startswith(".github/workflows/")
@@ -246,7 +312,7 @@ def test_flipback_inputs_confirmation_and_concurrency() -> None:
         "needs.gate.outputs.verdict == 'FAIL' || needs.gate.outputs.canary == 'FAIL'"
     )
     canary = next(s for s in reusable["jobs"]["gate"]["steps"] if s.get("id") == "canary")
-    assert canary["uses"].startswith("lumen-ci/lumen-ci/actions/policy-gate@")
+    assert canary["uses"] == "./.lumen-ci/actions/policy-gate"
     assert canary["if"] == "inputs.canary-pack != ''"
     assert canary["with"]["pack"] == "${{ inputs.canary-pack }}"
     # the statistical judge's selectors reach the pack (`canary-pack: canary-compare`)
@@ -264,7 +330,9 @@ def test_comments_do_not_overlap_and_fork_path_is_safe() -> None:
     forks = load(ROOT / "workflows/comment.yml")
     job = forks["jobs"]["comment"]
     assert "concurrency" in job
-    assert not any("checkout" in s.get("uses", "") for s in job["steps"])
+    # The only checkout is Lumen's own, at this workflow's commit: never the pull request's.
+    checkouts = [s for s in job["steps"] if "checkout" in s.get("uses", "")]
+    assert checkouts == [LUMEN_CHECKOUT]
     starter = load(ROOT / "workflows/starters/lumen-comment.yml")
     assert starter["on"]["workflow_run"]["workflows"] == [
         load(ROOT / "workflows/starters/lumen-pr-gate.yml")["name"]

@@ -2,12 +2,20 @@
 
 Built on harness.action_runner (same expressions, file commands and shells). A job's steps:
 
-- `uses: lumen-ci/lumen-ci/actions/<name>@v1` runs the local `actions/<name>` through the
-  composite-action runner (its `with:` checked against the action's inputs), and its outputs
-  become the step's outputs;
-- `actions/checkout` is a no-op (the test prepares the workspace) that insists on
-  `persist-credentials: false`; `actions/upload-artifact` / `actions/download-artifact` copy
-  files to and from an artifact store shared by the jobs of the run;
+- `uses: ./.lumen-ci/actions/<name>` runs the action from Lumen's checkout in the workspace
+  (below), `lumen-ci/lumen-ci/actions/<name>@v1`, `./actions/<name>` and `$/actions/<name>` the
+  local `actions/<name>`, all through the composite-action runner (its `with:` checked against
+  the action's inputs), and its outputs become the step's outputs;
+- `actions/checkout` insists on `persist-credentials: false`. Of the workspace's own repository
+  it is a no-op (the test prepares the workspace). With `repository:` naming Lumen (a key of
+  `lumen_repositories`, default REPOSITORY -> this working tree) it materialises Lumen at `ref`
+  into `path`: `git archive` of that commit, except that this working tree's HEAD commit is its
+  files as they are (uncommitted edits included, so the tests test the code under test);
+- the `job` context names the called workflow: `job.workflow_repository` REPOSITORY and
+  `job.workflow_sha` this working tree's HEAD, unless `job_context` says otherwise (GitHub
+  Enterprise Server: empty);
+- `actions/upload-artifact` / `actions/download-artifact` copy files to and from an artifact
+  store shared by the jobs of the run;
 - `run:` steps run under bash, with `env:` from the workflow, the job and the step.
 
 Jobs run in the order the test asks for; `needs.<job>.result/outputs` come from the jobs run
@@ -18,10 +26,13 @@ so windows over the example data do not depend on the clock.
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +63,30 @@ from action_pins import MAJOR_TAG, REPOSITORY
 OWN_ACTION = re.compile(
     rf"(?:{re.escape(REPOSITORY)}/actions/([\w-]+)@{MAJOR_TAG}|(?:\./|\$/)actions/([\w-]+))"
 )
+# An action of the Lumen checkout the reusable workflows make in the workspace (fileio's
+# LUMEN_CHECKOUT, docs/workflows.md: Pinning).
+CHECKED_OUT_ACTION = re.compile(r"\./\.lumen-ci/actions/([\w-]+)")
+CHECKOUT_INPUTS = frozenset(
+    {
+        "repository",
+        "ref",
+        "token",
+        "ssh-key",
+        "persist-credentials",
+        "path",
+        "clean",
+        "filter",
+        "sparse-checkout",
+        "sparse-checkout-cone-mode",
+        "fetch-depth",
+        "fetch-tags",
+        "show-progress",
+        "lfs",
+        "submodules",
+        "set-safe-directory",
+        "github-server-url",
+    }
+)
 UPLOAD_INPUTS = frozenset(
     {
         "name",
@@ -66,6 +101,55 @@ UPLOAD_INPUTS = frozenset(
 DOWNLOAD_INPUTS = frozenset(
     {"name", "path", "pattern", "merge-multiple", "github-token", "repository", "run-id"}
 )
+
+
+@functools.cache
+def head_of(repository: Path) -> str:
+    """The commit a local git repository's HEAD names."""
+    return subprocess.run(
+        ["git", "-C", str(repository), "rev-parse", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def materialise(source: Path, ref: str, dest: Path) -> str | None:
+    """Lumen's files at `ref` of the local repository `source` into `dest` (None), or why not.
+    The HEAD commit of this working tree (ROOT) is its files as they are: git's tracked and
+    untracked-but-not-ignored files, edits included."""
+    dest.mkdir(parents=True, exist_ok=True)
+    if source.resolve() == ROOT.resolve() and ref == head_of(ROOT):
+        listed = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(ROOT),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            capture_output=True,
+            check=True,
+        ).stdout
+        for name in filter(None, listed.decode().split("\0")):
+            origin = ROOT / name
+            if origin.is_file():  # a tracked file deleted in the working tree is gone
+                (dest / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(origin, dest / name)
+        return None
+    archive = subprocess.run(
+        ["git", "-C", str(source), "archive", "--format=tar", f"{ref}^{{commit}}"],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode:
+        return f"could not find ref {ref!r} in {source}: {archive.stderr.decode().strip()}"
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    return None
 
 
 def load_workflow(path: Path) -> dict[str, Any]:
@@ -97,6 +181,8 @@ class WorkflowRunner:
         event_name: str = "workflow_call",
         action_venv: str | None = None,
         pin_inputs: Mapping[str, str] | None = None,
+        lumen_repositories: Mapping[str, Path] | None = None,
+        job_context: Mapping[str, str] | None = None,
     ) -> None:
         self.path = workflow
         self.workflow = load_workflow(workflow)
@@ -108,6 +194,16 @@ class WorkflowRunner:
         self.event_name = event_name
         self.action_venv = action_venv
         self.pin_inputs = dict(pin_inputs or {})
+        # Where the checkout stand-in finds a repository the workflow checks out by name.
+        self.lumen_repositories = dict(lumen_repositories or {REPOSITORY: ROOT})
+        file_path = f".github/workflows/{workflow.name}"
+        self.job_context = {
+            "workflow_repository": REPOSITORY,
+            "workflow_sha": head_of(ROOT),
+            "workflow_ref": f"{REPOSITORY}/{file_path}@refs/tags/{MAJOR_TAG}",
+            "workflow_file_path": file_path,
+            **(job_context or {}),
+        }
         self.artifacts = workdir / "artifacts"
         self.artifacts.mkdir(parents=True, exist_ok=True)
         self.jobs: dict[str, JobResult] = {}
@@ -165,6 +261,7 @@ class WorkflowRunner:
                 },
                 "secrets": dict(self.secrets),
                 "vars": {},
+                "job": {"status": "success", **self.job_context},
             },
             workspace=self.workspace,
         )
@@ -192,16 +289,21 @@ class WorkflowRunner:
         actions: dict[str, ActionResult] = {}
 
         def uses(call: StepCall) -> tuple[int, str, str]:
+            checked_out = CHECKED_OUT_ACTION.fullmatch(call.uses)
+            if checked_out:
+                action = self.workspace / ".lumen-ci" / "actions" / checked_out.group(1)
+                if not (action / "action.yml").is_file():
+                    return 1, "", f"Can't find 'action.yml' under '{action}'\n"
+                return self._lumen_action(action, call, job_dir, actions)
             own = OWN_ACTION.fullmatch(call.uses)
             if own:
-                return self._lumen_action(own.group(1) or own.group(2), call, job_dir, actions)
+                action = ROOT / "actions" / (own.group(1) or own.group(2))
+                return self._lumen_action(action, call, job_dir, actions)
             name = call.uses.split("@", 1)[0]
             if not re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", call.uses):
                 raise ActionWiringError(f"{call.uses}: pin third-party actions by commit SHA")
             if name == "actions/checkout":
-                if call.with_values.get("persist-credentials") != "false":
-                    raise ActionWiringError("actions/checkout without persist-credentials: false")
-                return 0, "stand-in checkout\n", ""
+                return self._checkout(call)
             if name == "actions/upload-artifact":
                 return self._upload(call)
             if name == "actions/download-artifact":
@@ -228,10 +330,35 @@ class WorkflowRunner:
         self.jobs[job_id] = result
         return result
 
+    def _checkout(self, call: StepCall) -> tuple[int, str, str]:
+        unknown = set(call.with_values) - CHECKOUT_INPUTS
+        if unknown:
+            raise ActionWiringError(f"actions/checkout has no input(s) {sorted(unknown)}")
+        if call.with_values.get("persist-credentials") != "false":
+            raise ActionWiringError("actions/checkout without persist-credentials: false")
+        repository = call.with_values.get("repository", "")
+        if not repository:
+            return 0, "stand-in checkout\n", ""  # the workspace's own: the test prepared it
+        source = self.lumen_repositories.get(repository)
+        if source is None:
+            return 1, "", f"stand-in checkout: no repository {repository!r} here\n"
+        ref = call.with_values.get("ref", "")
+        if not ref:
+            raise ActionWiringError(f"checkout of {repository} without a ref")
+        dest = self._where(call.with_values.get("path") or ".")
+        if self.workspace.resolve() not in [dest.resolve(), *dest.resolve().parents]:
+            return 1, "", f"Repository path '{dest}' is not under '{self.workspace}'\n"
+        if dest.exists():
+            shutil.rmtree(dest)
+        problem = materialise(source, ref, dest)
+        if problem:
+            return 1, "", f"stand-in checkout: {problem}\n"
+        return 0, f"stand-in checkout: {repository}@{ref} into {dest}\n", ""
+
     def _lumen_action(
-        self, name: str, call: StepCall, job_dir: Path, actions: dict[str, ActionResult]
+        self, action: Path, call: StepCall, job_dir: Path, actions: dict[str, ActionResult]
     ) -> tuple[int, str, str]:
-        meta = yaml.safe_load((ROOT / "actions" / name / "action.yml").read_text())
+        meta = yaml.safe_load((action / "action.yml").read_text())
         inputs = dict(call.with_values)
         for key, value in self.pin_inputs.items():
             if key in meta["inputs"]:
@@ -243,7 +370,7 @@ class WorkflowRunner:
             and k not in {"GITHUB_ACTION", "RUNNER_TEMP", "GITHUB_WORKSPACE", "PATH", "HOME"}
         }
         result = run_action(
-            ROOT / "actions" / name,
+            action,
             inputs,
             workdir=job_dir,
             workspace=self.workspace,
