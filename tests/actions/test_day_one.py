@@ -181,7 +181,7 @@ def test_day_one_release_qa_reads_github_without_data_files(
     qa = runner.run_job("qa")
     assert qa.run is not None
     assert qa.conclusion == "success", qa.run.log  # the verdict decides, not the exit code
-    assert [p.name for p in repo.rglob("*.jsonl")] == []
+    assert [p.name for p in files_under(repo, "*.jsonl")] == []  # not .lumen-ci's
     result = json.loads((runner.artifacts / "lumen-release-qa" / "qa.json").read_text())
     assert result["mode"] == "pre"
     assert result["inputs"]["github"]["repository"] == PR_REPOSITORY
@@ -236,7 +236,7 @@ def test_day_one_gate_and_flipback_reads_github_without_data_files(
     result = json.loads((runner.artifacts / "lumen-gate-prod-api" / "integrated.json").read_text())
     assert result["inputs"]["github"]["repository"] == PR_REPOSITORY
     flipback = runner.run_job("flipback")
-    assert [p.name for p in repo.rglob("*.jsonl")] == []
+    assert [p.name for p in files_under(repo, "*.jsonl")] == []  # not .lumen-ci's
     if weeks == "healthy":
         assert gate.outputs["verdict"] in ("PASS", "WARN"), result
         assert flipback.conclusion == "skipped"
