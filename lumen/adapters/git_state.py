@@ -21,6 +21,7 @@ head), so concurrent writers lose nothing and the hash chain still verifies.
 
 from __future__ import annotations
 
+import base64
 import os
 import random
 import re
@@ -99,6 +100,58 @@ def branch_path(path: str) -> str:
     return "/".join(parts)
 
 
+def remote_url(location: StateLocation) -> str:
+    """The URL git uses for the remote (the remote itself when it is a URL, not a name)."""
+    proc = _git(location, "remote", "get-url", "--push", location.remote, check=False)
+    if proc.returncode == 0:
+        return proc.stdout.decode("utf-8", "replace").strip()
+    return location.remote
+
+
+def auth_env(location: StateLocation, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment that lets git authenticate to the GitHub server with the run's token,
+    for fetch and push only: the workflows check out with `persist-credentials: false`, so the
+    repository's config holds no credentials, and none must be written to disk or to a
+    command line (both are readable by other processes and end up in logs).
+
+    Empty when there is no token (`GITHUB_TOKEN`, the action's `github-token` input) or the
+    remote is not on the server (`GITHUB_SERVER_URL`): a remote elsewhere keeps git's own
+    credentials. The header is given through git's environment config (`GIT_CONFIG_COUNT`,
+    `GIT_CONFIG_KEY_<n>`, `GIT_CONFIG_VALUE_<n>`), first an empty value that clears any header
+    configured for the server, then the one with the token, as actions/checkout writes it."""
+    env = os.environ if environ is None else environ
+    token = env.get("GITHUB_TOKEN") or env.get("INPUT_GITHUB_TOKEN")
+    if not token:
+        return {}
+    server = (env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+    if not remote_url(location).startswith(server + "/"):
+        return {}
+    try:
+        base = int(env.get("GIT_CONFIG_COUNT") or "0")
+    except ValueError:
+        base = 0
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    key = f"http.{server}/.extraheader"
+    return {
+        "GIT_CONFIG_COUNT": str(base + 2),
+        f"GIT_CONFIG_KEY_{base}": key,
+        f"GIT_CONFIG_VALUE_{base}": "",
+        f"GIT_CONFIG_KEY_{base + 1}": key,
+        f"GIT_CONFIG_VALUE_{base + 1}": f"AUTHORIZATION: basic {basic}",
+    }
+
+
+def _redact(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """`text` without the token, plain or inside the basic-auth header (git's messages do not
+    carry it, but an error message is the last place it could leak from)."""
+    env = os.environ if environ is None else environ
+    token = env.get("GITHUB_TOKEN") or env.get("INPUT_GITHUB_TOKEN")
+    if not token:
+        return text
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    return text.replace(basic, "***").replace(token, "***")
+
+
 def _git(
     location: StateLocation,
     *argv: str,
@@ -124,7 +177,7 @@ def _git(
             f"(remote {location.remote!r}, branch {location.branch!r})"
         ) from None
     if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = _redact(proc.stderr.decode("utf-8", "replace")).strip().splitlines()
         raise StateError(
             f"git {argv[0]} failed for branch {location.branch!r} of remote "
             f"{location.remote!r}: {message[-1] if message else 'exit ' + str(proc.returncode)}"
@@ -133,8 +186,11 @@ def _git(
 
 
 @contextmanager
-def _fetched(location: StateLocation) -> Iterator[str | None]:
-    """Fetch the branch into a private ref; yield its commit, or None when it does not exist."""
+def _fetched(
+    location: StateLocation, auth: Mapping[str, str] | None = None
+) -> Iterator[str | None]:
+    """Fetch the branch into a private ref; yield its commit, or None when it does not exist.
+    `auth` is `auth_env(location)` when the caller has it already."""
     ref = f"refs/lumen/state/{uuid.uuid4().hex}"
     try:
         proc = _git(
@@ -144,10 +200,11 @@ def _fetched(location: StateLocation) -> Iterator[str | None]:
             "--no-tags",
             location.remote,
             f"+refs/heads/{location.branch}:{ref}",
+            env=auth_env(location) if auth is None else auth,
             check=False,
         )
         if proc.returncode != 0:
-            stderr = proc.stderr.decode("utf-8", "replace")
+            stderr = _redact(proc.stderr.decode("utf-8", "replace"))
             if "couldn't find remote ref" in stderr or "could not find remote ref" in stderr:
                 yield None
                 return
@@ -207,8 +264,9 @@ def update_files(
     On a rejected push the branch is fetched again and every update re-runs on the new content.
     """
     names = {branch_path(path): update for path, update in updates.items()}
+    auth = auth_env(location)
     for attempt in range(1, attempts + 1):
-        with _fetched(location) as parent, tempfile.TemporaryDirectory() as scratch:
+        with _fetched(location, auth) as parent, tempfile.TemporaryDirectory() as scratch:
             index = Path(scratch) / "index"
             env = {"GIT_INDEX_FILE": str(index)}
             if parent is not None:
@@ -246,21 +304,23 @@ def update_files(
                 f"--force-with-lease=refs/heads/{location.branch}:{lease}",
                 location.remote,
                 f"{commit}:refs/heads/{location.branch}",
+                env=auth,
                 check=False,
             )
             if push.returncode == 0:
                 return commit
-            text = (push.stdout + push.stderr).decode("utf-8", "replace")
+            text = _redact((push.stdout + push.stderr).decode("utf-8", "replace"))
             if not _is_race(text):
                 lines = text.strip().splitlines()
                 raise StateError(
-                    f"cannot push branch {location.branch!r} to remote {location.remote!r}: "
+                    f"cannot push {', '.join(sorted(names))} to branch {location.branch!r} of "
+                    f"remote {location.remote!r}: "
                     f"{lines[-1] if lines else 'git push exit ' + str(push.returncode)}"
                 )
         time.sleep(min(2.0, 0.05 * attempt) * (0.5 + random.random()))  # noqa: S311 (jitter)
     raise StateError(
-        f"gave up writing branch {location.branch!r} of remote {location.remote!r} after "
-        f"{attempts} attempts: other jobs kept writing first"
+        f"gave up writing {', '.join(sorted(names))} to branch {location.branch!r} of remote "
+        f"{location.remote!r} after {attempts} attempts: other jobs kept writing first"
     )
 
 

@@ -232,3 +232,39 @@ def test_gate_ledger_writers_and_recorders_at_once_lose_nothing(
     assert len(deploys.splitlines()) == 2 * per_writer
     (tmp_path / "ledger.jsonl").write_bytes(chain)
     assert main(["ledger", "verify", str(tmp_path / "ledger.jsonl"), "--quiet"]) == 0
+
+
+def test_a_forced_non_fast_forward_is_redone_on_the_forced_history(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Someone force-pushes the data branch (a rewritten history) between a writer's fetch and
+    its push: the lease refuses the push, and the entry is re-chained onto the forced head."""
+    from lumen.statefiles import LedgerAppend
+
+    mine = StateLocation(repo=clone(remote, tmp_path / "mine"))
+    git_state.update_files(mine, {"ledger.jsonl": LedgerAppend({"n": 0})}, message="seed")
+    rewrite = clone(remote, tmp_path / "rewrite")
+    git(rewrite, "checkout", "--quiet", "--orphan", "rewritten")
+    git(rewrite, "rm", "-r", "--quiet", "--cached", ".")
+    (rewrite / "ledger.jsonl").unlink(missing_ok=True)
+    ledger.append(rewrite / "ledger.jsonl", {"n": "forced"})
+    git(rewrite, "add", "ledger.jsonl")
+    git(rewrite, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "forced")
+    seen: list[bytes] = []
+    appender = LedgerAppend({"n": "mine"})
+
+    def racing(local: Path) -> None:
+        seen.append(local.read_bytes())
+        if len(seen) == 1:
+            git(rewrite, "push", "--quiet", "--force", "origin", "HEAD:refs/heads/lumen-data")
+        appender(local)
+
+    git_state.update_files(mine, {"ledger.jsonl": racing}, message="mine")
+    assert len(seen) == 2 and b'"forced"' in seen[1] and b'"n":0' not in seen[1]
+    content = git_state.read_file(mine, "ledger.jsonl")
+    assert content is not None
+    assert [json.loads(line)["n"] for line in content.splitlines()] == ["forced", "mine"]
+    assert appender.head == ledger.sha256(content.splitlines()[-1])
+    (tmp_path / "ledger.jsonl").write_bytes(content)
+    assert main(["ledger", "verify", str(tmp_path / "ledger.jsonl"), "--quiet"]) == 0
