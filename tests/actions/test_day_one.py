@@ -17,6 +17,7 @@ import pytest
 import yaml
 from harness.action_runner import dev_venv
 from harness.actions import PR_REPOSITORY
+from harness.git_origin import branch_file
 from harness.workflow_runner import WorkflowRunner
 
 from lumen.cli import main
@@ -30,13 +31,25 @@ sys.path.insert(0, str(ROOT / "tests" / "trend"))
 from weeks import DEGRADING, HEALTHY, seed_github  # noqa: E402
 
 
+def empty_repository(tmp_path: Path) -> Path:
+    """An empty git repository whose origin is a bare repository on disk (the recording
+    workflows push their state to its data branch)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "origin.git")], check=True)
+    subprocess.run(
+        ["git", "-C", str(repo), "remote", "add", "origin", str(tmp_path / "origin.git")],
+        check=True,
+    )
+    return repo
+
+
 def day_one(tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]], weeks: Any):
     """`git init`, `lumen init`, then the PR gate's `gate` job as the written starter calls it."""
     double, env, event = github_pr
     seed_github(double.state, PR_REPOSITORY, weeks, NOW)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    repo = empty_repository(tmp_path)
     assert main(["init", "--dir", str(repo), "--quiet"]) == 0
     starter = yaml.safe_load((repo / ".github" / "workflows" / "lumen-pr-gate.yml").read_text())
     (job,) = starter["jobs"].values()
@@ -104,9 +117,7 @@ def test_day_one_nightly_gates_on_github_without_data_files(
     sampler is skipped and the integrated gate reads the repository's GitHub activity."""
     double, env, _ = github_pr
     seed_github(double.state, PR_REPOSITORY, HEALTHY, NOW)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    repo = empty_repository(tmp_path)
     assert main(["init", "--dir", str(repo), "--workflows", "nightly", "--quiet"]) == 0
     starter = yaml.safe_load((repo / ".github" / "workflows" / "lumen-nightly.yml").read_text())
     (job,) = starter["jobs"].values()
@@ -126,6 +137,7 @@ def test_day_one_nightly_gates_on_github_without_data_files(
     assert "sampler" not in check.actions  # skipped: nothing to sample
     assert check.actions["gate"].returncode == 0, check.actions["gate"].stderr
     assert check.outputs["verdict"] in ("PASS", "WARN")
+    assert recorded_verdicts(tmp_path) == [check.outputs["verdict"]]  # on the data branch
     assert check.outputs.get("failed-step", "") == ""
 
 
@@ -149,6 +161,12 @@ def given(job: dict[str, Any], **dispatch: Any) -> dict[str, Any]:
     return out
 
 
+def recorded_verdicts(tmp_path: Path) -> list[str]:
+    """The verdicts the run pushed to the ledger on origin's data branch lumen-data."""
+    ledger = branch_file(tmp_path / "origin.git", "lumen-data", "ledger.jsonl") or b""
+    return [json.loads(line)["verdict"] for line in ledger.splitlines()]
+
+
 def failed_reasons(result: dict[str, Any]) -> str:
     return " | ".join(c["reason"] for c in result["checks"] if c["verdict"] == "FAIL")
 
@@ -163,9 +181,7 @@ def test_day_one_release_qa_reads_github_without_data_files(
     FAIL naming what degraded, and nothing is published."""
     double, env, _ = github_pr
     seed_github(double.state, PR_REPOSITORY, HEALTHY if weeks == "healthy" else DEGRADING, NOW)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    repo = empty_repository(tmp_path)
     job = starter_job(repo, "release")
     assert job["uses"].endswith("/.github/workflows/release.yml@v1")
     runner = WorkflowRunner(
@@ -184,6 +200,7 @@ def test_day_one_release_qa_reads_github_without_data_files(
     assert [p.name for p in files_under(repo, "*.jsonl")] == []  # not .lumen-ci's
     result = json.loads((runner.artifacts / "lumen-release-qa" / "qa.json").read_text())
     assert result["mode"] == "pre"
+    assert recorded_verdicts(tmp_path) == [result["verdict"]]  # on the data branch
     assert result["inputs"]["github"]["repository"] == PR_REPOSITORY
     if weeks == "healthy":
         assert qa.outputs["verdict"] in ("PASS", "WARN"), result
@@ -207,9 +224,7 @@ def test_day_one_gate_and_flipback_reads_github_without_data_files(
     what degraded, and the flipback is planned (not executed) from GitHub's deployments."""
     double, env, _ = github_pr
     seed_github(double.state, PR_REPOSITORY, HEALTHY if weeks == "healthy" else DEGRADING, NOW)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    repo = empty_repository(tmp_path)
     job = starter_job(repo, "flipback")
     assert job["uses"].endswith("/.github/workflows/gate-and-flipback.yml@v1")
     runner = WorkflowRunner(
@@ -235,6 +250,7 @@ def test_day_one_gate_and_flipback_reads_github_without_data_files(
     assert gate.conclusion == "success", gate.run.log
     result = json.loads((runner.artifacts / "lumen-gate-prod-api" / "integrated.json").read_text())
     assert result["inputs"]["github"]["repository"] == PR_REPOSITORY
+    assert recorded_verdicts(tmp_path) == [result["verdict"]]  # on the data branch
     flipback = runner.run_job("flipback")
     assert [p.name for p in files_under(repo, "*.jsonl")] == []  # not .lumen-ci's
     if weeks == "healthy":

@@ -16,6 +16,7 @@ import pytest
 import yaml
 from harness.action_runner import dev_venv
 from harness.actions import double_env, sticky_comments
+from harness.git_origin import make_origin
 from harness.workflow_runner import WorkflowRunner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,9 +25,11 @@ NOW = "2026-11-20T18:00:00Z"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A user's repository laid out like examples/ (the reusable workflows' default paths)."""
+    """A user's repository laid out like examples/ (event logs at the root)."""
     workspace = tmp_path / "workspace"
     shutil.copytree(ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
+    # a checkout of a repository with an origin: the recording workflows push to its lumen-data
+    make_origin(workspace, tmp_path / "origin.git")
     return workspace
 
 
@@ -261,9 +264,11 @@ def flipback_inputs(**overrides: str) -> dict[str, str]:
         "platform": "none",
         "target": "previous",
         "confirm": "no",
-        # the example repository's logs (the workflow names none by default: GitHub)
+        # the example repository's logs (the workflow names none by default: GitHub), kept
+        # in the checkout: no data branch
         "events": "events.jsonl",
         "deploys": "deploys.jsonl",
+        "state": "",
     }
     return {**inputs, **overrides}
 

@@ -288,9 +288,9 @@ def test_release_publishes_only_when_qa_passed() -> None:
     assert jobs["sign"]["permissions"]["id-token"] == "write"
     assert "id-token" not in jobs["publish"]["permissions"]
     assert jobs["publish"]["permissions"]["contents"] == "write"
-    assert all(
-        jobs[j]["permissions"].get("contents") == "read" for j in ("qa", "sbom", "sign", "notes")
-    )
+    # the QA job pushes its verdict to the data branch (input state); the others only read
+    assert jobs["qa"]["permissions"]["contents"] == "write"
+    assert all(jobs[j]["permissions"].get("contents") == "read" for j in ("sbom", "sign", "notes"))
     # no cache poisoning: nothing restored from the Actions cache runs in a release job
     lumen_steps = [s for _, s in steps_of(release) if OWN.fullmatch(s.get("uses", ""))]
     assert lumen_steps and all(s["with"]["cache"] == "false" for s in lumen_steps)

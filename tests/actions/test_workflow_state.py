@@ -1,0 +1,188 @@
+"""State that outlives the runner, as the shipped workflows keep it (issue 18): the nightly, the
+release and the gate-and-flipback workflows write their verdicts (and the flipback its deploy
+event) to the data branch `lumen-data` of `origin` by default, through real git against a bare
+repository on disk. Jobs running at once lose nothing and the ledger's chain verifies; the
+input `state: ""` keeps nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from harness.action_runner import dev_venv
+from harness.actions import PR_REPOSITORY, double_env
+from harness.git_origin import branch_file, branches, clone, make_origin
+from harness.workflow_runner import JobResult, WorkflowRunner
+
+from lumen.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+PINNED = {"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")}
+BRANCH = "lumen-data"
+
+sys.path.insert(0, str(ROOT / "tests" / "trend"))
+from weeks import DEGRADING, HEALTHY, seed_github  # noqa: E402
+
+
+def workflow_default(workflow: str, name: str) -> Any:
+    on = yaml.safe_load((ROOT / "workflows" / workflow).read_text())[True]
+    return on["workflow_call"]["inputs"][name]["default"]
+
+
+def run_jobs(runner: WorkflowRunner, *jobs: str) -> dict[str, JobResult]:
+    return {job: runner.run_job(job) for job in jobs}
+
+
+def make_runner(
+    workflow: str, tmp_path: Path, workspace: Path, inputs: dict[str, Any], env: dict[str, str]
+) -> WorkflowRunner:
+    return WorkflowRunner(
+        ROOT / "workflows" / workflow,
+        workdir=tmp_path,
+        workspace=workspace,
+        inputs=inputs,
+        env=env,
+        event_name="workflow_dispatch",
+        action_venv=dev_venv(),
+        pin_inputs=PINNED,
+    )
+
+
+def user_repository(tmp_path: Path) -> tuple[Path, Path]:
+    """(checkout, bare origin): a repository with the config `lumen init` writes, no data file."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    assert main(["init", "--dir", str(workspace), "--no-workflows", "--quiet"]) == 0
+    return workspace, make_origin(workspace, tmp_path / "origin.git")
+
+
+def verified_ledger(bare: Path, tmp_path: Path) -> list[dict[str, Any]]:
+    """The ledger on the data branch, after `lumen ledger verify` passed on it."""
+    data = branch_file(bare, BRANCH, "ledger.jsonl")
+    assert data is not None, f"no ledger.jsonl on {BRANCH}"
+    copy = tmp_path / "ledger-from-branch.jsonl"
+    copy.write_bytes(data)
+    assert main(["ledger", "verify", str(copy), "--quiet"]) == 0
+    return [json.loads(line) for line in data.splitlines()]
+
+
+@pytest.fixture
+def double_env_of(github_double: Any) -> Any:
+    def seeded(weeks: Any) -> dict[str, str]:
+        github_double.state.add_repo(PR_REPOSITORY)
+        seed_github(github_double.state, PR_REPOSITORY, weeks, NOW)
+        return double_env(github_double, PR_REPOSITORY)
+
+    return seeded
+
+
+def test_the_recording_workflows_keep_state_on_lumen_data_by_default() -> None:
+    for workflow in ("nightly.yml", "release.yml", "gate-and-flipback.yml"):
+        assert workflow_default(workflow, "state") == BRANCH, workflow
+
+
+@pytest.mark.github
+def test_nightly_verdicts_accumulate_on_the_data_branch(tmp_path: Path, double_env_of: Any) -> None:
+    env = double_env_of(HEALTHY)
+    workspace, bare = user_repository(tmp_path)
+    for night in ("first", "second"):
+        runner = make_runner("nightly.yml", tmp_path / night, workspace, {}, env)
+        check = runner.run_job("check")
+        assert check.run is not None
+        assert check.conclusion == "success", check.run.log
+        assert check.outputs["verdict"] in ("PASS", "WARN"), check.actions["gate"].stderr
+    assert branches(bare) == ["lumen-data", "main"]
+    entries = verified_ledger(bare, tmp_path)
+    assert [(e["gate"], e["verdict"]) for e in entries] == [
+        ("integrated", check.outputs["verdict"])
+    ] * 2
+    assert not (workspace / "ledger.jsonl").exists()  # on the branch, not the runner's disk
+
+
+@pytest.mark.github
+def test_two_releases_at_once_lose_no_qa_verdict(tmp_path: Path, double_env_of: Any) -> None:
+    env = double_env_of(HEALTHY)
+    _, bare = user_repository(tmp_path)
+
+    def qa(tag: str) -> JobResult:
+        workspace = clone(bare, tmp_path / f"checkout-{tag}")
+        inputs = {"tag": tag, "prerelease": False}
+        return make_runner("release.yml", tmp_path / tag, workspace, inputs, env).run_job("qa")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(qa, ["v1.0.0", "v1.0.1"]))
+    for result in results:
+        assert result.run is not None
+        assert result.conclusion == "success", result.run.log
+        assert result.outputs["verdict"] in ("PASS", "WARN"), result.run.log
+        assert result.actions["qa"].returncode == 0, result.actions["qa"].stderr
+    entries = verified_ledger(bare, tmp_path)
+    assert len(entries) == 2 and {e["gate"] for e in entries} == {"integrated"}
+
+
+@pytest.mark.github
+def test_two_flipbacks_at_once_record_everything_on_the_data_branch(
+    tmp_path: Path, double_env_of: Any
+) -> None:
+    """The degrading weeks: two services' gates FAIL at once and both flip back (platform
+    github, confirmed); every verdict and flipback is on the branch, the chain verifies."""
+    env = double_env_of(DEGRADING)
+    _, bare = user_repository(tmp_path)
+
+    def gate_and_flipback(service: str) -> dict[str, JobResult]:
+        workspace = clone(bare, tmp_path / f"checkout-{service}")
+        inputs = {"env": "prod", "service": service, "platform": "github", "confirm": "yes"}
+        runner = make_runner("gate-and-flipback.yml", tmp_path / service, workspace, inputs, env)
+        return run_jobs(runner, "gate", "flipback")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = dict(zip(("api", "web"), pool.map(gate_and_flipback, ["api", "web"]), strict=True))
+    for service, jobs in runs.items():
+        for name, job in jobs.items():
+            assert job.run is not None, (service, name)
+            assert job.conclusion == "success", (service, name, job.run.log)
+        assert jobs["gate"].outputs["verdict"] == "FAIL"
+        assert jobs["flipback"].outputs["target"]
+    entries = verified_ledger(bare, tmp_path)
+    gates = sorted(e["service"] for e in entries if e.get("gate") == "integrated")
+    assert gates == ["api", "web"]
+    assert len(entries) == 4, entries  # two verdicts, two flipbacks
+    deploys = branch_file(bare, BRANCH, "deploys.jsonl")
+    assert deploys is not None
+    events = [json.loads(line) for line in deploys.splitlines()]
+    assert sorted((e["action"], e["service"]) for e in events) == [
+        ("flipback", "api"),
+        ("flipback", "web"),
+    ]
+
+
+@pytest.mark.github
+def test_state_empty_keeps_nothing(tmp_path: Path, double_env_of: Any) -> None:
+    env = double_env_of(HEALTHY)
+    workspace, bare = user_repository(tmp_path)
+    runner = make_runner("nightly.yml", tmp_path / "run", workspace, {"state": ""}, env)
+    check = runner.run_job("check")
+    assert check.run is not None
+    assert check.conclusion == "success", check.run.log
+    assert branches(bare) == ["main"]
+    assert not (workspace / "ledger.jsonl").exists()
+
+
+def test_a_job_that_pushes_asks_for_contents_write_and_only_those() -> None:
+    """Least privilege: the jobs that run a Lumen step with `state:` push, so they (and the
+    starters calling them) ask for contents: write; no other job of these workflows does
+    except the release's publish job (the GitHub Release itself)."""
+    allowed = {("release.yml", "publish")}
+    for workflow in ("nightly.yml", "release.yml", "gate-and-flipback.yml", "pr-gate.yml"):
+        jobs = yaml.safe_load((ROOT / "workflows" / workflow).read_text())["jobs"]
+        for job_id, job in jobs.items():
+            pushes = any("state" in (step.get("with") or {}) for step in job.get("steps") or [])
+            writes = (job.get("permissions") or {}).get("contents") == "write"
+            assert writes == (pushes or (workflow, job_id) in allowed), (workflow, job_id)
