@@ -254,12 +254,35 @@ class PushgatewayServer:
         )
         resp.raise_for_status()
 
+    # DELETE and the admin wipe answer 202 Accepted and are applied by the gateway's store loop
+    # afterwards (a push answers once applied), so a read right after them could still see the
+    # groups. Both return only once the listing shows the change.
+
     def delete(self, job: str, grouping: Mapping[str, str] | None = None) -> None:
+        """Delete a group; returns once the gateway no longer lists it."""
         requests.delete(self.group_url(job, grouping), timeout=10).raise_for_status()
+        # The listing leaves out labels with an empty value, as the gateway stores them.
+        wanted = {k: v for k, v in {"job": job, **(grouping or {})}.items() if v}
+        self._until(
+            lambda groups: all(_listed_labels(g) != wanted for g in groups),
+            f"group {wanted} deleted",
+        )
 
     def wipe(self) -> None:
-        """Delete every group (admin API, enabled by the harness)."""
+        """Delete every group (admin API, enabled by the harness); returns once none is listed."""
         requests.put(f"{self.url}/api/v1/admin/wipe", timeout=10).raise_for_status()
+        self._until(lambda groups: not groups, "every group deleted")
+
+    def _until(
+        self, applied: Callable[[list[dict[str, Any]]], bool], what: str, *, within: float = 30
+    ) -> None:
+        deadline = time.monotonic() + within
+        while not applied(groups := self.groups()):
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"Pushgateway: {what} not applied within {within:g}s: {groups}"
+                )
+            time.sleep(0.01)
 
     def metrics(self) -> str:
         resp = requests.get(f"{self.url}/metrics", timeout=10)
@@ -272,6 +295,10 @@ class PushgatewayServer:
         resp.raise_for_status()
         data: list[dict[str, Any]] = resp.json()["data"]
         return data
+
+
+def _listed_labels(group: Mapping[str, Any]) -> dict[str, str]:
+    return {k: v for k, v in group["labels"].items() if v}
 
 
 def start_pushgateway(workdir: Path) -> PushgatewayServer:

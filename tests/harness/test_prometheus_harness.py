@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -162,6 +163,35 @@ def test_pushgateway_groups_and_wipe(pushgateway: PushgatewayServer) -> None:
     assert any(g["labels"].get("path") == "/with/slash" for g in pushgateway.groups())
     pushgateway.delete("a", {"path": "/with/slash"})
     assert [g["labels"]["job"] for g in pushgateway.groups()] == ["b"]
+    pushgateway.wipe()
+    assert pushgateway.groups() == []
+
+
+@pytest.mark.prometheus
+def test_a_delete_is_applied_before_it_returns_even_behind_a_busy_store(
+    pushgateway: PushgatewayServer,
+) -> None:
+    """The gateway answers DELETE and wipe with 202 and applies them later, behind whatever
+    its store loop has queued. A neighbour pushing a large group keeps that queue busy."""
+    big = "".join(f"lumen_noise_{i} {i}\n" for i in range(1000))
+    stop = threading.Event()
+
+    def neighbour() -> None:
+        while not stop.is_set():
+            pushgateway.push("noise", big)
+
+    pushers = [threading.Thread(target=neighbour, daemon=True) for _ in range(2)]
+    for pusher in pushers:
+        pusher.start()
+    try:
+        for round_ in range(10):
+            pushgateway.push("a", f"x {round_}\n", {"path": "/with/slash"})
+            pushgateway.delete("a", {"path": "/with/slash"})
+            assert [g for g in pushgateway.groups() if g["labels"]["job"] == "a"] == []
+    finally:
+        stop.set()
+        for pusher in pushers:
+            pusher.join(timeout=30)
     pushgateway.wipe()
     assert pushgateway.groups() == []
 
