@@ -139,9 +139,20 @@ EXAMPLES: dict[str, Example] = {
     "approval": Example(
         "approval.md",
         "approval",
-        permissions=("contents: read", "pull-requests: read # the reviews"),
-        inputs=(("allowlist", "|\n  octocat\n  my-org/release-team"), ("severity", "critical")),
+        permissions=(
+            "contents: write # push the decision to the data branch lumen-data",
+            "pull-requests: read # the reviews",
+        ),
+        inputs=(
+            ("allowlist", "|\n  octocat\n  my-org/release-team"),
+            ("severity", "critical"),
+            ("ledger", "ledger.jsonl"),
+            ("state", "lumen-data"),
+        ),
         after="approved-by",
+        note="The decision is appended to `ledger.jsonl` on the data branch `lumen-data` of the "
+        "repository, pushed with the job's token (hence `contents: write`); without `state` it "
+        "would go to a file on the runner, which is thrown away after the job.",
     ),
     "record-event": Example(
         "roi.md",
@@ -154,10 +165,16 @@ EXAMPLES: dict[str, Example] = {
             ("version", "${{ github.ref_name }}"),
             ("result", "success"),
             ("commit", "${{ github.sha }}"),
+            ("state", "lumen-data"),
         ),
+        permissions=("contents: write # push the event to the data branch lumen-data",),
         after="id",
-        note="Keep `deploys.jsonl` between runs (a branch, an artifact or a cache): the ROI gate "
-        "reads it.",
+        note="`state: lumen-data` appends the event to `deploys.jsonl` on the data branch "
+        "`lumen-data` of the repository (created on the first write, pushed with the job's "
+        "token, hence `contents: write`; two jobs recording at once lose nothing). Without it "
+        "the event goes to a file on the runner, which is thrown away after the job. "
+        "`lumen state pull --dir .lumen-data` copies the branch's files for a gate's "
+        "`deploys:` input.",
     ),
     "loop-sampler": Example(
         "sampler.md",

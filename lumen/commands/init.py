@@ -78,9 +78,11 @@ Next steps:
      GITHUB_TOKEN to read-only, allow these for the workflow.
   3. Required check: once it has run, require the check "Lumen gates" in branch protection
      (or the ruleset); the starter also runs on merge_group for merge queues.
-  4. State between runs: add `state: {{}}` to .github/lumen.yml to keep the deploy log and the
-     ledger on the data branch {branch} (created on the first write; recording jobs need
-     contents: write). See docs/day-one.md.
+  4. State between runs: the nightly, release and flipback starters (--workflows) keep
+     their verdicts, flipbacks and deploy events on the data branch {branch} of this
+     repository (created on the first write; `lumen state show` lists it), so those jobs get
+     contents: write; the PR gate only reads. To keep nothing, pass state: "" in the
+     starter's with: (contents: read is then enough). See docs/day-one.md.
 """
 
 

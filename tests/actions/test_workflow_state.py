@@ -17,7 +17,7 @@ import pytest
 import yaml
 from harness.action_runner import dev_venv
 from harness.actions import PR_REPOSITORY, double_env
-from harness.git_origin import branch_file, branches, clone, make_origin
+from harness.git_origin import branch_file, branches, clone, git, make_origin
 from harness.workflow_runner import JobResult, WorkflowRunner
 
 from lumen.cli import main
@@ -28,6 +28,8 @@ PINNED = {"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")}
 BRANCH = "lumen-data"
 
 sys.path.insert(0, str(ROOT / "tests" / "trend"))
+sys.path.insert(0, str(ROOT / "tests" / "state"))
+from git_http import git_http_server  # noqa: E402
 from weeks import DEGRADING, HEALTHY, seed_github  # noqa: E402
 
 
@@ -58,7 +60,7 @@ def make_runner(
 def user_repository(tmp_path: Path) -> tuple[Path, Path]:
     """(checkout, bare origin): a repository with the config `lumen init` writes, no data file."""
     workspace = tmp_path / "workspace"
-    workspace.mkdir()
+    workspace.mkdir(parents=True)
     assert main(["init", "--dir", str(workspace), "--no-workflows", "--quiet"]) == 0
     return workspace, make_origin(workspace, tmp_path / "origin.git")
 
@@ -161,6 +163,37 @@ def test_two_flipbacks_at_once_record_everything_on_the_data_branch(
         ("flipback", "api"),
         ("flipback", "web"),
     ]
+
+
+@pytest.mark.github
+def test_the_push_authenticates_with_the_job_token_not_persisted_credentials(
+    tmp_path: Path, double_env_of: Any
+) -> None:
+    """origin over HTTP demanding the token, as github.com does: the checkout persisted no
+    credentials (persist-credentials: false), and the QA verdict still reaches the branch,
+    because the action's github-token input (the job's token) reaches git through its
+    environment only."""
+    env = double_env_of(HEALTHY)
+    workspace, bare = user_repository(tmp_path / "repo")
+    with git_http_server(bare.parent, env["GITHUB_TOKEN"]) as server:
+        url = server.repo_url(bare.name)
+        git(workspace, "remote", "set-url", "origin", url)
+        job_env = {**env, "GITHUB_SERVER_URL": server.url}
+        inputs = {"tag": "v1.0.0", "prerelease": False}
+        qa = make_runner("release.yml", tmp_path / "run", workspace, inputs, job_env).run_job("qa")
+        assert qa.run is not None
+        assert qa.actions["qa"].returncode == 0, qa.actions["qa"].stderr
+        pushes = [r for r in server.requests if "git-receive-pack" in r[1] and r[0] == "POST"]
+        assert pushes and all(ok for _, _, ok in server.requests)
+    assert len(verified_ledger(bare, tmp_path)) == 1
+    config = (workspace / ".git" / "config").read_text()
+    assert "extraheader" not in config and env["GITHUB_TOKEN"] not in config
+    leaks = [
+        line
+        for line in qa.run.log.splitlines()
+        if env["GITHUB_TOKEN"] in line and not line.startswith("::add-mask::")
+    ]
+    assert leaks == []  # masked, never printed
 
 
 @pytest.mark.github
