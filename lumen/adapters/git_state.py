@@ -30,7 +30,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -346,6 +346,15 @@ def append_bytes(data: bytes) -> Update:
     return update
 
 
+def remove() -> Update:
+    """An update that deletes the file from the branch (nothing when it is already gone)."""
+
+    def update(local: Path) -> None:
+        local.unlink(missing_ok=True)
+
+    return update
+
+
 def replace_with(source: Path) -> Update:
     """An update that replaces the file with a copy of `source`."""
 
@@ -355,14 +364,22 @@ def replace_with(source: Path) -> Update:
     return update
 
 
-def pull(location: StateLocation, destination: Path) -> list[str]:
-    """Copy every file of the data branch under `destination`; return the paths written."""
+def pull(
+    location: StateLocation, destination: Path, only: Sequence[str] | None = None
+) -> list[str]:
+    """Copy every file of the data branch under `destination` (with `only`, the files that are
+    one of those paths or under one of them); return the paths written."""
     written: list[str] = []
+    wanted = None if only is None else [branch_path(path) for path in only]
     with _fetched(location) as commit:
         if commit is None:
             return written
         out = _git(location, "ls-tree", "-r", "-z", "--name-only", commit).stdout.decode()
         for name in filter(None, out.split("\0")):
+            if wanted is not None and not any(
+                name == path or name.startswith(path + "/") for path in wanted
+            ):
+                continue
             target = destination / branch_path(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(target, _read_blob(location, commit, name) or b"")

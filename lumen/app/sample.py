@@ -28,6 +28,9 @@ from lumen.sampler.spool import warn
 from lumen.settings import Scope, Settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lumen.adapters.git_state import StateLocation
     from lumen.adapters.prometheus import PrometheusConnection
     from lumen.adapters.pushgateway import Pushgateway
     from lumen.sampler.spool import Entry, Spool
@@ -96,6 +99,8 @@ class Sources:
     snapshot: str | None = None
     slo_samples: str | None = None
     prometheus: PrometheusConnection | None = None
+    # where the ledger (the integrated gate's history) lives: the data branch, or None
+    state: StateLocation | None = None
 
 
 def scope_of(out: Collected) -> Scope:
@@ -280,6 +285,7 @@ def integrated(
     slo_samples: str | None,
     prometheus: PrometheusConnection | None,
     now: datetime,
+    state: StateLocation | None = None,
 ) -> None:
     """The integrated verdict, by the integrated gate's own code (same settings as
     `lumen integrated` with the same sources)."""
@@ -311,7 +317,7 @@ def integrated(
             slo_samples=slo_samples,
             slo_prometheus=prometheus,
         ),
-        history=app.earlier_results(None if ledger is None else str(ledger), (), scope),
+        history=app.earlier_results(None if ledger is None else str(ledger), (), scope, state),
         now=now,
     )
     out.verdicts["integrated"] = decide(gate.decisive)
@@ -556,6 +562,7 @@ def collect(
                 slo_samples=slo_samples,
                 prometheus=prometheus if slo_queries else None,
                 now=now,
+                state=sources.state,
             ),
         )
     if plan is not None:
@@ -587,11 +594,59 @@ def deliver(
     now: str,
     started: float,
     stdout: Callable[[str], object],
+    state: StateLocation | None = None,
 ) -> Delivery:
     """Deliver one run's groups: PUT each to the Pushgateway (through the spool, which also
     retries what earlier runs could not push), else one node_exporter textfile, else the
     exposition on `stdout`; then append the run to the history. The run's own success time
-    (or, for a partial run, the last one) is part of what is pushed."""
+    (or, for a partial run, the last one) is part of what is pushed.
+
+    With `state` the history and the spool are those paths on the data branch
+    (`lumen.sampler.branch`): pulled before, each new spool entry pushed there before its
+    Pushgateway push, what the run appended and removed written back after."""
+    if state is None:
+        return _deliver(out, settings, gateway, now=now, started=started, stdout=stdout)
+    import tempfile
+    from pathlib import Path
+
+    from lumen.sampler.branch import BranchFiles
+
+    with tempfile.TemporaryDirectory(prefix="lumen-sampler-") as scratch:
+        files = BranchFiles(
+            state,
+            history=str(settings["history"]),
+            spool=str(settings["spool"]),
+            scratch=Path(scratch),
+        )
+        files.pull()
+        local = {
+            **settings,
+            "history": str(files.local_history),
+            "spool": str(files.local_spool),
+        }
+        delivery = _deliver(
+            out,
+            local,
+            gateway,
+            now=now,
+            started=started,
+            stdout=stdout,
+            on_spooled=files.spooled,
+        )
+        files.push_back()
+    return Delivery(delivery.record, str(settings["history"]))
+
+
+def _deliver(
+    out: Collected,
+    settings: Mapping[str, Any],
+    gateway: Pushgateway | None,
+    *,
+    now: str,
+    started: float,
+    stdout: Callable[[str], object],
+    on_spooled: Callable[[Path], None] | None = None,
+) -> Delivery:
     from lumen.adapters.pushgateway import PushError
     from lumen.fileio import atomic_write
     from lumen.sampler import history
@@ -623,6 +678,7 @@ def deliver(
         spool = Spool(
             str(settings["spool"]),
             int(settings["spool-max-bytes"]),
+            on_add=on_spooled,
         )
         # One run at a time delivers through a spool: two runs flushing it together could both
         # push an old entry, one of them after the other's newer values.

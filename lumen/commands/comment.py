@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="JSONL of earlier results or a ledger: charted in the comment",
     )
-    add_state_argument(parser)
+    add_state_argument(parser, "--history")
     parser.add_argument(
         "--markdown",
         metavar="PATH",

@@ -65,16 +65,19 @@ def add_common(
             ),
         )
         group.add_argument("--ledger", metavar="PATH", help="append the decision to this ledger")
-        add_state_argument(group)
+        add_state_argument(group, "--ledger")
 
 
-def add_state_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """`--state BRANCH`: the command's state files (ledger, deploy log, history, spool) are
-    those paths on this branch of the repository, fetched and pushed with git."""
+def add_state_argument(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    what: str = "the ledger, deploy log and history",
+) -> None:
+    """`--state BRANCH`: the command's state files (`what`: ledger, deploy log, history,
+    spool) are those paths on this branch of the repository, fetched and pushed with git."""
     parser.add_argument(
         "--state",
         metavar="BRANCH",
-        help="keep the ledger, deploy log and history on this data branch of the repository "
+        help=f"keep {what} on this data branch of the repository "
         f"(e.g. {default_text('state', 'branch')}; remote: config state.remote, "
         f"{default_of('state', 'remote')}); empty: as the config's state: says",
     )

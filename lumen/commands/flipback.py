@@ -97,7 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="decision ledger: gate failures are read from it, the flipback is appended",
     )
-    add_state_argument(parser)
+    add_state_argument(parser, "--deploys and --ledger")
 
 
 def _request(args: argparse.Namespace) -> Any:

@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--ledger", metavar="PATH", help="also append the event to this ledger")
     add_common(parser, gate=False)
-    add_state_argument(parser)
+    add_state_argument(parser, "--deploys and --ledger")
 
 
 def deploy_record(args: argparse.Namespace) -> DeployRecord:

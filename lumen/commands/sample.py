@@ -18,7 +18,15 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from lumen.commands.common import add_common, connection_of, now_of, scope_of, settings_of
+from lumen.commands.common import (
+    add_common,
+    add_state_argument,
+    connection_of,
+    now_of,
+    scope_of,
+    settings_of,
+    state_of,
+)
 from lumen.commands.gate_options import (
     add_pack_arguments,
     add_resonance_options,
@@ -89,6 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--spool", metavar="DIR", help=f"spool directory ({default_of('sampler', 'spool')})"
     )
+    add_state_argument(out, "--history and --spool")
     out.add_argument(
         "--spool-max-bytes",
         type=int,
@@ -156,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
         snapshot=_text(sampler.get("snapshot")),
         slo_samples=_text(sampler.get("slo")),
         prometheus=connection,
+        state=state_of(args),
     )
     try:
         out = app.collect(settings, grouping, sources, now=now)
@@ -189,7 +199,13 @@ def deliver(
         for secret in gateway.secrets():
             gha.mask(secret)
     delivery = deliver_run(
-        out, settings, gateway, now=now, started=started, stdout=sys.stdout.write
+        out,
+        settings,
+        gateway,
+        now=now,
+        started=started,
+        stdout=sys.stdout.write,
+        state=state_of(args),
     )
     record, history_path = delivery.record, delivery.history
     if getattr(args, "json", None):

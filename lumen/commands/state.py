@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--config", metavar="PATH", help="config file (default: .github/lumen.yml when present)"
     )
-    add_state_argument(parser)
+    add_state_argument(parser, "the files")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 from pathlib import Path
@@ -52,9 +52,18 @@ LOCK_NAME = ".lock"
 
 
 class Spool:
-    def __init__(self, directory: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        *,
+        on_add: Callable[[Path], None] | None = None,
+    ):
         self.directory = Path(directory)
         self.max_bytes = max_bytes
+        # Called with each new entry's file once it is written, before the push it guards
+        # starts: the data branch keeps a copy there (write-ahead beyond the runner's disk).
+        self.on_add = on_add
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
@@ -119,6 +128,8 @@ class Spool:
             "series": list(series),
         }
         atomic_write(self.directory / name, json.dumps(doc, separators=(",", ":")) + "\n")
+        if self.on_add is not None:
+            self.on_add(self.directory / name)
         entry = Entry(
             path=self.directory / name,
             run_id=run_id,
