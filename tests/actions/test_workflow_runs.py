@@ -112,56 +112,6 @@ def test_pr_gate_fails_the_job_on_a_fail_verdict_but_runs_every_gate(
     assert any("policy gate: failure/FAIL" in a["message"] for a in gate.run.annotations)
 
 
-def test_fork_pull_requests_are_commented_from_workflow_run(
-    tmp_path: Path, repo: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
-) -> None:
-    double, env, event = github_pr
-    event["pull_request"]["head"]["repo"]["full_name"] = "fork-owner/app"
-    gate_run = pr_gate(tmp_path, repo, env, event)
-    gate_run.run_job("gate")
-    assert gate_run.run_job("comment").conclusion == "skipped"  # no write token for forks
-
-    head_sha = double.state.pull(7, "octo-org/app").head_sha
-    commenter = WorkflowRunner(
-        ROOT / "workflows" / "comment.yml",
-        workdir=tmp_path / "run",  # the same artifact store: run-id names the gate's run
-        workspace=tmp_path / "empty",
-        inputs={"run-id": "1658821493", "head-sha": head_sha},
-        env=env,
-        event={"workflow_run": {"id": 1658821493, "head_sha": head_sha}},
-        event_name="workflow_run",
-        action_venv=dev_venv(),
-    )
-    (tmp_path / "empty").mkdir()
-    job = commenter.run_job("comment")
-    assert job.conclusion == "success", job.run.log if job.run else ""
-    assert len(sticky_comments(double, "integrated")) == 1
-
-
-def test_fork_commenter_refuses_an_artifact_naming_another_commit(
-    tmp_path: Path, repo: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
-) -> None:
-    double, env, event = github_pr
-    gate_run = pr_gate(tmp_path, repo, env, event)
-    gate_run.run_job("gate")
-    # A poisoned artifact: the fork claims to be PR 7 but the gate ran on another commit.
-    commenter = WorkflowRunner(
-        ROOT / "workflows" / "comment.yml",
-        workdir=tmp_path / "run",
-        workspace=tmp_path / "empty",
-        inputs={"run-id": "1658821493", "head-sha": "0" * 40},
-        env=env,
-        event_name="workflow_run",
-        action_venv=dev_venv(),
-    )
-    (tmp_path / "empty").mkdir()
-    job = commenter.run_job("comment")
-    assert job.conclusion == "failure"
-    assert job.run is not None and "not commenting" in job.run.stdout
-    assert not job.actions  # the comment action never ran
-    assert not double.state.repo("octo-org/app").comments
-
-
 @pytest.fixture
 def github_repo(github_double: Any) -> tuple[Any, dict[str, str]]:
     repo = github_double.state.add_repo("octo-org/app")

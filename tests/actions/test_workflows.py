@@ -330,9 +330,21 @@ def test_comments_do_not_overlap_and_fork_path_is_safe() -> None:
     forks = load(ROOT / "workflows/comment.yml")
     job = forks["jobs"]["comment"]
     assert "concurrency" in job
-    # The only checkout is Lumen's own, at this workflow's commit: never the pull request's.
+    # Never the pull request's code: the base repository's default branch (workflow_run's
+    # commit, no ref or repository named) and Lumen's own, at this workflow's commit.
     checkouts = [s for s in job["steps"] if "checkout" in s.get("uses", "")]
-    assert checkouts == [LUMEN_CHECKOUT]
+    assert [c["with"] for c in checkouts] == [
+        {"persist-credentials": False},
+        LUMEN_CHECKOUT["with"],
+    ]
+    assert not any("checkout" in s.get("uses", "") for s in forks["jobs"]["pr"]["steps"])
+    # the verdict posted is derived here (the integrated gate), the artifact names the PR only
+    uses = [s.get("uses", "") for s in job["steps"]]
+    assert uses.index("./.lumen-ci/actions/integrated-gate") < uses.index(
+        "./.lumen-ci/actions/comment"
+    )
+    assert "download-artifact" not in " ".join(uses)
+    assert job["if"] == "needs.pr.outputs.current == 'true'"
     starter = load(ROOT / "workflows/starters/lumen-comment.yml")
     assert starter["on"]["workflow_run"]["workflows"] == [
         load(ROOT / "workflows/starters/lumen-pr-gate.yml")["name"]

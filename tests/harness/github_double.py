@@ -747,7 +747,11 @@ class GitHubDouble:
             requested_teams=[
                 self.team_obj(self._team(r.owner, t), "team-simple") for t in pull.requested_teams
             ],
-            head=self._branch_obj(r, pull.head_ref, pull.head_sha),
+            head=self._branch_obj(
+                self.state.repo(pull.head_repo) if pull.head_repo else r,
+                pull.head_ref,
+                pull.head_sha,
+            ),
             base=self._branch_obj(r, pull.base_ref, pull.base_sha),
             _links={k: {"href": v} for k, v in links.items()},
             author_association="MEMBER",

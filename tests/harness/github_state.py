@@ -115,6 +115,9 @@ class Pull:
     requested_reviewers: list[str] = field(default_factory=list)
     requested_teams: list[str] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
+    # A fork's full name when the head branch lives there (seed the fork with add_repo); None:
+    # the head branch is in the pull request's own repository.
+    head_repo: str | None = None
 
 
 @dataclass
