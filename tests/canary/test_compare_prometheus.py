@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,23 @@ rules:
 """
 
 
-def tracks(canary_factor: float, *, seed: int, same_noise: bool = False) -> list[Series]:
-    """35 minutes of a latency gauge per track every 15 s: about 200 ms with ±10 % noise; the
-    canary's values scaled by `canary_factor`."""
-    end = time.time() - 2
+@pytest.fixture
+def now() -> float:
+    """The test's one clock reading, in whole seconds: the series end there and the judge's
+    windows end there (`--now`), so which samples a window holds does not depend on how long
+    Prometheus took to start."""
+    return float(int(time.time()) - 60)
+
+
+def at(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z")
+
+
+def tracks(
+    canary_factor: float, *, seed: int, end: float, same_noise: bool = False
+) -> list[Series]:
+    """35 minutes of a latency gauge per track every 15 s up to `end`: about 200 ms with ±10 %
+    noise; the canary's values scaled by `canary_factor`."""
     steps = int(35 * 60 / BACKFILL_STEP)
     start = end - steps * BACKFILL_STEP
     stable_rng = random.Random(seed)
@@ -54,7 +68,9 @@ def tracks(canary_factor: float, *, seed: int, same_noise: bool = False) -> list
     ]
 
 
-def judge(prometheus_factory: Any, tmp_path: Path, series: list[Series]) -> tuple[int, Any]:
+def judge(
+    prometheus_factory: Any, tmp_path: Path, series: list[Series], now: float
+) -> tuple[int, Any]:
     prom = prometheus_factory(backfill=series)
     pack = tmp_path / "pack.yml"
     pack.write_text(PACK, encoding="utf-8")
@@ -66,6 +82,8 @@ def judge(prometheus_factory: Any, tmp_path: Path, series: list[Series]) -> tupl
             str(pack),
             "--prometheus",
             prom.url,
+            "--now",
+            at(now),
             "--json",
             str(out),
             "--quiet",
@@ -78,8 +96,8 @@ def _check(doc: Any, name: str) -> Any:
     return next(c for c in doc["checks"] if c["name"] == name)
 
 
-def test_a_clear_regression_fails(prometheus_factory: Any, tmp_path: Path) -> None:
-    code, doc = judge(prometheus_factory, tmp_path, tracks(1.3, seed=7))
+def test_a_clear_regression_fails(prometheus_factory: Any, tmp_path: Path, now: float) -> None:
+    code, doc = judge(prometheus_factory, tmp_path, tracks(1.3, seed=7, end=now), now)
     latency = _check(doc, "LATENCY")
     assert latency["classification"] == "High"
     assert latency["p_value"] < 1e-6
@@ -92,9 +110,11 @@ def test_a_clear_regression_fails(prometheus_factory: Any, tmp_path: Path) -> No
 
 
 def test_a_harmless_shift_inside_the_allowance_passes(
-    prometheus_factory: Any, tmp_path: Path
+    prometheus_factory: Any, tmp_path: Path, now: float
 ) -> None:
-    code, doc = judge(prometheus_factory, tmp_path, tracks(1.05, seed=11, same_noise=True))
+    code, doc = judge(
+        prometheus_factory, tmp_path, tracks(1.05, seed=11, same_noise=True, end=now), now
+    )
     latency = _check(doc, "LATENCY")
     assert latency["p_value"] < 0.05  # a clear difference ...
     assert latency["classification"] == "Pass"  # ... but under the 10 % that matters
@@ -102,24 +122,28 @@ def test_a_harmless_shift_inside_the_allowance_passes(
     assert code == 0
 
 
-def test_noise_without_an_effect_passes(prometheus_factory: Any, tmp_path: Path) -> None:
-    code, doc = judge(prometheus_factory, tmp_path, tracks(1.0, seed=3))
+def test_noise_without_an_effect_passes(
+    prometheus_factory: Any, tmp_path: Path, now: float
+) -> None:
+    code, doc = judge(prometheus_factory, tmp_path, tracks(1.0, seed=3, end=now), now)
     assert _check(doc, "LATENCY")["classification"] == "Pass"
     assert doc["verdict"] == Verdict.PASS.value
     assert code == 0
 
 
-def test_identical_series_pass(prometheus_factory: Any, tmp_path: Path) -> None:
-    code, doc = judge(prometheus_factory, tmp_path, tracks(1.0, seed=5, same_noise=True))
+def test_identical_series_pass(prometheus_factory: Any, tmp_path: Path, now: float) -> None:
+    code, doc = judge(
+        prometheus_factory, tmp_path, tracks(1.0, seed=5, same_noise=True, end=now), now
+    )
     latency = _check(doc, "LATENCY")
     assert latency["effect"] == 0.0
     assert latency["classification"] == "Pass"
     assert code == 0
 
 
-def test_no_series_is_no_data_not_pass(prometheus_factory: Any, tmp_path: Path) -> None:
-    series = [s for s in tracks(1.0, seed=1) if s.labels["track"] == "stable"]
-    code, doc = judge(prometheus_factory, tmp_path, series)
+def test_no_series_is_no_data_not_pass(prometheus_factory: Any, tmp_path: Path, now: float) -> None:
+    series = [s for s in tracks(1.0, seed=1, end=now) if s.labels["track"] == "stable"]
+    code, doc = judge(prometheus_factory, tmp_path, series, now)
     assert _check(doc, "LATENCY")["classification"] == "NoData"
     assert doc["verdict"] == Verdict.NO_DATA.value
     assert decide([]) is Verdict.NO_DATA
@@ -167,11 +191,12 @@ def red_series(track: str, *, error_share: float, slow_share: float, end: float)
     return series
 
 
-def shipped_pack(prometheus_factory: Any, tmp_path: Path, canary_errors: float) -> tuple[int, Any]:
-    end = time.time() - 2
+def shipped_pack(
+    prometheus_factory: Any, tmp_path: Path, canary_errors: float, now: float
+) -> tuple[int, Any]:
     prom = prometheus_factory(
-        backfill=red_series("stable", error_share=0.01, slow_share=0.05, end=end)
-        + red_series("canary", error_share=canary_errors, slow_share=0.05, end=end)
+        backfill=red_series("stable", error_share=0.01, slow_share=0.05, end=now)
+        + red_series("canary", error_share=canary_errors, slow_share=0.05, end=now)
     )
     out = tmp_path / "result.json"
     code = main(
@@ -185,6 +210,8 @@ def shipped_pack(prometheus_factory: Any, tmp_path: Path, canary_errors: float) 
             'baseline=job="shop", track="stable"',
             "--prometheus",
             prom.url,
+            "--now",
+            at(now),
             "--json",
             str(out),
             "--quiet",
@@ -194,9 +221,9 @@ def shipped_pack(prometheus_factory: Any, tmp_path: Path, canary_errors: float) 
 
 
 def test_the_shipped_pack_passes_a_canary_like_its_baseline(
-    prometheus_factory: Any, tmp_path: Path
+    prometheus_factory: Any, tmp_path: Path, now: float
 ) -> None:
-    code, doc = shipped_pack(prometheus_factory, tmp_path, canary_errors=0.01)
+    code, doc = shipped_pack(prometheus_factory, tmp_path, 0.01, now)
     classes = {c["name"]: c.get("classification") for c in doc["checks"]}
     assert classes["CANARY-ERROR-RATIO"] == "Pass"
     assert classes["CANARY-LATENCY-P95"] == "Pass"
@@ -205,9 +232,9 @@ def test_the_shipped_pack_passes_a_canary_like_its_baseline(
 
 
 def test_the_shipped_pack_fails_a_canary_with_more_errors(
-    prometheus_factory: Any, tmp_path: Path
+    prometheus_factory: Any, tmp_path: Path, now: float
 ) -> None:
-    code, doc = shipped_pack(prometheus_factory, tmp_path, canary_errors=0.05)
+    code, doc = shipped_pack(prometheus_factory, tmp_path, 0.05, now)
     errors = _check(doc, "CANARY-ERROR-RATIO")
     assert errors["classification"] == "High"
     assert errors["verdict"] == "FAIL"  # a key metric: fails on its own

@@ -83,16 +83,21 @@ def test_signed_webhook_verifies_at_receiver(
 
 
 def test_receiver_rejects_stale_timestamp() -> None:
+    # One pinned clock: reading time.time() twice let a slow moment push `fresh` out of the window.
     body = b"{}"
-    old = int(time.time()) - 301
-    headers = {"X-Lumen-Timestamp": str(old), "X-Lumen-Signature": webhooks.sign("k", old, body)}
-    assert not webhooks.verify_signature("k", headers, body)
-    fresh = int(time.time()) - 299
-    headers = {
-        "X-Lumen-Timestamp": str(fresh),
-        "X-Lumen-Signature": webhooks.sign("k", fresh, body),
-    }
-    assert webhooks.verify_signature("k", headers, body)
+    now = 1_764_000_000.0
+
+    def signed(timestamp: int) -> dict[str, str]:
+        return {
+            "X-Lumen-Timestamp": str(timestamp),
+            "X-Lumen-Signature": webhooks.sign("k", timestamp, body),
+        }
+
+    assert not webhooks.verify_signature("k", signed(int(now) - 301), body, now=now)
+    assert webhooks.verify_signature("k", signed(int(now) - 300), body, now=now)
+    assert webhooks.verify_signature("k", signed(int(now) - 299), body, now=now)
+    assert webhooks.verify_signature("k", signed(int(now) + 300), body, now=now)
+    assert not webhooks.verify_signature("k", signed(int(now) + 301), body, now=now)
 
 
 def test_retries_on_429_with_retry_after_then_succeeds(webhook_receiver) -> None:

@@ -183,7 +183,7 @@ def test_a_hanging_refresh_falls_back_to_the_shipped_root(
     warnings: list[str] = []
     started = time.monotonic()
     config = adapter.load_trust_config(refresh_timeout=0.5, warn=warnings.append)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # the network would take 30 s
     assert config.trusted_root is not None
     assert len(warnings) == 1 and "shipped with sigstore-python" in warnings[0]
 
