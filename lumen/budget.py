@@ -16,19 +16,23 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from gates.errors import SourceError, UsageError
 from gates.timeutil import parse_duration
 
-# Defaults of the budgets (seconds) and the variables that change them. The Pushgateway's budget
-# is its `push-deadline` (policy/defaults/sampler.yml), and GitHub's is LUMEN_GITHUB_MAX_WAIT.
-PROMETHEUS_QUERY_S = 10.0
-PROMETHEUS_TOTAL_S = 60.0
-PROMETHEUS_TOTAL_ENV = "LUMEN_PROMETHEUS_BUDGET"
-WEBHOOK_TOTAL_S = 30.0
-WEBHOOK_TOTAL_ENV = "LUMEN_WEBHOOK_BUDGET"
-GITHUB_TOTAL_S = 120.0
-GITHUB_TOTAL_ENV = "LUMEN_GITHUB_MAX_WAIT"
+if TYPE_CHECKING:
+    from lumen.settings import BudgetSettings
+
+# The services whose budget is a setting: their key in `budget:` (policy/defaults/budget.yml,
+# the config), the name errors give them, and the variable that overrides both for one run. The
+# Pushgateway's budget is the sampler's `push-deadline`.
+SERVICES: dict[str, tuple[str, str]] = {
+    "prometheus": ("Prometheus", "LUMEN_PROMETHEUS_BUDGET"),
+    "webhook": ("webhook", "LUMEN_WEBHOOK_BUDGET"),
+    "github": ("GitHub", "LUMEN_GITHUB_MAX_WAIT"),
+    "dependency-track": ("Dependency-Track", "LUMEN_DEPENDENCY_TRACK_BUDGET"),
+}
 
 
 class BudgetExceeded(SourceError):
@@ -106,10 +110,50 @@ _lock = threading.Lock()
 _budgets: dict[str, Budget] = {}
 
 
-def reset() -> None:
-    """A command starts: every service gets its whole budget again."""
+class _Run:
+    """The command's `budget:` settings (config over shipped defaults), read on first use so a
+    command that talks to no service never reads them; without `configured`, the shipped ones."""
+
+    configured: Callable[[], BudgetSettings] | None = None
+    settings: BudgetSettings | None = None
+
+
+_run = _Run()
+
+
+def reset(configured: Callable[[], BudgetSettings] | None = None) -> None:
+    """A command starts: every service gets its whole budget again, from `configured` (the
+    run's resolved `budget:`) when given, else from policy/defaults/budget.yml."""
     with _lock:
         _budgets.clear()
+        _run.configured = configured
+        _run.settings = None
+
+
+def _budget_settings() -> BudgetSettings:
+    with _lock:
+        if _run.settings is None:
+            if _run.configured is not None:
+                _run.settings = _run.configured()
+            else:
+                from lumen.config import Config
+                from lumen.settings import Scope, Settings
+
+                _run.settings = Settings(Config()).budget(Scope(None, None))
+        return _run.settings
+
+
+def seconds_of(key: str, environ: Mapping[str, str] | None = None) -> float:
+    """A service's budget: its variable, else the run's `budget:` setting (config over the
+    shipped default)."""
+    _name, variable = SERVICES[key]
+    return seconds_setting(variable, _budget_settings().seconds[key], environ)
+
+
+def for_setting(key: str) -> Budget:
+    """The command's budget for the service with `key` in `budget:`."""
+    name, variable = SERVICES[key]
+    return for_service(name, seconds_of(key), setting=variable)
 
 
 def seconds_setting(name: str, default: float, environ: Mapping[str, str] | None = None) -> float:
@@ -137,20 +181,12 @@ def for_service(service: str, seconds: float, *, setting: str = "") -> Budget:
 
 
 def prometheus() -> Budget:
-    return for_service(
-        "Prometheus",
-        seconds_setting(PROMETHEUS_TOTAL_ENV, PROMETHEUS_TOTAL_S),
-        setting=PROMETHEUS_TOTAL_ENV,
-    )
+    return for_setting("prometheus")
 
 
 def github() -> Budget:
-    return for_service(
-        "GitHub", seconds_setting(GITHUB_TOTAL_ENV, GITHUB_TOTAL_S), setting=GITHUB_TOTAL_ENV
-    )
+    return for_setting("github")
 
 
 def webhooks() -> Budget:
-    return for_service(
-        "webhook", seconds_setting(WEBHOOK_TOTAL_ENV, WEBHOOK_TOTAL_S), setting=WEBHOOK_TOTAL_ENV
-    )
+    return for_setting("webhook")

@@ -19,6 +19,7 @@ from lumen import __version__
 
 if TYPE_CHECKING:
     from lumen.outputs import Output
+    from lumen.settings import BudgetSettings
 
 # name -> (module, one-line help). Order is the order of `lumen --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -187,6 +188,13 @@ def _environment_argument(arguments: Sequence[str]) -> str | None:
     return ""
 
 
+def _budget_settings(args: argparse.Namespace) -> BudgetSettings:
+    """The run's `budget:` (config for its env and service over policy/defaults/budget.yml)."""
+    from lumen.commands.common import scope_of, settings_of
+
+    return settings_of(args, {}).budget(scope_of(args))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; never lets a traceback reach the user unless LUMEN_DEBUG=1."""
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -211,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
         from lumen import budget
 
-        budget.reset()  # each command gets its whole wall-time budget per service
+        # Each command gets its whole wall-time budget per service, as its config says.
+        budget.reset(lambda: _budget_settings(args))
         return int(args.func(args))
     except LumenError as exc:
         _report_error(str(exc))

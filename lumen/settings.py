@@ -255,6 +255,14 @@ class StateSettings:
 
 
 @dataclass(frozen=True)
+class BudgetSettings:
+    """Resolved `budget:`: each service's wall-time budget in seconds, by its key in
+    policy/defaults/budget.yml (the services' variables, applied in `lumen.budget`, win)."""
+
+    seconds: Mapping[str, float]
+
+
+@dataclass(frozen=True)
 class TrendConfig:
     """Resolved `trend:`: the two windows and the checks' settings (`gates.trend`)."""
 
@@ -470,6 +478,17 @@ class Settings:
             configured=self.config.get("state") is not None,
             branch=str(required(values, "state", "branch")),
             remote=str(required(values, "state", "remote")),
+        )
+
+    def budget(self, scope: Scope) -> BudgetSettings:
+        from gates.timeutil import parse_duration
+
+        values = self.section("budget", scope)
+        return BudgetSettings(
+            seconds={
+                str(key): parse_duration(str(value), field=f"budget.{key}").total_seconds()
+                for key, value in values.items()
+            }
         )
 
     def trend(self, scope: Scope) -> TrendConfig:

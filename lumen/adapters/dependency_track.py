@@ -13,7 +13,7 @@ DependencyTrack/dependency-track repository; the server generates one at run tim
 - `GET /api/v1/violation/project/{uuid}` → the policy violations (policy, state, component).
 
 Authentication is the `X-Api-Key` header. Every request is bounded by one wall-time budget
-(`LUMEN_DEPENDENCY_TRACK_BUDGET` seconds, default as for GitHub).
+(config `budget.dependency-track`, variable `LUMEN_DEPENDENCY_TRACK_BUDGET`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gates.errors import SourceError, UsageError
-
-BUDGET_ENV = "LUMEN_DEPENDENCY_TRACK_BUDGET"
 
 
 @dataclass(frozen=True)
@@ -55,11 +53,7 @@ class Findings:
 def _budget() -> Any:
     from lumen import budget as budgets
 
-    return budgets.for_service(
-        "Dependency-Track",
-        budgets.seconds_setting(BUDGET_ENV, budgets.GITHUB_TOTAL_S),
-        setting=BUDGET_ENV,
-    )
+    return budgets.for_setting("dependency-track")
 
 
 def upload_and_read_back(

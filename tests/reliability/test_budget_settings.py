@@ -1,0 +1,137 @@
+"""The wall-time budgets are settings (policy/defaults/budget.yml): shipped defaults, the config's
+`budget:` at top level, per env and per env×service, and the services' variables over all of
+them (docs/reference.md#budgets)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lumen import budget
+from lumen.cli import main
+from lumen.config import load_config
+from lumen.settings import Scope, Settings
+
+from .servers import Behaviour, misbehaving_server
+from .test_fault_injection import result_file
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CONFIG = """\
+version: 1
+budget:
+  prometheus: 90s
+environments:
+  prod:
+    budget:
+      prometheus: 2m
+      github: 5m
+    services:
+      api:
+        budget:
+          prometheus: 3m
+          webhook: 20s
+"""
+
+
+@pytest.fixture(autouse=True)
+def no_budget_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for _name, variable in budget.SERVICES.values():
+        monkeypatch.delenv(variable, raising=False)
+    budget.reset()
+
+
+def budgets_for(config: Path | None, env: str | None, service: str | None) -> dict[str, float]:
+    settings = Settings(load_config(str(config) if config else None))
+    budget.reset(lambda: settings.budget(Scope(env, service)))
+    try:
+        return {
+            "prometheus": budget.prometheus().seconds,
+            "github": budget.github().seconds,
+            "webhook": budget.webhooks().seconds,
+            "dependency-track": budget.for_setting("dependency-track").seconds,
+        }
+    finally:
+        budget.reset()
+
+
+def test_shipped_budgets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no .github/lumen.yml here
+    shipped = {"prometheus": 60.0, "github": 120.0, "webhook": 30.0, "dependency-track": 120.0}
+    assert budgets_for(None, None, None) == shipped
+    # In-process callers that never went through `lumen.cli` get the shipped budgets too.
+    assert budget.prometheus().seconds == 60.0 and budget.github().seconds == 120.0
+
+
+def test_config_top_level_env_and_env_service(tmp_path: Path) -> None:
+    config = tmp_path / "lumen.yml"
+    config.write_text(CONFIG, encoding="utf-8")
+    assert budgets_for(config, None, None)["prometheus"] == 90.0
+    prod = budgets_for(config, "prod", None)
+    assert (prod["prometheus"], prod["github"], prod["webhook"]) == (120.0, 300.0, 30.0)
+    assert budgets_for(config, "production", "api")["prometheus"] == 180.0
+    assert budgets_for(config, "stage", "api")["prometheus"] == 90.0
+
+
+def test_the_variable_wins_over_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "lumen.yml"
+    config.write_text(CONFIG, encoding="utf-8")
+    monkeypatch.setenv("LUMEN_PROMETHEUS_BUDGET", "45s")
+    monkeypatch.setenv("LUMEN_GITHUB_MAX_WAIT", "7")
+    got = budgets_for(config, "prod", "api")
+    assert (got["prometheus"], got["github"]) == (45.0, 7.0)
+
+
+def test_changing_the_shipped_default_changes_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "defaults"
+    shutil.copytree(ROOT / "policy" / "defaults", copy)
+    monkeypatch.setattr("lumen.config.defaults_dir", lambda: copy)
+    shipped = copy / "budget.yml"
+    text = shipped.read_text(encoding="utf-8")
+    assert "\nwebhook: 30s\n" in text
+    shipped.write_text(text.replace("\nwebhook: 30s\n", "\nwebhook: 45s\n"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert budgets_for(None, None, None)["webhook"] == 45.0
+
+
+def test_a_command_runs_with_its_env_service_budget(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end through `lumen.cli`: the budget a command waits within is its env×service
+    one (a wait for `Retry-After` longer than it is refused at once, naming the budget)."""
+    config = tmp_path / "lumen.yml"
+    # notify has no --env/--service: the config's own `env:` and `service:` are the scope.
+    config.write_text(CONFIG + "env: production\nservice: api\n", encoding="utf-8")
+    monkeypatch.setenv("LUMEN_WEBHOOK_SECRET", "s3cret")
+    with misbehaving_server(Behaviour.RETRY_429) as url:
+        code = main(
+            [
+                "notify",
+                "--result",
+                result_file(tmp_path),
+                "--webhook",
+                url + "/hook",
+                "--config",
+                str(config),
+            ]
+        )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "within the 20s budget" in err and "LUMEN_WEBHOOK_BUDGET" in err, err
+
+
+def test_a_budget_that_is_not_a_duration_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "lumen.yml"
+    config.write_text("version: 1\nbudget:\n  github: soon\n", encoding="utf-8")
+    code = main(
+        ["maturity", "--events", str(ROOT / "examples" / "events.jsonl"), "--config", str(config)]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "lumen.yml" in err and "budget.github" in err and "Traceback" not in err
