@@ -7,6 +7,7 @@ input `state: ""` keeps nothing."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -106,6 +107,34 @@ def test_nightly_verdicts_accumulate_on_the_data_branch(tmp_path: Path, double_e
         ("integrated", check.outputs["verdict"])
     ] * 2
     assert not (workspace / "ledger.jsonl").exists()  # on the branch, not the runner's disk
+
+
+@pytest.mark.github
+def test_the_nightly_sampler_keeps_its_history_on_the_data_branch(
+    tmp_path: Path, double_env_of: Any
+) -> None:
+    """With event logs named the loop sampler runs too: its run history (and spool) are on the
+    branch, so the second night's checkout, a fresh clone, sees the first night's run."""
+    env = double_env_of(HEALTHY)
+    seed = tmp_path / "seed"
+    shutil.copytree(ROOT / "examples", seed, ignore=shutil.ignore_patterns("out", ".github"))
+    assert main(["init", "--dir", str(seed), "--no-workflows", "--quiet"]) == 0
+    bare = make_origin(seed, tmp_path / "origin.git")
+    inputs = {"events": "events.jsonl", "deploys": "deploys.jsonl"}
+    for night in ("first", "second"):
+        workspace = clone(bare, tmp_path / f"checkout-{night}")
+        runner = make_runner("nightly.yml", tmp_path / night, workspace, inputs, env)
+        check = runner.run_job("check")
+        assert check.run is not None
+        assert check.conclusion == "success", check.run.log
+        assert check.outputs["failed-step"] == "", check.run.log
+        assert check.actions["sampler"].returncode in (0, 2), check.actions["sampler"].stderr
+        assert not (workspace / ".lumen" / "sampler-history.jsonl").exists()
+    history = branch_file(bare, BRANCH, ".lumen/sampler-history.jsonl")
+    assert history is not None
+    runs = [json.loads(line) for line in history.splitlines()]
+    assert len([r for r in runs if r.get("type", "run") == "run"]) == 2, runs
+    assert len(verified_ledger(bare, tmp_path)) == 2
 
 
 @pytest.mark.github
