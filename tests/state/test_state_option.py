@@ -268,3 +268,34 @@ def test_a_forced_non_fast_forward_is_redone_on_the_forced_history(
     assert appender.head == ledger.sha256(content.splitlines()[-1])
     (tmp_path / "ledger.jsonl").write_bytes(content)
     assert main(["ledger", "verify", str(tmp_path / "ledger.jsonl"), "--quiet"]) == 0
+
+
+def test_one_append_is_ten_git_processes(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cost bench/RESULTS.md quotes (state/ledger-append-on-branch): ten git processes, two
+    of them talk to the remote; a token adds one (`remote get-url`, to check the server)."""
+    from lumen.statefiles import append_ledger
+
+    work = StateLocation(repo=clone(remote, tmp_path / "job"))
+    append_ledger("ledger.jsonl", {"n": 0}, work, message="first")
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counting(argv: object, *args: object, **kwargs: object) -> object:
+        if isinstance(argv, list) and argv and argv[0] == "git":
+            calls.append([str(a) for a in argv[3:]])
+        return real_run(argv, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("INPUT_GITHUB_TOKEN", raising=False)
+    monkeypatch.setattr(subprocess, "run", counting)
+    append_ledger("ledger.jsonl", {"n": 1}, work, message="second")
+    assert [argv[0] for argv in calls if argv[0] in ("fetch", "push")] == ["fetch", "push"]
+    assert len(calls) == 10, calls
+    calls.clear()
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    append_ledger("ledger.jsonl", {"n": 2}, work, message="third")
+    assert len(calls) == 11 and calls[0][:2] == ["remote", "get-url"], calls
