@@ -63,9 +63,9 @@ CASES = [
         description=(
             "One gate decision appended to `ledger.jsonl` on the data branch and pushed "
             "(`lumen.statefiles.append_ledger` with state on: fetch into a private ref, append, "
-            "commit-tree, push with a lease): 10 git processes (11 with a token), 2 of them talk to the remote "
-            "(fetch, push). Origin: a bare repository on local disk, 200 entries on the branch. "
-            "Peer: the same append to a local file (state off)."
+            "commit-tree, push with a lease): 10 git processes (11 with a token), 2 of them "
+            "talk to the remote (fetch, push). Origin: a bare repository on local disk, 200 "
+            "entries on the branch. Peer: the same append to a local file (state off)."
         ),
         subject=Subject("append on the data branch", append_to_branch),
         peer=Subject("local append", append_locally),
