@@ -35,7 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from gates.errors import SourceError, UsageError
+from gates.errors import LumenError, SourceError, UsageError
 from lumen.fileio import atomic_write
 
 DEFAULT_BRANCH = "lumen-data"
@@ -277,7 +277,15 @@ def update_files(
                 current = _read_blob(location, parent, name)
                 if current is not None:
                     local.write_bytes(current)
-                update(local)
+                try:
+                    update(local)
+                except LumenError as exc:
+                    # The scratch copy's path means nothing to the user: name the branch file.
+                    if exc.file in (None, str(local)):
+                        exc.file = (
+                            f"{name} on branch {location.branch!r} of remote {location.remote!r}"
+                        )
+                    raise
                 if not local.exists():
                     _git(location, "update-index", "--force-remove", "--", name, env=env)
                     continue

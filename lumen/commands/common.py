@@ -71,6 +71,7 @@ def add_common(
 def add_state_argument(
     parser: argparse.ArgumentParser | argparse._ArgumentGroup,
     what: str = "the ledger, deploy log and history",
+    empty: str = "as the config's state: says",
 ) -> None:
     """`--state BRANCH`: the command's state files (`what`: ledger, deploy log, history,
     spool) are those paths on this branch of the repository, fetched and pushed with git."""
@@ -79,7 +80,7 @@ def add_state_argument(
         metavar="BRANCH",
         help=f"keep {what} on this data branch of the repository "
         f"(e.g. {default_text('state', 'branch')}; remote: config state.remote, "
-        f"{default_of('state', 'remote')}); empty: as the config's state: says",
+        f"{default_of('state', 'remote')}); empty: {empty}",
     )
 
 

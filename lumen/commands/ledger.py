@@ -7,6 +7,7 @@ import json
 
 from gates.errors import InputError
 from lumen import ledger
+from lumen.commands.common import add_state_argument, state_of
 from lumen.outputs import JSON
 
 # The step outputs this command writes in Actions (and its action.yml declares).
@@ -26,6 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "result JSON): catches a cut-off tail",
     )
     parser.add_argument("--json", metavar="PATH", help="write the verification report as JSON")
+    # Only the flag: with the config's `state:` a PATH here is often a pulled local copy.
+    add_state_argument(parser, "PATH", empty="a local file, whatever the config's state: says")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -41,11 +44,14 @@ def run(args: argparse.Namespace) -> int:
             ) from None
         if not isinstance(entry, dict):
             raise InputError("must be a JSON object", field="--entry", expected='{"type": ...}')
-        head = ledger.append(args.path, entry)
+        state = state_of(args) if (args.state or "").strip() else None
+        from lumen.statefiles import append_ledger
+
+        head = append_ledger(args.path, entry, state, message="lumen ledger append")
         if not args.quiet:
             print(head)
         return 0
-    report = ledger.verify(args.path, head=args.head)
+    report = _verify(args)
     if args.json:
         from lumen.fileio import write_json
 
@@ -65,3 +71,22 @@ def run(args: argparse.Namespace) -> int:
         return 0
     where = f":{report.line}" if report.line else ""
     raise InputError(f"ledger verification failed at {args.path}{where}: {report.problem}")
+
+
+def _verify(args: argparse.Namespace) -> ledger.VerifyReport:
+    """Verify the local file, or with --state the file on the data branch (fetched only)."""
+    if not (args.state or "").strip():
+        return ledger.verify(args.path, head=args.head)
+    import os
+
+    from lumen.statefiles import readable
+
+    state = state_of(args)
+    assert state is not None
+    with readable(args.path, state) as local:
+        if not os.path.exists(local):
+            raise InputError(
+                f"no ledger at this path on branch {state.branch!r} of remote {state.remote!r}",
+                file=args.path,
+            )
+        return ledger.verify(local, head=args.head)

@@ -299,3 +299,42 @@ def test_one_append_is_ten_git_processes(
     monkeypatch.setenv("GITHUB_TOKEN", "t")
     append_ledger("ledger.jsonl", {"n": 2}, work, message="third")
     assert len(calls) == 11 and calls[0][:2] == ["remote", "get-url"], calls
+
+
+def test_a_torn_ledger_on_the_branch_is_named_and_nothing_is_pushed(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    work = clone(remote, tmp_path / "job")
+    monkeypatch.chdir(work)
+    (work / "ledger.jsonl").write_text('{"seq": 1, "torn')  # a write cut off mid-line
+    assert main(["state", "push", "ledger.jsonl", "--quiet"]) == 0
+    before = git(remote, "rev-parse", "lumen-data")
+    out = tmp_path / "r.json"
+    assert main(gate("--ledger", "ledger.jsonl", "--state", "lumen-data", "--json", str(out))) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "ledger.jsonl on branch 'lumen-data' of remote 'origin'" in err, err
+    assert "not a ledger entry" in err and "lumen-state" not in err and "/tmp" not in err, err
+    assert git(remote, "rev-parse", "lumen-data") == before and not out.exists()
+
+
+def test_ledger_verify_and_append_on_the_branch(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(clone(remote, tmp_path / "job"))
+    on_branch = ["--state", "lumen-data"]
+    assert main(["ledger", "verify", "ledger.jsonl", *on_branch]) == 1
+    assert "no ledger at this path on branch 'lumen-data'" in capsys.readouterr().err
+    for n in range(3):
+        entry = json.dumps({"type": "note", "n": n})
+        assert main(["ledger", "append", "ledger.jsonl", "--entry", entry, *on_branch]) == 0
+    head = capsys.readouterr().out.split()[-1]
+    assert main(["ledger", "verify", "ledger.jsonl", "--head", head, *on_branch]) == 0
+    assert f"OK, 3 entries, head {head}" in capsys.readouterr().out
+    assert not Path("ledger.jsonl").exists()
