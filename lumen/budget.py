@@ -6,7 +6,8 @@ the sum of those waits cannot pass the deadline. Past it, `BudgetExceeded` ends 
 exit 1; its message says "connection timed out", which `lumen classify` files under `network`.
 
 `for_service` hands out the command's budget for a service, created on first use; `cli.main`
-calls `reset` when a command starts, so in-process callers (tests) get fresh budgets.
+calls `reset` when a command starts, so in-process callers (tests) get fresh budgets. The seconds
+are the run's `budget:` settings (`lumen.settings.run_settings`), or the service's variable.
 """
 
 from __future__ import annotations
@@ -16,13 +17,9 @@ import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 from gates.errors import SourceError, UsageError
 from gates.timeutil import parse_duration
-
-if TYPE_CHECKING:
-    from lumen.settings import BudgetSettings
 
 # The services whose budget is a setting: their key in `budget:` (policy/defaults/budget.yml,
 # the config), the name errors give them, and the variable that overrides both for one run. The
@@ -110,44 +107,20 @@ _lock = threading.Lock()
 _budgets: dict[str, Budget] = {}
 
 
-class _Run:
-    """The command's `budget:` settings (config over shipped defaults), read on first use so a
-    command that talks to no service never reads them; without `configured`, the shipped ones."""
-
-    configured: Callable[[], BudgetSettings] | None = None
-    settings: BudgetSettings | None = None
-
-
-_run = _Run()
-
-
-def reset(configured: Callable[[], BudgetSettings] | None = None) -> None:
-    """A command starts: every service gets its whole budget again, from `configured` (the
-    run's resolved `budget:`) when given, else from policy/defaults/budget.yml."""
+def reset() -> None:
+    """A command starts: every service gets its whole budget again."""
     with _lock:
         _budgets.clear()
-        _run.configured = configured
-        _run.settings = None
-
-
-def _budget_settings() -> BudgetSettings:
-    with _lock:
-        if _run.settings is None:
-            if _run.configured is not None:
-                _run.settings = _run.configured()
-            else:
-                from lumen.config import Config
-                from lumen.settings import Scope, Settings
-
-                _run.settings = Settings(Config()).budget(Scope(None, None))
-        return _run.settings
 
 
 def seconds_of(key: str, environ: Mapping[str, str] | None = None) -> float:
     """A service's budget: its variable, else the run's `budget:` setting (config over the
     shipped default)."""
+    from lumen.settings import run_settings
+
     _name, variable = SERVICES[key]
-    return seconds_setting(variable, _budget_settings().seconds[key], environ)
+    settings, scope = run_settings()
+    return seconds_setting(variable, settings.budget(scope).seconds[key], environ)
 
 
 def for_setting(key: str) -> Budget:

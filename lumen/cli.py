@@ -19,7 +19,7 @@ from lumen import __version__
 
 if TYPE_CHECKING:
     from lumen.outputs import Output
-    from lumen.settings import BudgetSettings
+    from lumen.settings import Scope, Settings
 
 # name -> (module, one-line help). Order is the order of `lumen --help`.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -188,11 +188,11 @@ def _environment_argument(arguments: Sequence[str]) -> str | None:
     return ""
 
 
-def _budget_settings(args: argparse.Namespace) -> BudgetSettings:
-    """The run's `budget:` (config for its env and service over policy/defaults/budget.yml)."""
+def _run_settings(args: argparse.Namespace) -> tuple[Settings, Scope]:
+    """The run's settings (its config, no flags) and its env and service."""
     from lumen.commands.common import scope_of, settings_of
 
-    return settings_of(args, {}).budget(scope_of(args))
+    return settings_of(args, {}), scope_of(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -218,9 +218,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
         args = parser.parse_args(arguments)
         from lumen import budget
+        from lumen.settings import start_run
 
-        # Each command gets its whole wall-time budget per service, as its config says.
-        budget.reset(lambda: _budget_settings(args))
+        budget.reset()  # each command gets its whole wall-time budget per service
+        # What is set up where a service is first called (budgets, the GitHub client) reads
+        # the run's config for its env and service.
+        start_run(lambda: _run_settings(args))
         return int(args.func(args))
     except LumenError as exc:
         _report_error(str(exc))

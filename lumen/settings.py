@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -263,6 +265,19 @@ class BudgetSettings:
 
 
 @dataclass(frozen=True)
+class GitHubClientSettings:
+    """Resolved `github:`: how the GitHub client calls (the LUMEN_GITHUB_* variables, applied
+    in `lumen.adapters.github.api`, win). Seconds; an interval of 0 does not space calls."""
+
+    timeout: float
+    retries: int
+    backoff: float
+    secondary_rate_wait: float
+    read_interval: float
+    write_interval: float
+
+
+@dataclass(frozen=True)
 class TrendConfig:
     """Resolved `trend:`: the two windows and the checks' settings (`gates.trend`)."""
 
@@ -491,6 +506,26 @@ class Settings:
             }
         )
 
+    def github(self, scope: Scope) -> GitHubClientSettings:
+        from gates.timeutil import parse_duration
+
+        values = self.section("github", scope)
+
+        def seconds(key: str) -> float:
+            raw = str(required(values, "github", key)).strip()
+            if re.fullmatch(r"(0+(ms|[smhdwy]))+", raw):
+                return 0.0  # an interval or backoff of none (the schema allows zero there)
+            return parse_duration(raw, field=f"github.{key}").total_seconds()
+
+        return GitHubClientSettings(
+            timeout=seconds("timeout"),
+            retries=int(required(values, "github", "retries")),
+            backoff=seconds("backoff"),
+            secondary_rate_wait=seconds("secondary-rate-wait"),
+            read_interval=seconds("read-interval"),
+            write_interval=seconds("write-interval"),
+        )
+
     def trend(self, scope: Scope) -> TrendConfig:
         from gates.result import Verdict
         from gates.trend import TrendSettings as Checks
@@ -528,3 +563,38 @@ class Settings:
             weights=weights,
             on_no_data=OnNoData(required(values, "resonance", "on-no-data")),
         )
+
+
+# --- the running command's settings, for what is set up deep below the commands ---------------
+#
+# The budgets (lumen.budget) and the GitHub client are created where a service is first called,
+# far from the command's argparse namespace; `lumen.cli` says once per command how to resolve
+# the run's settings and scope, and they are resolved on first use (a command that calls no
+# service never reads them). Without a command (in-process callers), the shipped defaults.
+
+RunResolver = Callable[[], tuple[Settings, Scope]]
+
+
+class _Run:
+    resolver: RunResolver | None = None
+    resolved: tuple[Settings, Scope] | None = None
+
+
+_run = _Run()
+_run_lock = threading.Lock()
+
+
+def start_run(resolver: RunResolver | None = None) -> None:
+    """A command starts: its settings and scope come from `resolver`, called on first use."""
+    with _run_lock:
+        _run.resolver = resolver
+        _run.resolved = None
+
+
+def run_settings() -> tuple[Settings, Scope]:
+    """The running command's settings and scope (the shipped defaults when none started)."""
+    with _run_lock:
+        if _run.resolved is None:
+            resolver = _run.resolver or (lambda: (Settings(Config()), Scope(None, None)))
+            _run.resolved = resolver()
+        return _run.resolved

@@ -1,18 +1,21 @@
-"""The wall-time budgets are settings (policy/defaults/budget.yml): shipped defaults, the config's
-`budget:` at top level, per env and per env×service, and the services' variables over all of
-them (docs/reference.md#budgets)."""
+"""The wall-time budgets (policy/defaults/budget.yml) and the GitHub client's settings
+(policy/defaults/github.yml) are settings: shipped defaults, the config's `budget:` and `github:`
+at top level, per env and per env×service, and the documented variables over all of them
+(docs/reference.md#budgets, #github-client)."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from lumen import budget
+from lumen.adapters.github.api import client_settings
 from lumen.cli import main
 from lumen.config import load_config
-from lumen.settings import Scope, Settings
+from lumen.settings import GitHubClientSettings, Scope, Settings, start_run
 
 from .servers import Behaviour, misbehaving_server
 from .test_fault_injection import result_file
@@ -36,16 +39,33 @@ environments:
 """
 
 
+GITHUB_VARIABLES = [
+    "LUMEN_GITHUB_TIMEOUT",
+    "LUMEN_GITHUB_RETRIES",
+    "LUMEN_GITHUB_BACKOFF",
+    "LUMEN_GITHUB_SECONDARY_WAIT",
+    "LUMEN_GITHUB_READ_INTERVAL",
+    "LUMEN_GITHUB_WRITE_INTERVAL",
+]
+
+
 @pytest.fixture(autouse=True)
-def no_budget_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+def no_budget_variables(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for _name, variable in budget.SERVICES.values():
         monkeypatch.delenv(variable, raising=False)
+    for variable in GITHUB_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
     budget.reset()
+    start_run(None)
+    yield
+    budget.reset()
+    start_run(None)
 
 
 def budgets_for(config: Path | None, env: str | None, service: str | None) -> dict[str, float]:
     settings = Settings(load_config(str(config) if config else None))
-    budget.reset(lambda: settings.budget(Scope(env, service)))
+    budget.reset()
+    start_run(lambda: (settings, Scope(env, service)))
     try:
         return {
             "prometheus": budget.prometheus().seconds,
@@ -55,6 +75,7 @@ def budgets_for(config: Path | None, env: str | None, service: str | None) -> di
         }
     finally:
         budget.reset()
+        start_run(None)
 
 
 def test_shipped_budgets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -135,3 +156,56 @@ def test_a_budget_that_is_not_a_duration_is_a_config_error(
     err = capsys.readouterr().err
     assert code == 1
     assert "lumen.yml" in err and "budget.github" in err and "Traceback" not in err
+
+
+def github_for(config: Path | None, env: str | None, service: str | None) -> GitHubClientSettings:
+    settings = Settings(load_config(str(config) if config else None))
+    start_run(lambda: (settings, Scope(env, service)))
+    try:
+        return client_settings()
+    finally:
+        start_run(None)
+
+
+def test_shipped_github_client_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert github_for(None, None, None) == GitHubClientSettings(
+        timeout=30.0,
+        retries=4,
+        backoff=1.0,
+        secondary_rate_wait=60.0,
+        read_interval=0.0,
+        write_interval=1.0,
+    )
+
+
+def test_github_client_settings_from_config_and_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "lumen.yml"
+    config.write_text(
+        "version: 1\ngithub:\n  retries: 2\n  timeout: 1m\n"
+        "environments:\n  prod:\n    services:\n      api:\n"
+        "        github:\n          write-interval: 0s\n          read-interval: 250ms\n",
+        encoding="utf-8",
+    )
+    top = github_for(config, None, None)
+    assert (top.retries, top.timeout, top.write_interval) == (2, 60.0, 1.0)
+    api = github_for(config, "prod", "api")
+    assert (api.retries, api.write_interval, api.read_interval) == (2, 0.0, 0.25)
+    monkeypatch.setenv("LUMEN_GITHUB_RETRIES", "0")
+    monkeypatch.setenv("LUMEN_GITHUB_WRITE_INTERVAL", "3")
+    pinned = github_for(config, "prod", "api")
+    assert (pinned.retries, pinned.write_interval, pinned.timeout) == (0, 3.0, 60.0)
+
+
+def test_a_github_setting_that_is_not_a_duration_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "lumen.yml"
+    config.write_text("version: 1\ngithub:\n  timeout: 0s\n", encoding="utf-8")
+    events = str(ROOT / "examples" / "events.jsonl")
+    code = main(["maturity", "--events", events, "--config", str(config)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "lumen.yml" in err and "github.timeout" in err and "Traceback" not in err

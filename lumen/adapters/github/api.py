@@ -12,10 +12,13 @@ import contextlib
 import os
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gates.errors import SourceError, UsageError
 from lumen.actions_runtime import GitHubContext
+
+if TYPE_CHECKING:
+    from lumen.settings import GitHubClientSettings
 
 # What a 403 usually means for each kind of write, to name the missing permission.
 PERMISSION_HINTS = {
@@ -35,6 +38,23 @@ def _float_env(name: str, default: float) -> float:
         return float(os.environ.get(name, default))
     except ValueError:
         raise UsageError(f"{name} must be a number of seconds") from None
+
+
+def client_settings() -> GitHubClientSettings:
+    """The run's `github:` settings (policy/defaults/github.yml under the config), each
+    overridden for one run by its LUMEN_GITHUB_* variable."""
+    from lumen.settings import GitHubClientSettings, run_settings
+
+    settings, scope = run_settings()
+    shipped = settings.github(scope)
+    return GitHubClientSettings(
+        timeout=_float_env("LUMEN_GITHUB_TIMEOUT", shipped.timeout),
+        retries=int(_float_env("LUMEN_GITHUB_RETRIES", shipped.retries)),
+        backoff=_float_env("LUMEN_GITHUB_BACKOFF", shipped.backoff),
+        secondary_rate_wait=_float_env("LUMEN_GITHUB_SECONDARY_WAIT", shipped.secondary_rate_wait),
+        read_interval=_float_env("LUMEN_GITHUB_READ_INTERVAL", shipped.read_interval),
+        write_interval=_float_env("LUMEN_GITHUB_WRITE_INTERVAL", shipped.write_interval),
+    )
 
 
 def token_of(ctx: GitHubContext, token: str | None = None) -> str:
@@ -59,28 +79,29 @@ def client(ctx: GitHubContext | None = None, *, token: str | None = None) -> Any
     to_current_stderr("github")
     ctx = ctx or GitHubContext.from_env()
     budget = budgets.github()
+    settings = client_settings()
     # 429 is a primary rate limit too; GithubRetry adds 403 to whatever is listed here. Its
     # waits (backoff, `Retry-After`, a rate limit's reset) end at the GitHub budget's deadline.
     retry = bounded_retry(
         GithubRetry,
         status_forcelist=[429, *range(500, 600)],
-        total=int(_float_env("LUMEN_GITHUB_RETRIES", 4)),
-        backoff_factor=_float_env("LUMEN_GITHUB_BACKOFF", 1.0),
-        secondary_rate_wait=_float_env("LUMEN_GITHUB_SECONDARY_WAIT", 60.0),
+        total=settings.retries,
+        backoff_factor=settings.backoff,
+        secondary_rate_wait=settings.secondary_rate_wait,
         max_rate_limit_wait=budget.seconds,
     )
     github = Github(
         base_url=ctx.api_url.rstrip("/"),
         auth=Auth.Token(token_of(ctx, token)),
         retry=retry,
-        timeout=int(_float_env("LUMEN_GITHUB_TIMEOUT", 30)),
+        timeout=int(settings.timeout),
         per_page=100,
         # GitHub asks integrators to space writes to avoid secondary rate limits.
-        seconds_between_requests=_float_env("LUMEN_GITHUB_READ_INTERVAL", 0.0) or None,
-        seconds_between_writes=_float_env("LUMEN_GITHUB_WRITE_INTERVAL", 1.0) or None,
+        seconds_between_requests=settings.read_interval or None,
+        seconds_between_writes=settings.write_interval or None,
         user_agent="lumen-ci",
     )
-    bound_pygithub(github, budget, per_read=_float_env("LUMEN_GITHUB_TIMEOUT", 30))
+    bound_pygithub(github, budget, per_read=settings.timeout)
     return github
 
 
@@ -171,7 +192,7 @@ def graphql(
             ctx.graphql_url,
             json={"query": query, "variables": dict(variables or {})},
             headers={"Authorization": f"bearer {token_of(ctx, token)}", "User-Agent": "lumen-ci"},
-            timeout=_float_env("LUMEN_GITHUB_TIMEOUT", 30),
+            timeout=client_settings().timeout,
         )
     except requests.RequestException as exc:
         raise SourceError(f"cannot reach GitHub GraphQL to {what}: {type(exc).__name__}") from None
