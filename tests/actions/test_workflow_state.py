@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from harness.action_runner import dev_venv
-from harness.actions import PR_REPOSITORY, double_env
+from harness.actions import PR_REPOSITORY, double_env, sticky_comments
 from harness.git_origin import branch_file, branches, clone, git, make_origin
 from harness.workflow_runner import JobResult, WorkflowRunner
 
@@ -237,14 +237,61 @@ def test_state_empty_keeps_nothing(tmp_path: Path, double_env_of: Any) -> None:
     assert not (workspace / "ledger.jsonl").exists()
 
 
+@pytest.mark.github
+def test_the_pr_gate_charts_the_recorded_verdicts_and_only_fetches(
+    tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]]
+) -> None:
+    """Two nights record their verdicts; then origin refuses every push, and a pull request's
+    gate and comment still run green, the comment charting those verdicts from the branch."""
+    double, env, event = github_pr
+    seed_github(double.state, PR_REPOSITORY, HEALTHY, NOW)
+    workspace, bare = user_repository(tmp_path)
+    for night in ("first", "second"):
+        check = make_runner("nightly.yml", tmp_path / night, workspace, {}, env).run_job("check")
+        assert check.conclusion == "success", check.run.log if check.run else ""
+    recorded = git(bare, "rev-parse", BRANCH)
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'read-only: no pushes' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    runner = WorkflowRunner(
+        ROOT / "workflows" / "pr-gate.yml",
+        workdir=tmp_path / "pr",
+        workspace=workspace,
+        env=env,
+        event=event,
+        event_name="pull_request",
+        action_venv=dev_venv(),
+        pin_inputs=PINNED,
+    )
+    gate = runner.run_job("gate")
+    assert gate.conclusion == "success", gate.run.log if gate.run else ""
+    comment = runner.run_job("comment")
+    assert comment.conclusion == "success", comment.run.log if comment.run else ""
+    (sticky,) = sticky_comments(double, "integrated")
+    assert "```mermaid" in sticky.body  # the two recorded verdicts and this one
+    assert git(bare, "rev-parse", BRANCH) == recorded
+
+
 def test_a_job_that_pushes_asks_for_contents_write_and_only_those() -> None:
-    """Least privilege: the jobs that run a Lumen step with `state:` push, so they (and the
-    starters calling them) ask for contents: write; no other job of these workflows does
-    except the release's publish job (the GitHub Release itself)."""
+    """Least privilege: the jobs that run a writing Lumen step with `state:` push, so they (and
+    the starters calling them) ask for contents: write; no other job of these workflows does
+    except the release's publish job (the GitHub Release itself). The PR comment only fetches
+    the branch (`state:` on the comment action reads)."""
     allowed = {("release.yml", "publish")}
-    for workflow in ("nightly.yml", "release.yml", "gate-and-flipback.yml", "pr-gate.yml"):
+    readers = ("/actions/comment",)
+    for workflow in (
+        "nightly.yml",
+        "release.yml",
+        "gate-and-flipback.yml",
+        "pr-gate.yml",
+        "comment.yml",
+    ):
         jobs = yaml.safe_load((ROOT / "workflows" / workflow).read_text())["jobs"]
         for job_id, job in jobs.items():
-            pushes = any("state" in (step.get("with") or {}) for step in job.get("steps") or [])
+            pushes = any(
+                "state" in (step.get("with") or {})
+                and not str(step.get("uses", "")).endswith(readers)
+                for step in job.get("steps") or []
+            )
             writes = (job.get("permissions") or {}).get("contents") == "write"
             assert writes == (pushes or (workflow, job_id) in allowed), (workflow, job_id)
