@@ -39,6 +39,8 @@ LUMEN_CHECKOUT = {
     "with": {
         "repository": "${{ job.workflow_repository || inputs.lumen-repository }}",
         "ref": "${{ job.workflow_sha || inputs.lumen-ref }}",
+        # a private or internal mirror needs a token that can read it (docs/workflows.md)
+        "token": "${{ secrets.LUMEN_TOKEN || github.token }}",
         "path": LUMEN_CHECKOUT_DIR,
         "persist-credentials": False,
     },
@@ -167,6 +169,7 @@ def test_reusable_workflows_run_lumen_at_the_commit_they_are_called_at(path: Pat
     assert inputs["lumen-repository"]["default"] == REPOSITORY
     assert inputs["lumen-ref"]["default"] == MAJOR_TAG
     assert {inputs[n]["type"] for n in ("lumen-repository", "lumen-ref")} == {"string"}
+    assert workflow["on"]["workflow_call"]["secrets"]["LUMEN_TOKEN"]["required"] is False
     lumen_jobs = 0
     for job_id, job in workflow["jobs"].items():
         steps = job.get("steps", [])
