@@ -304,6 +304,34 @@ def test_first_release_and_unknown_previous_tag(github_env, tmp_path, capsys) ->
     assert "tag 'v9.9.9' not found in octo-org/app" in err and "--previous-tag" in err
 
 
+def test_first_release_reads_the_whole_history_a_page_per_100_commits(github_env, tmp_path) -> None:
+    """No release yet: the target's history, 100 commits a GraphQL page, until the last."""
+    state = github_env.state
+    for i in range(250):
+        state.add_pull(
+            f"fix: change {i}", repo=REPO, user="dave", merged_at=T_TAG + timedelta(minutes=i)
+        )
+    github_env.reset_log()
+    doc = run_notes(tmp_path, "--target", "main")
+    assert doc["previous_tag"] is None
+    assert len([n for section in doc["sections"].values() for n in section]) == 250
+    graphql = [r for r in github_env.requests if (r.method, r.path) == ("POST", "/graphql")]
+    # 3 history pages of up to 100 commits (the 250 merges and the repository's first commit);
+    # with no earlier release there is no earlier history to ask about
+    assert len(graphql) == 3
+
+
+def test_unknown_target_is_one_clear_error(gh, tmp_path, capsys) -> None:
+    gh.reset_log()
+    rc = main(["notes", "--github", REPO, "--previous-tag", "v1.4.0", "--target", "no-such-ref"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "GitHub rejected the request to read octo-org/app" in err and "no-such-ref" in err
+    assert "Traceback" not in err
+    # the target is resolved (REST) before any comparison page is asked for
+    assert gh.count("POST", "/graphql") == 0
+
+
 def test_duplicate_asset_names_refused(gh, tmp_path, offline, capsys) -> None:
     other = tmp_path / "elsewhere"
     other.mkdir()

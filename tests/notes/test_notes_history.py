@@ -133,3 +133,39 @@ def test_drafter_mode_500_prs_in_at_most_10_requests(github_env, tmp_path) -> No
     assert sum(1 for r in requests if r == ("POST", "/graphql")) == 5
     assert len(doc["pull_requests"]) == 500
     assert doc["tag_name"] == "v1.0.1"
+
+
+def test_drafter_mode_unknown_target_is_one_clear_error(github_env, tmp_path, capsys) -> None:
+    state = github_env.state
+    tag_sha = state.add_commit("release 1.0.0", repo=REPO, date=T0)
+    state.add_tag("v1.0.0", tag_sha, repo=REPO)
+    state.add_release("v1.0.0", repo=REPO, target_commitish=tag_sha, created_at=T0)
+    config = tmp_path / "release-drafter.yml"
+    config.write_text(CONFIG)
+    github_env.reset_log()
+    argv = ["notes", "--drafter-config", str(config), "--github", REPO]
+    assert main([*argv, "--target", "no-such-branch"]) == 1
+    err = capsys.readouterr().err
+    assert "refused to compare refs/tags/v1.0.0...no-such-branch in octo-org/app" in err
+    assert "Could not resolve to a commit" in err and "Traceback" not in err
+    assert sum(1 for r in github_env.requests if (r.method, r.path) == ("POST", "/graphql")) == 1
+
+
+def test_drafter_mode_release_without_its_tag_is_an_input_error(
+    github_env, tmp_path, capsys
+) -> None:
+    """The last release names a tag since deleted: the comparison's base ref is missing, which
+    the first page says; nothing more is requested."""
+    state = github_env.state
+    tag_sha = state.add_commit("release 1.0.0", repo=REPO, date=T0)
+    state.add_release("v1.0.0", repo=REPO, target_commitish=tag_sha, created_at=T0)
+    del state.repo(REPO).refs["tags/v1.0.0"]
+    config = tmp_path / "release-drafter.yml"
+    config.write_text(CONFIG)
+    github_env.reset_log()
+    argv = ["notes", "--drafter-config", str(config), "--github", REPO, "--target", "main"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "cannot compare refs/tags/v1.0.0...main in octo-org/app" in err
+    assert "ref or comparison not found" in err and "Traceback" not in err
+    assert sum(1 for r in github_env.requests if (r.method, r.path) == ("POST", "/graphql")) == 1
