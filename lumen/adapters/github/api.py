@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from gates.errors import SourceError, UsageError
+from gates.errors import LumenError, SourceError, UsageError
 from lumen.actions_runtime import GitHubContext
 
 if TYPE_CHECKING:
@@ -219,15 +219,20 @@ def graphql_pages(
     *,
     path: tuple[str, ...],
     what: str,
+    missing: Callable[[], LumenError] | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """The nodes of the connection at `path` (e.g. `("repository", "issues")`), one page (one
     request) at a time, following `pageInfo` until the last page or until the caller stops.
-    The query takes a `$cursor: String` variable for `after:`."""
+    The query takes a `$cursor: String` variable for `after:`. A connection that is not there
+    (a ref that does not exist) reads as empty, or raises what `missing` gives."""
     cursor: str | None = None
     while True:
         connection: Any = graphql(query, {**variables, "cursor": cursor}, what=what)
         for key in path:
-            connection = (connection or {}).get(key) or {}
+            connection = (connection or {}).get(key)
+        if connection is None and missing is not None:
+            raise missing()
+        connection = connection or {}
         yield list(connection.get("nodes") or [])
         page = connection.get("pageInfo") or {}
         if not page.get("hasNextPage"):

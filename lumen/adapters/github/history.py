@@ -13,7 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from gates.errors import InputError, SourceError
-from lumen.adapters.github.api import client, github_errors, graphql, split_repo
+from lumen.adapters.github.api import (
+    client,
+    github_errors,
+    graphql,
+    graphql_pages,
+    split_repo,
+)
 from release import drafter as rd
 
 # GitHub answers 500 past 1,000 releases (release-drafter stops there too).
@@ -49,7 +55,7 @@ query findCommitsInComparison(
   $headRef: String!
   $withPullRequestBody: Boolean!
   $withPullRequestURL: Boolean!
-  $after: String
+  $cursor: String
   $withBaseRefName: Boolean!
   $withHeadRefName: Boolean!
   $pullRequestLimit: Int!
@@ -58,7 +64,7 @@ query findCommitsInComparison(
   repository(name: $name, owner: $owner) {
     ref(qualifiedName: $baseRef) {
       compare(headRef: $headRef) {
-        commits(first: $historyLimit, after: $after) {
+        commits(first: $historyLimit, after: $cursor) {
           pageInfo { hasNextPage endCursor }
           nodes {
             id
@@ -117,29 +123,19 @@ def read_comparison(
         "pullRequestLimit": max(1, min(100, config.pull_request_limit)),
         "historyLimit": HISTORY_PAGE,
     }
-    nodes: list[dict[str, Any]] = []
-    after = None
-    while True:
-        data = graphql(
-            COMPARISON_QUERY,
-            {**variables, "after": after},
-            what=f"compare {base}...{head} in {owner_repo}",
-        )
-        ref = (data.get("repository") or {}).get("ref")
-        compare = (ref or {}).get("compare")
-        if compare is None:
-            raise InputError(
-                f"cannot compare {base}...{head} in {owner_repo}: ref or comparison not found",
-                field="commitish",
-                expected="an existing tag and branch, tag or commit",
-            )
-        commits = compare.get("commits") or {}
-        nodes += [node for node in commits.get("nodes") or [] if node]
-        page = commits.get("pageInfo") or {}
-        if not page.get("hasNextPage"):
-            break
-        after = page.get("endCursor")
-    return [rd.Commit.from_mapping(node) for node in nodes]
+    missing = InputError(
+        f"cannot compare {base}...{head} in {owner_repo}: ref or comparison not found",
+        field="commitish",
+        expected="an existing tag and branch, tag or commit",
+    )
+    pages = graphql_pages(
+        COMPARISON_QUERY,
+        variables,
+        path=("repository", "ref", "compare", "commits"),
+        what=f"compare {base}...{head} in {owner_repo}",
+        missing=lambda: missing,
+    )
+    return [rd.Commit.from_mapping(node) for nodes in pages for node in nodes if node]
 
 
 def changed_files(owner_repo: str, numbers: list[int]) -> dict[int, list[str]]:

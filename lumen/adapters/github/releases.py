@@ -10,7 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from gates.errors import InputError, UsageError
-from lumen.adapters.github.api import client, github_errors, graphql, split_repo
+from lumen.adapters.github.api import (
+    client,
+    github_errors,
+    graphql,
+    graphql_pages,
+    split_repo,
+)
 
 _PR_FIELDS = """
         number
@@ -31,11 +37,11 @@ _PR_FIELDS = """
 # a backport merged into this one is in (selecting by merge date gets both wrong).
 COMPARISON_QUERY = (
     """
-query($owner: String!, $name: String!, $base: String!, $head: String!, $after: String) {
+query($owner: String!, $name: String!, $base: String!, $head: String!, $cursor: String) {
   repository(owner: $owner, name: $name) {
     ref(qualifiedName: $base) {
       compare(headRef: $head) {
-        commits(first: 100, after: $after) {
+        commits(first: 100, after: $cursor) {
           pageInfo { hasNextPage endCursor }
           nodes { associatedPullRequests(first: 5) { nodes {"""
     + _PR_FIELDS
@@ -51,11 +57,11 @@ query($owner: String!, $name: String!, $base: String!, $head: String!, $after: S
 # With no previous release: the target's whole history.
 HISTORY_QUERY = (
     """
-query($owner: String!, $name: String!, $head: String!, $after: String) {
+query($owner: String!, $name: String!, $head: String!, $cursor: String) {
   repository(owner: $owner, name: $name) {
     object(expression: $head) {
       ... on Commit {
-        history(first: 100, after: $after) {
+        history(first: 100, after: $cursor) {
           pageInfo { hasNextPage endCursor }
           nodes { associatedPullRequests(first: 5) { nodes {"""
     + _PR_FIELDS
@@ -134,32 +140,24 @@ def _prs_in_range(owner_repo: str, previous_tag: str | None, head: str) -> list[
         if previous_tag
         else (HISTORY_QUERY, {}, ("object", "history"))
     )
+    missing = InputError(
+        f"cannot compare {previous_tag or 'the start'}...{head} in {owner_repo}",
+        field="--target",
+        expected="an existing branch, tag or commit",
+    )
     seen: dict[int, dict[str, Any]] = {}
-    after = None
-    while True:
-        data = graphql(
-            query,
-            {"owner": owner, "name": name, "head": head, "after": after, **variables},
-            what=f"list the pull requests of {owner_repo} up to {head}",
-        )
-        node: Any = data.get("repository") or {}
-        for key in path:
-            node = (node or {}).get(key)
-        if node is None:
-            raise InputError(
-                f"cannot compare {previous_tag or 'the start'}...{head} in {owner_repo}",
-                field="--target",
-                expected="an existing branch, tag or commit",
-            )
-        for commit in node.get("nodes") or []:
+    for commits in graphql_pages(
+        query,
+        {"owner": owner, "name": name, "head": head, **variables},
+        path=("repository", *path),
+        what=f"list the pull requests of {owner_repo} up to {head}",
+        missing=lambda: missing,
+    ):
+        for commit in commits:
             for pr in ((commit or {}).get("associatedPullRequests") or {}).get("nodes") or []:
                 base = (pr or {}).get("baseRepository") or {}
                 if pr and pr.get("merged") and base.get("nameWithOwner") == owner_repo:
                     seen.setdefault(int(pr["number"]), _rest_shape(pr))
-        page = node.get("pageInfo") or {}
-        if not page.get("hasNextPage"):
-            break
-        after = page.get("endCursor")
     return sorted(seen.values(), key=lambda pr: str(pr["merged_at"] or ""))
 
 
