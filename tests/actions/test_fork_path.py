@@ -23,6 +23,7 @@ import pytest
 import yaml
 from harness.action_runner import dev_venv
 from harness.actions import PR_REPOSITORY, sticky_comments
+from harness.git_origin import make_origin
 from harness.workflow_runner import WorkflowRunner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,8 +40,11 @@ def starter_with(name: str) -> dict[str, Any]:
 
 
 def repository(tmp_path: Path, name: str) -> Path:
+    """A checkout laid out like examples/ whose origin is a bare repository on disk (the
+    commenter fetches the data branch from there, read-only, for the comment's chart)."""
     workspace = tmp_path / name
     shutil.copytree(ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
+    make_origin(workspace, tmp_path / f"{name}-origin.git")
     return workspace
 
 
