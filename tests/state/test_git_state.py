@@ -120,7 +120,7 @@ for i in range(count):
 
 @pytest.mark.slow
 def test_two_writers_at_once_lose_nothing_and_the_chain_verifies(
-    remote: Path, tmp_path: Path
+    remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     per_writer = int(os.environ.get("LUMEN_STATE_WRITES", "100"))
     procs = [
@@ -150,4 +150,9 @@ def test_two_writers_at_once_lose_nothing_and_the_chain_verifies(
         assert seqs == list(range(per_writer)), (name, seqs)
     report = ledger.verify(local)
     assert report.ok, report
+    # and as a person checks it: `lumen ledger verify` on the branch itself (fetched only)
+    from lumen.cli import main
+
+    monkeypatch.chdir(reader.repo)
+    assert main(["ledger", "verify", "ledger.jsonl", "--state", "lumen-data"]) == 0
     assert len(git(remote, "log", "--format=%H", "lumen-data").splitlines()) == 2 * per_writer
