@@ -338,3 +338,25 @@ def test_ledger_verify_and_append_on_the_branch(
     assert main(["ledger", "verify", "ledger.jsonl", "--head", head, *on_branch]) == 0
     assert f"OK, 3 entries, head {head}" in capsys.readouterr().out
     assert not Path("ledger.jsonl").exists()
+
+
+def test_integrated_adapts_from_the_decisions_on_the_branch(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each run is a fresh clone (a fresh runner): the adaptive minimums count the decisions
+    earlier runs left on the branch."""
+    examples = ROOT / "examples"
+    reasons = []
+    for run in range(3):
+        work = clone(remote, tmp_path / f"run{run}")
+        (work / "lumen.yml").write_text("version: 1\nintegrated:\n  adaptive: true\n")
+        monkeypatch.chdir(work)
+        out = tmp_path / f"r{run}.json"
+        args = ["integrated", "--config", "lumen.yml", "--events", str(examples / "events.jsonl")]
+        args += ["--deploys", str(examples / "deploys.jsonl"), "--ledger", "ledger.jsonl"]
+        assert main([*args, "--state", "lumen-data", "--quiet", "--json", str(out)]) == 0
+        reasons.append(json.loads(out.read_text())["adaptive"]["reason"])
+        assert not (work / "ledger.jsonl").exists()
+    assert [reason.split(" in the last ")[1].split(" ")[0] for reason in reasons] == ["0", "1", "2"]
