@@ -211,7 +211,8 @@ def _fetched(
             lines = stderr.strip().splitlines()
             raise StateError(
                 f"cannot fetch branch {location.branch!r} from remote {location.remote!r}: "
-                f"{lines[-1] if lines else 'git fetch exit ' + str(proc.returncode)}"
+                f"{lines[-1] if lines else 'git fetch exit ' + str(proc.returncode)}",
+                hint=_auth_hint(stderr, "contents: read"),
             )
         yield _git(location, "rev-parse", ref).stdout.decode().strip()
     finally:
@@ -323,12 +324,34 @@ def update_files(
                 raise StateError(
                     f"cannot push {', '.join(sorted(names))} to branch {location.branch!r} of "
                     f"remote {location.remote!r}: "
-                    f"{lines[-1] if lines else 'git push exit ' + str(push.returncode)}"
+                    f"{lines[-1] if lines else 'git push exit ' + str(push.returncode)}",
+                    hint=_auth_hint(text, "contents: write"),
                 )
         time.sleep(min(2.0, 0.05 * attempt) * (0.5 + random.random()))  # noqa: S311 (jitter)
     raise StateError(
         f"gave up writing {', '.join(sorted(names))} to branch {location.branch!r} of remote "
         f"{location.remote!r} after {attempts} attempts: other jobs kept writing first"
+    )
+
+
+_AUTH_FAILURES = (
+    "could not read Username",
+    "Authentication failed",
+    "returned error: 401",
+    "returned error: 403",
+    "Permission to",
+    "denied to",
+    "terminal prompts disabled",
+)
+
+
+def _auth_hint(git_output: str, permission: str) -> str | None:
+    """What to do when git was refused for want of credentials or permission."""
+    if not any(marker in git_output for marker in _AUTH_FAILURES):
+        return None
+    return (
+        f"the token needs {permission} on the repository (in Actions: the job's permissions, "
+        "the action's github-token input or GITHUB_TOKEN)"
     )
 
 

@@ -122,6 +122,7 @@ def test_without_a_token_the_reader_says_it_cannot_fetch(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
     assert "cannot fetch branch 'lumen-data' from remote 'origin'" in err
+    assert "the token needs contents: read" in err
     assert "Traceback" not in err
     assert not (work / "deploys.jsonl").exists()
 
@@ -174,6 +175,7 @@ def test_a_read_only_token_reads_but_cannot_write(
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1, err
         assert err.count("cannot push") == 1 and "'lumen-data'" in err, err
+        assert "the token needs contents: write" in err, err
         assert not (tmp_path / "r.json").exists()
     assert len(git(remote, "show", "lumen-data:deploys.jsonl").splitlines()) == 1
 
