@@ -188,6 +188,16 @@ def _windows(raw: object, section: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(labels))
 
 
+def _seconds(values: Mapping[str, Any], section: str, key: str) -> float:
+    """A duration setting in seconds; `0s` (no wait, where the schema allows it) is 0."""
+    from gates.timeutil import parse_duration
+
+    raw = str(required(values, section, key)).strip()
+    if re.fullmatch(r"(0+(ms|[smhdwy]))+", raw):
+        return 0.0
+    return parse_duration(raw, field=f"{section}.{key}").total_seconds()
+
+
 @dataclass(frozen=True)
 class MaturitySettings:
     """Resolved `maturity:`; `severity_labels` also holds the config's top-level labels."""
@@ -275,6 +285,16 @@ class GitHubClientSettings:
     secondary_rate_wait: float
     read_interval: float
     write_interval: float
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Resolved `webhook:`: how one webhook delivery is tried (seconds)."""
+
+    attempts: int
+    backoff: float
+    max_wait: float
+    timeout: float
 
 
 @dataclass(frozen=True)
@@ -507,15 +527,10 @@ class Settings:
         )
 
     def github(self, scope: Scope) -> GitHubClientSettings:
-        from gates.timeutil import parse_duration
-
         values = self.section("github", scope)
 
         def seconds(key: str) -> float:
-            raw = str(required(values, "github", key)).strip()
-            if re.fullmatch(r"(0+(ms|[smhdwy]))+", raw):
-                return 0.0  # an interval or backoff of none (the schema allows zero there)
-            return parse_duration(raw, field=f"github.{key}").total_seconds()
+            return _seconds(values, "github", key)
 
         return GitHubClientSettings(
             timeout=seconds("timeout"),
@@ -524,6 +539,15 @@ class Settings:
             secondary_rate_wait=seconds("secondary-rate-wait"),
             read_interval=seconds("read-interval"),
             write_interval=seconds("write-interval"),
+        )
+
+    def webhook(self, scope: Scope) -> WebhookSettings:
+        values = self.section("webhook", scope)
+        return WebhookSettings(
+            attempts=int(required(values, "webhook", "attempts")),
+            backoff=_seconds(values, "webhook", "backoff"),
+            max_wait=_seconds(values, "webhook", "max-wait"),
+            timeout=_seconds(values, "webhook", "timeout"),
         )
 
     def trend(self, scope: Scope) -> TrendConfig:

@@ -61,22 +61,31 @@ def post_json(
     *,
     label: str,
     secret: str | None = None,
-    attempts: int = 4,
-    backoff_s: float = 1.0,
-    max_wait_s: float = 30.0,
-    timeout_s: float = 10.0,
+    attempts: int | None = None,
+    backoff_s: float | None = None,
+    max_wait_s: float | None = None,
+    timeout_s: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
 ) -> Delivery:
     """POST JSON; retry 429 and 5xx (and connection errors) with exponential backoff, honouring
     `Retry-After` up to `max_wait_s`. Other 4xx fail at once. The URL never appears in errors:
-    webhook URLs are secrets.
+    webhook URLs are secrets. Attempts, backoff, longest wait and per-attempt timeout not given
+    are the run's `webhook:` settings (policy/defaults/webhook.yml under the config).
 
-    Every delivery of the command shares the webhook budget (`LUMEN_WEBHOOK_BUDGET`, 30 s):
-    connects, reads, a trickling answer and the waits between attempts all end by then."""
+    Every delivery of the command shares the webhook budget (config `budget.webhook`,
+    `LUMEN_WEBHOOK_BUDGET`): connects, reads, a trickling answer and the waits between attempts
+    all end by then."""
     from lumen import budget as budgets
     from lumen.adapters.http import bounded_session
+    from lumen.settings import run_settings
 
+    settings, scope = run_settings()
+    shipped = settings.webhook(scope)
+    attempts = shipped.attempts if attempts is None else attempts
+    backoff_s = shipped.backoff if backoff_s is None else backoff_s
+    max_wait_s = shipped.max_wait if max_wait_s is None else max_wait_s
+    timeout_s = shipped.timeout if timeout_s is None else timeout_s
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     session = bounded_session(budgets.webhooks(), per_read=timeout_s, what=f"the {label} delivery")
     with session:

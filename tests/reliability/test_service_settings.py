@@ -1,13 +1,14 @@
-"""The wall-time budgets (policy/defaults/budget.yml) and the GitHub client's settings
-(policy/defaults/github.yml) are settings: shipped defaults, the config's `budget:` and `github:`
-at top level, per env and per env×service, and the documented variables over all of them
-(docs/reference.md#budgets, #github-client)."""
+"""How Lumen calls outside services is settings, not constants: the wall-time budgets
+(policy/defaults/budget.yml), the GitHub client (github.yml) and webhook deliveries
+(webhook.yml), each with a config section at top level, per env and per env×service, and the
+documented variables over all of them (docs/reference.md#budgets, #github-client, #notify)."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,8 @@ from lumen import budget
 from lumen.adapters.github.api import client_settings
 from lumen.cli import main
 from lumen.config import load_config
-from lumen.settings import GitHubClientSettings, Scope, Settings, start_run
+from lumen.reporting import webhooks
+from lumen.settings import GitHubClientSettings, Scope, Settings, WebhookSettings, start_run
 
 from .servers import Behaviour, misbehaving_server
 from .test_fault_injection import result_file
@@ -209,3 +211,33 @@ def test_a_github_setting_that_is_not_a_duration_is_a_config_error(
     err = capsys.readouterr().err
     assert code == 1
     assert "lumen.yml" in err and "github.timeout" in err and "Traceback" not in err
+
+
+def test_shipped_webhook_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(load_config(None))
+    assert settings.webhook(Scope(None, None)) == WebhookSettings(
+        attempts=4, backoff=1.0, max_wait=30.0, timeout=10.0
+    )
+
+
+def test_webhook_attempts_from_the_config(tmp_path: Path, webhook_receiver: Any) -> None:
+    config = tmp_path / "lumen.yml"
+    config.write_text(
+        "version: 1\nenvironments:\n  prod:\n    webhook:\n      attempts: 2\n      backoff: 0s\n",
+        encoding="utf-8",
+    )
+    webhook_receiver.script = [(500, {})] * 10
+    settings = Settings(load_config(str(config)))
+    start_run(lambda: (settings, Scope("prod", None)))
+    slept: list[float] = []
+    with pytest.raises(webhooks.SourceError, match="after 2 attempts"):
+        webhooks.post_json(webhook_receiver.url, {}, label="discord", sleep=slept.append)
+    assert len(webhook_receiver.requests) == 2 and slept == [0.0]
+    # An explicit argument still wins over the settings.
+    webhook_receiver.requests.clear()
+    with pytest.raises(webhooks.SourceError, match="after 3 attempts"):
+        webhooks.post_json(
+            webhook_receiver.url, {}, label="discord", attempts=3, sleep=slept.append
+        )
+    assert len(webhook_receiver.requests) == 3
