@@ -298,6 +298,13 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class SigstoreSettings:
+    """Resolved `sigstore:`: seconds a trust-root refresh may take before the shipped root."""
+
+    refresh_timeout: float
+
+
+@dataclass(frozen=True)
 class TrendConfig:
     """Resolved `trend:`: the two windows and the checks' settings (`gates.trend`)."""
 
@@ -549,6 +556,10 @@ class Settings:
             max_wait=_seconds(values, "webhook", "max-wait"),
             timeout=_seconds(values, "webhook", "timeout"),
         )
+
+    def sigstore(self, scope: Scope) -> SigstoreSettings:
+        values = self.section("sigstore", scope)
+        return SigstoreSettings(refresh_timeout=_seconds(values, "sigstore", "refresh-timeout"))
 
     def trend(self, scope: Scope) -> TrendConfig:
         from gates.result import Verdict

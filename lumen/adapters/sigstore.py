@@ -37,9 +37,6 @@ from lumen.fileio import atomic_write
 from release.verification import IdentityPolicy, ref_candidates
 
 BUNDLE_SUFFIX = ".sigstore.json"
-# A trust-root refresh that has not finished by then is abandoned for the shipped root: an
-# offline runner must not wait for TCP timeouts (docs/reference.md#signing).
-REFRESH_TIMEOUT = 5.0
 
 
 # What signing can fail with besides sigstore's own errors (the service clients' errors).
@@ -123,14 +120,16 @@ def load_trust_config(
     trust_config: str | None = None,
     staging: bool = False,
     offline: bool = False,
-    refresh_timeout: float = REFRESH_TIMEOUT,
+    refresh_timeout: float | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> ClientTrustConfig:
     """The Sigstore instance to sign with or verify against.
 
     `trust_config` names a ClientTrustConfig file (a private or test instance). Otherwise the
     public-good instance (or `staging`): refreshed over TUF unless `offline`; a refresh that fails
-    or is slow falls back to the trust root sigstore-python ships, with a warning.
+    or takes longer than `refresh_timeout` (default: the run's `sigstore.refresh-timeout`) falls
+    back to the trust root sigstore-python ships, with a warning: an offline runner must not wait
+    for TCP timeouts.
     """
     # securesystemslib (under TUF) bound a log handler to the stderr it saw at import.
     to_current_stderr("securesystemslib")
@@ -153,6 +152,11 @@ def load_trust_config(
     _quiet_tuf()
     if not offline:
         try:
+            if refresh_timeout is None:
+                from lumen.settings import run_settings
+
+                settings, scope = run_settings()
+                refresh_timeout = settings.sigstore(scope).refresh_timeout
             return _refresh(staging, refresh_timeout)
         except Exception as exc:
             if warn:

@@ -241,3 +241,22 @@ def test_webhook_attempts_from_the_config(tmp_path: Path, webhook_receiver: Any)
             webhook_receiver.url, {}, label="discord", attempts=3, sleep=slept.append
         )
     assert len(webhook_receiver.requests) == 3
+
+
+def test_the_trust_root_refresh_waits_as_long_as_sigstore_settings_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lumen.adapters import sigstore as adapter
+
+    asked: list[float] = []
+    monkeypatch.setattr(adapter, "_refresh", lambda staging, timeout: asked.append(timeout))
+    monkeypatch.chdir(tmp_path)
+    adapter.load_trust_config()
+    assert asked == [5.0]  # shipped: policy/defaults/sigstore.yml
+    config = tmp_path / "lumen.yml"
+    config.write_text("version: 1\nsigstore:\n  refresh-timeout: 1500ms\n", encoding="utf-8")
+    settings = Settings(load_config(str(config)))
+    start_run(lambda: (settings, Scope(None, None)))
+    adapter.load_trust_config()
+    adapter.load_trust_config(refresh_timeout=0.5)  # a caller's own bound still wins
+    assert asked == [5.0, 1.5, 0.5]
