@@ -24,6 +24,7 @@ from harness.workflow_runner import WorkflowRunner
 
 from lumen.adapters.documents import expand
 from lumen.adapters.rego import load_modules
+from lumen.app.signing import expand_files
 from lumen.fileio import LUMEN_CHECKOUT, files_under
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,3 +212,5 @@ def test_folder_walks_skip_the_lumen_checkout_unless_named(tmp_path: Path) -> No
     # named on purpose, it is a folder like any other
     assert expand([str(lumen)]) == [str(lumen / "examples" / "bad.yaml")]
     assert files_under(lumen, "*.rego") == [lumen / "policy.rego"]
+    # the signing patterns (`files:` of the sign action) are globs, which skip dot-folders
+    assert expand_files([f"{tmp_path}/**/*.yaml"]) == [str(tmp_path / "deploy" / "app.yaml")]
