@@ -77,7 +77,10 @@ Next steps:
      checks: write, issues: write and pull-requests: write. If your organisation limits the
      GITHUB_TOKEN to read-only, allow these for the workflow.
   3. Required check: once it has run, require the check "Lumen gates" in branch protection
-     (or the ruleset); the starter also runs on merge_group for merge queues.
+     (or the ruleset); the starter also runs on merge_group for merge queues. If you accept
+     pull requests from forks, add the comment starter (--workflows pr-gate,comment) and
+     require "lumen/integrated" too: a fork's "Lumen gates" job runs the fork's copy of the
+     workflow, while lumen/integrated is judged in this repository (docs/workflows.md).
   4. State between runs: the nightly, release and flipback starters (--workflows) keep
      their verdicts, flipbacks and deploy events on the data branch {branch} of this
      repository (created on the first write; `lumen state show` lists it), so those jobs get

@@ -41,6 +41,7 @@ def test_init_writes_the_pr_gate_by_default_and_says_what_comes_next(
     assert "Next steps:" in out
     assert "actions: read" in out and "deployments: read" in out  # the permissions
     assert '"Lumen gates"' in out  # the required check's name
+    assert '"lumen/integrated"' in out  # the one a fork cannot forge
     assert "lumen-data" in out  # the data branch
 
 
