@@ -273,9 +273,17 @@ def test_repeated_measurement_with_failure_limit(
 
 
 def test_measurements_follow_a_changing_metric(
-    pushgateway: PushgatewayServer, prometheus_factory: Any, tmp_path: Path, lumen_policy: Runner
+    pushgateway: PushgatewayServer,
+    prometheus_factory: Any,
+    tmp_path: Path,
+    lumen_policy: Runner,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """One failing measurement within the failure limit, taken from live scrapes."""
+    """One failing measurement within the failure limit, taken from live scrapes: the metric
+    recovers between the first and the second measurement (pushed, and scraped, right after the
+    first is taken, instead of at a wall-clock moment a slow start could miss)."""
+    from lumen.adapters import policy_metrics
+
     pushgateway.push("canary", "canary_error_ratio 0.5\n")
     prom = prometheus_factory(scrape_targets=[pushgateway], scrape_interval="1s")
     wait_for_scrape(prom, "canary_error_ratio == 0.5")
@@ -287,24 +295,28 @@ def test_measurements_follow_a_changing_metric(
           comparator: "<="
           threshold: 0.05
           count: 3
-          interval: 3s
+          interval: 1s
           failure-limit: 1
         """,
     )
-    import threading
+    measure = policy_metrics.measure
+    taken: list[Any] = []
 
-    def recover() -> None:
-        time.sleep(1.0)
-        pushgateway.push("canary", "canary_error_ratio 0.01\n")
+    def measure_then_recover(*args: Any, **kwargs: Any) -> Any:
+        measurement = measure(*args, **kwargs)
+        taken.append(measurement)
+        if len(taken) == 1:
+            pushgateway.push("canary", "canary_error_ratio 0.01\n")
+            wait_for_scrape(prom, "canary_error_ratio == 0.01")
+        return measurement
 
-    thread = threading.Thread(target=recover)
-    thread.start()
+    monkeypatch.setattr(policy_metrics, "measure", measure_then_recover)
     code, doc, _ = lumen_policy("--pack", str(pack), "--prometheus", prom.url)
-    thread.join()
     assert code == 0
     (check,) = doc["checks"]  # type: ignore[index]
     assert check["values"] == [0.5, 0.01, 0.01]
     assert check["measurements"]["failed"] == 1
+    assert len(taken) == 3
 
 
 # --------------------------------------------------------------------------- canary pack
