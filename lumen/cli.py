@@ -224,7 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # What is set up where a service is first called (budgets, the GitHub client) reads
         # the run's config for its env and service.
         start_run(lambda: _run_settings(args))
-        return int(args.func(args))
+        try:
+            return int(args.func(args))
+        finally:
+            start_run(None)  # an embedding caller's next direct call is not this command's
     except LumenError as exc:
         _report_error(str(exc))
         return 1

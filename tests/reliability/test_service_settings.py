@@ -260,3 +260,16 @@ def test_the_trust_root_refresh_waits_as_long_as_sigstore_settings_say(
     adapter.load_trust_config()
     adapter.load_trust_config(refresh_timeout=0.5)  # a caller's own bound still wins
     assert asked == [5.0, 1.5, 0.5]
+
+
+def test_a_command_s_settings_end_with_it(tmp_path: Path, webhook_receiver: Any) -> None:
+    """After `lumen.cli.main` returns, a direct call (an embedding tool, the next test) is not
+    bound to that command's config: its file may be gone."""
+    config = tmp_path / "lumen.yml"
+    config.write_text("version: 1\nwebhook:\n  attempts: 1\n", encoding="utf-8")
+    events = str(ROOT / "examples" / "events.jsonl")
+    assert main(["maturity", "--events", events, "--config", str(config), "--quiet"]) in (0, 2)
+    config.unlink()
+    webhook_receiver.script = [(500, {})] * 10
+    with pytest.raises(webhooks.SourceError, match="after 4 attempts"):
+        webhooks.post_json(webhook_receiver.url, {}, label="discord", sleep=lambda s: None)
