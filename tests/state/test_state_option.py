@@ -360,3 +360,25 @@ def test_integrated_adapts_from_the_decisions_on_the_branch(
         reasons.append(json.loads(out.read_text())["adaptive"]["reason"])
         assert not (work / "ledger.jsonl").exists()
     assert [reason.split(" in the last ")[1].split(" ")[0] for reason in reasons] == ["0", "1", "2"]
+
+
+def test_a_writer_that_keeps_losing_gives_up_naming_file_branch_and_remote(
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    mine = StateLocation(repo=clone(remote, tmp_path / "mine"))
+    theirs = StateLocation(repo=clone(remote, tmp_path / "theirs"))
+    git_state.update_files(theirs, {"log": git_state.append_bytes(b"0\n")}, message="seed")
+
+    def always_racing(local: Path) -> None:  # another job pushes before each of our pushes
+        git_state.update_files(theirs, {"log": git_state.append_bytes(b"t\n")}, message="t")
+        git_state.append_bytes(b"mine\n")(local)
+
+    with pytest.raises(git_state.StateError) as raised:
+        git_state.update_files(mine, {"log": always_racing}, message="mine", attempts=3)
+    assert str(raised.value) == (
+        "gave up writing log to branch 'lumen-data' of remote 'origin' after 3 attempts: "
+        "other jobs kept writing first"
+    )
+    # nothing of ours half-written: the branch holds only the other job's appends
+    assert git_state.read_file(mine, "log") == b"0\nt\nt\nt\n"
