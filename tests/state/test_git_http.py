@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bare_origin import LUMEN, all_exit_0, clone, git, record_args
 from git_http import GitServer, git_http_server
-from test_git_state import clone, git, remote  # noqa: F401  (the bare origin fixture)
 
 from lumen import ledger
 from lumen.adapters import git_state
@@ -25,7 +24,7 @@ TOKEN = "ghs_0123456789abcdefSECRETtoken"
 
 
 @pytest.fixture
-def server(remote: Path) -> Iterator[GitServer]:  # noqa: F811
+def server(remote: Path) -> Iterator[GitServer]:
     with git_http_server(remote.parent, TOKEN) as running:
         yield running
 
@@ -38,28 +37,19 @@ def job(remote_repo: Path, server: GitServer, where: Path) -> Path:
     return work
 
 
+@pytest.fixture
+def http_job(
+    remote: Path, server: GitServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The job's checkout on the server, the current directory."""
+    work = job(remote, server, tmp_path / "job")
+    monkeypatch.chdir(work)
+    return work
+
+
 def record(version: str, *extra: str) -> list[str]:
-    return [
-        "record",
-        "--deploys",
-        "deploys.jsonl",
-        "--ledger",
-        "ledger.jsonl",
-        "--state",
-        "lumen-data",
-        "--env",
-        "prod",
-        "--service",
-        "api",
-        "--action",
-        "deploy",
-        "--version",
-        version,
-        "--result",
-        "success",
-        "--quiet",
-        *extra,
-    ]
+    files = ["--deploys", "deploys.jsonl", "--ledger", "ledger.jsonl"]
+    return record_args(version, *files, "--state", "lumen-data", *extra)
 
 
 def token_env(monkeypatch: pytest.MonkeyPatch, server: GitServer, token: str | None) -> None:
@@ -76,13 +66,8 @@ def files_holding(root: Path, text: str) -> list[Path]:
 
 
 def test_the_token_goes_through_the_environment_only(
-    remote: Path,  # noqa: F811
-    server: GitServer,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    remote: Path, server: GitServer, http_job: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    work = job(remote, server, tmp_path / "job")
-    monkeypatch.chdir(work)
     token_env(monkeypatch, server, TOKEN)
     argvs: list[list[str]] = []
     real_run = subprocess.run
@@ -102,21 +87,18 @@ def test_the_token_goes_through_the_environment_only(
     deploys = git(remote, "show", "lumen-data:deploys.jsonl")
     assert [json.loads(line)["version"] for line in deploys.splitlines()] == ["1.0.0", "1.0.1"]
     # never on disk (the checkout's .git, its config), never in a command line
-    assert files_holding(work / ".git", TOKEN) == []
-    assert "extraheader" not in git(work, "config", "--list")
+    assert files_holding(http_job / ".git", TOKEN) == []
+    assert "extraheader" not in git(http_job, "config", "--list")
     assert argvs and not any(TOKEN in " ".join(argv) for argv in argvs)
     assert not any("extraheader" in " ".join(argv) for argv in argvs)
 
 
 def test_without_a_token_the_reader_says_it_cannot_fetch(
-    remote: Path,  # noqa: F811
     server: GitServer,
-    tmp_path: Path,
+    http_job: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    work = job(remote, server, tmp_path / "job")
-    monkeypatch.chdir(work)
     token_env(monkeypatch, server, None)
     assert main(record("1.0.0")) == 1
     err = capsys.readouterr().err.strip()
@@ -124,18 +106,16 @@ def test_without_a_token_the_reader_says_it_cannot_fetch(
     assert "cannot fetch branch 'lumen-data' from remote 'origin'" in err
     assert "the token needs contents: read" in err
     assert "Traceback" not in err
-    assert not (work / "deploys.jsonl").exists()
+    assert not (http_job / "deploys.jsonl").exists()
 
 
+@pytest.mark.usefixtures("http_job")
 def test_a_wrong_token_is_refused_and_never_printed(
-    remote: Path,  # noqa: F811
+    remote: Path,
     server: GitServer,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    work = job(remote, server, tmp_path / "job")
-    monkeypatch.chdir(work)
     wrong = "ghs_wrongWRONGwrong0000"
     token_env(monkeypatch, server, wrong)
     assert main(record("1.0.0")) == 1
@@ -147,7 +127,7 @@ def test_a_wrong_token_is_refused_and_never_printed(
 
 
 def test_a_read_only_token_reads_but_cannot_write(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -204,24 +184,22 @@ def test_auth_env_only_for_the_server_and_with_a_token(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_writers_over_http_at_once_lose_nothing(
-    remote: Path,  # noqa: F811
+    remote: Path,
     server: GitServer,
     tmp_path: Path,
 ) -> None:
     per_writer = int(os.environ.get("LUMEN_STATE_HTTP_RECORDS", "6"))
-    lumen = str(Path(sys.executable).parent / "lumen")
     env = {**os.environ, "GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": server.url}
     script = 'for i in $(seq 1 "$2"); do "$0" ' + " ".join(record("$1.$i")) + " || exit 1; done"
     procs = [
         subprocess.Popen(
-            ["bash", "-c", script, lumen, name, str(per_writer)],
+            ["bash", "-c", script, LUMEN, name, str(per_writer)],
             cwd=job(remote, server, tmp_path / name),
             env=env,
         )
         for name in ("a", "b", "c")
     ]
-    for proc in procs:
-        assert proc.wait(timeout=600) == 0
+    all_exit_0(procs)
     chain = git(remote, "show", "lumen-data:ledger.jsonl").encode()
     assert len(chain.splitlines()) == 3 * per_writer
     (tmp_path / "ledger.jsonl").write_bytes(chain)

@@ -10,44 +10,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from bare_origin import all_exit_0, clone, git
 
 from lumen import ledger
 from lumen.adapters import git_state
 from lumen.adapters.git_state import StateLocation, append_bytes, update_files
 
 
-def git(cwd: Path, *argv: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(cwd), *argv], capture_output=True, text=True, check=True
-    ).stdout
-
-
-def clone(bare: Path, where: Path) -> Path:
-    subprocess.run(["git", "clone", "--quiet", str(bare), str(where)], check=True)
-    return where
-
-
-@pytest.fixture
-def remote(tmp_path: Path) -> Path:
-    """A bare 'origin' with one commit on main, like a user's repository."""
-    bare = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(bare)], check=True)
-    seed = tmp_path / "seed"
-    subprocess.run(["git", "init", "--quiet", "-b", "main", str(seed)], check=True)
-    (seed / "README.md").write_text("app\n")
-    git(seed, "add", "README.md")
-    git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "init")
-    git(seed, "remote", "add", "origin", str(bare))
-    git(seed, "push", "--quiet", "origin", "main")
-    return bare
-
-
 def test_first_write_creates_the_branch_and_leaves_the_checkout_alone(
-    remote: Path, tmp_path: Path
+    remote: Path, checkout: Path, tmp_path: Path
 ) -> None:
-    work = clone(remote, tmp_path / "job")
-    (work / "untracked.txt").write_text("user's file\n")
-    location = StateLocation(repo=work)
+    (checkout / "untracked.txt").write_text("user's file\n")
+    location = StateLocation(repo=checkout)
     assert git_state.read_file(location, "deploys.jsonl") is None
     assert git_state.list_files(location) == {}
     update_files(location, {"deploys.jsonl": append_bytes(b'{"a":1}\n')}, message="record")
@@ -55,8 +29,8 @@ def test_first_write_creates_the_branch_and_leaves_the_checkout_alone(
     assert git_state.read_file(location, "deploys.jsonl") == b'{"a":1}\n{"a":2}\n'
     # the branch is on the remote, main and the work tree are untouched
     assert "lumen-data" in git(remote, "branch", "--list")
-    assert git(work, "status", "--porcelain") == "?? untracked.txt\n"
-    assert git(work, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+    assert git(checkout, "status", "--porcelain") == "?? untracked.txt\n"
+    assert git(checkout, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
     assert git(remote, "log", "--format=%s", "lumen-data").splitlines() == ["record", "record"]
     # another checkout (a later runner) reads it
     other = StateLocation(repo=clone(remote, tmp_path / "later"))
@@ -85,8 +59,8 @@ def test_a_push_that_loses_the_race_is_redone_on_the_new_content(
     assert git_state.read_file(mine, "log") == b"0\ntheirs\nmine\n"
 
 
-def test_paths_stay_inside_the_branch(remote: Path, tmp_path: Path) -> None:
-    location = StateLocation(repo=clone(remote, tmp_path / "job"))
+def test_paths_stay_inside_the_branch(checkout: Path) -> None:
+    location = StateLocation(repo=checkout)
     for bad in ("../escape", "/etc/passwd", "", "a/../../b"):
         with pytest.raises(git_state.UsageError):
             update_files(location, {bad: append_bytes(b"x")}, message="m")
@@ -136,8 +110,7 @@ def test_two_writers_at_once_lose_nothing_and_the_chain_verifies(
         )
         for name in ("a", "b")
     ]
-    for proc in procs:
-        assert proc.wait(timeout=600) == 0
+    all_exit_0(procs)
     reader = StateLocation(repo=clone(remote, tmp_path / "reader"))
     content = git_state.read_file(reader, "ledger.jsonl")
     assert content is not None

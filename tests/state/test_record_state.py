@@ -6,58 +6,32 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from test_git_state import clone, git, remote  # noqa: F401  (the bare origin fixture)
+from bare_origin import LUMEN, all_exit_0, clone, git, read_back, record_args
 
 from lumen import ledger
-from lumen.adapters import git_state
-from lumen.adapters.git_state import StateLocation
 from lumen.cli import main
 
 CONFIG = "version: 1\nstate:\n  branch: lumen-data\n"
 
 
 def record(work: Path, version: str) -> list[str]:
-    return [
-        "record",
-        "--config",
-        str(work / "lumen.yml"),
-        "--deploys",
-        "data/deploys.jsonl",
-        "--ledger",
-        "data/ledger.jsonl",
-        "--env",
-        "prod",
-        "--service",
-        "api",
-        "--action",
-        "deploy",
-        "--version",
-        version,
-        "--result",
-        "success",
-        "--quiet",
-    ]
+    files = ["--deploys", "data/deploys.jsonl", "--ledger", "data/ledger.jsonl"]
+    return record_args(version, "--config", str(work / "lumen.yml"), *files)
 
 
 def test_record_writes_to_the_data_branch_not_the_runner(
-    remote: Path,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: object,
+    remote: Path, checkout: Path, tmp_path: Path
 ) -> None:
-    work = clone(remote, tmp_path / "job")
-    (work / "lumen.yml").write_text(CONFIG)
-    monkeypatch.chdir(work)  # type: ignore[attr-defined]
-    assert main(record(work, "1.0.0")) == 0
-    assert main(record(work, "1.0.1")) == 0
-    assert not (work / "data").exists()  # nothing on the runner's disk
-    reader = StateLocation(repo=clone(remote, tmp_path / "reader"))
-    deploys = git_state.read_file(reader, "data/deploys.jsonl")
+    (checkout / "lumen.yml").write_text(CONFIG)
+    assert main(record(checkout, "1.0.0")) == 0
+    assert main(record(checkout, "1.0.1")) == 0
+    assert not (checkout / "data").exists()  # nothing on the runner's disk
+    deploys = read_back(remote, tmp_path, "data/deploys.jsonl")
     assert deploys is not None
     assert [json.loads(line)["version"] for line in deploys.splitlines()] == ["1.0.0", "1.0.1"]
-    chain = git_state.read_file(reader, "data/ledger.jsonl")
+    chain = read_back(remote, tmp_path, "data/ledger.jsonl")
     assert chain is not None
     (tmp_path / "ledger.jsonl").write_bytes(chain)
     assert ledger.verify(tmp_path / "ledger.jsonl").ok
@@ -73,14 +47,13 @@ def test_without_state_record_writes_local_files(tmp_path: Path, monkeypatch: ob
 
 
 def test_two_recorders_at_once_lose_nothing_and_the_ledger_verifies(
-    remote: Path,  # noqa: F811
-    tmp_path: Path,
+    remote: Path, tmp_path: Path
 ) -> None:
     per_writer = int(os.environ.get("LUMEN_STATE_RECORDS", "10"))
-    lumen = str(Path(sys.executable).parent / "lumen")
     script = (
-        'for i in $(seq 1 "$2"); do "$3" ' + " ".join(record(Path("."), "$1.$i")[:-1]) + " --quiet"
-        " || exit 1; done"
+        'for i in $(seq 1 "$2"); do "$3" '
+        + " ".join(record(Path("."), "$1.$i"))
+        + " || exit 1; done"
     )
     procs = []
     for name in ("a", "b"):
@@ -88,14 +61,12 @@ def test_two_recorders_at_once_lose_nothing_and_the_ledger_verifies(
         (work / "lumen.yml").write_text(CONFIG)
         procs.append(
             subprocess.Popen(
-                ["bash", "-c", script, "writer", name, str(per_writer), lumen], cwd=work
+                ["bash", "-c", script, "writer", name, str(per_writer), LUMEN], cwd=work
             )
         )
-    for proc in procs:
-        assert proc.wait(timeout=600) == 0
-    reader = StateLocation(repo=clone(remote, tmp_path / "reader"))
-    deploys = git_state.read_file(reader, "data/deploys.jsonl")
-    chain = git_state.read_file(reader, "data/ledger.jsonl")
+    all_exit_0(procs)
+    deploys = read_back(remote, tmp_path, "data/deploys.jsonl")
+    chain = read_back(remote, tmp_path, "data/ledger.jsonl")
     assert deploys is not None and chain is not None
     versions = [json.loads(line)["version"] for line in deploys.splitlines()]
     assert sorted(versions) == sorted(f"{w}.{i}" for w in "ab" for i in range(1, per_writer + 1))

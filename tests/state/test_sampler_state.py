@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bare_origin import clone, git
 from reliability.servers import Behaviour, misbehaving_server
-from test_git_state import clone, git, remote  # noqa: F401  (the bare origin fixture)
 
 from lumen.cli import main
 
@@ -63,7 +63,7 @@ def sample_args(gateway: str, service: str, *extra: str) -> list[str]:
 
 
 def test_a_sampler_killed_mid_push_loses_nothing_and_the_next_run_delivers(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     pushgateway: Any,
     monkeypatch: Any,
@@ -104,7 +104,7 @@ def test_a_sampler_killed_mid_push_loses_nothing_and_the_next_run_delivers(
 
 
 def test_runs_on_different_runners_share_one_history(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     monkeypatch: Any,
     capsys: Any,

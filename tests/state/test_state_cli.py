@@ -5,22 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_git_state import clone, git, remote  # noqa: F401  (the bare origin fixture)
+from bare_origin import clone, git
 
 from lumen.cli import main
 
 
 def test_show_push_pull_round_trip(
-    remote: Path,  # noqa: F811
+    remote: Path,
+    checkout: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    work = clone(remote, tmp_path / "job")
-    monkeypatch.chdir(work)
     assert main(["state", "show"]) == 0
     assert "origin/lumen-data: no data branch yet" in capsys.readouterr().out
-    (work / "history.jsonl").write_text('{"run":1}\n')
+    (checkout / "history.jsonl").write_text('{"run":1}\n')
     assert main(["state", "push", "history.jsonl"]) == 0
     assert "pushed history.jsonl to origin/lumen-data" in capsys.readouterr().out
     assert git(remote, "show", "lumen-data:history.jsonl") == '{"run":1}\n'
@@ -32,26 +31,15 @@ def test_show_push_pull_round_trip(
     assert (other / "copy" / "history.jsonl").read_text() == '{"run":1}\n'
 
 
-def test_the_branch_comes_from_the_config(
-    remote: Path,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    work = clone(remote, tmp_path / "job")
-    (work / "lumen.yml").write_text("version: 1\nstate:\n  branch: team-data\n")
-    (work / "spool.json").write_text("{}\n")
-    monkeypatch.chdir(work)
+def test_the_branch_comes_from_the_config(remote: Path, checkout: Path) -> None:
+    (checkout / "lumen.yml").write_text("version: 1\nstate:\n  branch: team-data\n")
+    (checkout / "spool.json").write_text("{}\n")
     assert main(["state", "push", "spool.json", "--config", "lumen.yml", "--quiet"]) == 0
     assert "team-data" in git(remote, "branch", "--list")
 
 
-def test_bad_use_is_exit_1(
-    remote: Path,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.chdir(clone(remote, tmp_path / "job"))
+@pytest.mark.usefixtures("checkout")
+def test_bad_use_is_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["state", "push"]) == 1
     assert main(["state", "push", "missing.jsonl"]) == 1
     assert "missing.jsonl: no such file" in capsys.readouterr().err

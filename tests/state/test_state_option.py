@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from test_git_state import clone, git, remote  # noqa: F401  (the bare origin fixture)
+from bare_origin import LUMEN, all_exit_0, clone, git, read_back, record_args
 
 from lumen import ledger
 from lumen.adapters import git_state
@@ -25,25 +24,18 @@ def gate(*extra: str) -> list[str]:
     return ["resonance", "--snapshot", SNAPSHOT, "--env", "prod", "--service", "api", *extra]
 
 
-def read_back(remote_repo: Path, tmp_path: Path, path: str) -> bytes | None:
-    """The file on lumen-data as a fresh clone sees it."""
-    where = tmp_path / f"reader-{len(list(tmp_path.glob('reader-*')))}"
-    return git_state.read_file(StateLocation(repo=clone(remote_repo, where)), path)
-
-
 def test_a_gate_ledger_goes_to_the_branch_and_the_head_matches(
-    remote: Path,  # noqa: F811
+    remote: Path,
+    checkout: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    work = clone(remote, tmp_path / "job")
-    monkeypatch.chdir(work)
     flags = ["--ledger", "data/ledger.jsonl", "--state", "lumen-data", "--quiet"]
     assert main(gate(*flags, "--json", str(tmp_path / "one.json"))) == 0
     other = clone(remote, tmp_path / "other")
     monkeypatch.chdir(other)
     assert main(gate(*flags, "--json", str(tmp_path / "two.json"))) == 0
-    assert not (work / "data").exists() and not (other / "data").exists()
+    assert not (checkout / "data").exists() and not (other / "data").exists()
     chain = read_back(remote, tmp_path, "data/ledger.jsonl")
     assert chain is not None
     lines = chain.splitlines()
@@ -57,21 +49,15 @@ def test_a_gate_ledger_goes_to_the_branch_and_the_head_matches(
     assert main(["ledger", "verify", str(tmp_path / "ledger.jsonl"), "--head", head]) == 0
 
 
-def test_an_empty_state_is_as_configured(
-    remote: Path,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    work = clone(remote, tmp_path / "job")
-    monkeypatch.chdir(work)
+def test_an_empty_state_is_as_configured(remote: Path, checkout: Path) -> None:
     # no state: section and an empty --state (an action input left empty): local files
     assert main(gate("--ledger", "local.jsonl", "--state", "", "--quiet")) == 0
-    assert (work / "local.jsonl").exists()
+    assert (checkout / "local.jsonl").exists()
     # with state: in the config, the empty flag means that branch
-    (work / "lumen.yml").write_text("version: 1\nstate:\n  branch: team-data\n")
+    (checkout / "lumen.yml").write_text("version: 1\nstate:\n  branch: team-data\n")
     args = gate("--config", "lumen.yml", "--ledger", "l.jsonl", "--state", "", "--quiet")
     assert main(args) == 0
-    assert not (work / "l.jsonl").exists()
+    assert not (checkout / "l.jsonl").exists()
     assert "team-data" in git(remote, "branch", "--list")
     # the flag overrides the configured branch
     assert main([*args[:-3], "--state", "other-data", "--quiet"]) == 0
@@ -105,7 +91,7 @@ def test_no_remote_is_exit_1_naming_branch_and_remote(
 
 
 def test_flipback_reads_and_records_on_the_branch(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -136,26 +122,9 @@ def test_flipback_reads_and_records_on_the_branch(
     assert main(["state", "push", "deploys.jsonl", "ledger.jsonl", "--quiet"]) == 0
     work = clone(remote, tmp_path / "job")
     monkeypatch.chdir(work)
-    args = [
-        "flipback",
-        "execute",
-        "--confirm",
-        "yes",
-        "--deploys",
-        "deploys.jsonl",
-        "--ledger",
-        "ledger.jsonl",
-        "--state",
-        "lumen-data",
-        "--env",
-        "prod",
-        "--service",
-        "api",
-        "--now",
-        NOW,
-        "--lock-dir",
-        str(tmp_path / "locks"),
-    ]
+    args = ["flipback", "execute", "--confirm", "yes", "--env", "prod", "--service", "api"]
+    args += ["--deploys", "deploys.jsonl", "--ledger", "ledger.jsonl", "--state", "lumen-data"]
+    args += ["--now", NOW, "--lock-dir", str(tmp_path / "locks")]
     capsys.readouterr()
     assert main(args) == 0
     out = capsys.readouterr().out
@@ -178,13 +147,12 @@ def test_flipback_reads_and_records_on_the_branch(
     assert "already flipped back to v1" in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("checkout")
 def test_comment_charts_the_history_on_the_branch(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    work = clone(remote, tmp_path / "job")
-    monkeypatch.chdir(work)
     for _ in range(3):
         args = gate("--ledger", "ledger.jsonl", "--state", "lumen-data", "--quiet")
         assert main([*args, "--json", str(tmp_path / "result.json")]) == 0
@@ -200,30 +168,29 @@ def test_comment_charts_the_history_on_the_branch(
 
 
 def test_gate_ledger_writers_and_recorders_at_once_lose_nothing(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
 ) -> None:
     """Gate decisions and deploy records appended to one ledger on the branch by four jobs at
     once: every entry is there once, and the chain verifies."""
     per_writer = 4
-    lumen = str(Path(sys.executable).parent / "lumen")
-    gate_cmd = " ".join(gate("--ledger", "ledger.jsonl", "--state", "lumen-data", "--quiet"))
-    record_cmd = (
-        "record --deploys deploys.jsonl --ledger ledger.jsonl --state lumen-data --env prod "
-        "--service api --action deploy --result success --quiet --version"
-    )
+    on_branch = ["--ledger", "ledger.jsonl", "--state", "lumen-data"]
+    gate_cmd = " ".join(gate(*on_branch, "--quiet"))
+
+    def record_cmd(version: str) -> str:
+        return " ".join(record_args(version, "--deploys", "deploys.jsonl", *on_branch))
+
     scripts = {
         "gate-a": f'for i in $(seq 1 {per_writer}); do "$0" {gate_cmd} || exit 1; done',
         "gate-b": f'for i in $(seq 1 {per_writer}); do "$0" {gate_cmd} || exit 1; done',
-        "rec-a": f'for i in $(seq 1 {per_writer}); do "$0" {record_cmd} a.$i || exit 1; done',
-        "rec-b": f'for i in $(seq 1 {per_writer}); do "$0" {record_cmd} b.$i || exit 1; done',
+        "rec-a": f'for i in $(seq 1 {per_writer}); do "$0" {record_cmd("a.$i")} || exit 1; done',
+        "rec-b": f'for i in $(seq 1 {per_writer}); do "$0" {record_cmd("b.$i")} || exit 1; done',
     }
     procs = [
-        subprocess.Popen(["bash", "-c", script, lumen], cwd=clone(remote, tmp_path / name))
+        subprocess.Popen(["bash", "-c", script, LUMEN], cwd=clone(remote, tmp_path / name))
         for name, script in scripts.items()
     ]
-    for proc in procs:
-        assert proc.wait(timeout=600) == 0
+    all_exit_0(procs)
     chain = read_back(remote, tmp_path, "ledger.jsonl")
     deploys = read_back(remote, tmp_path, "deploys.jsonl")
     assert chain is not None and deploys is not None
@@ -235,7 +202,7 @@ def test_gate_ledger_writers_and_recorders_at_once_lose_nothing(
 
 
 def test_a_forced_non_fast_forward_is_redone_on_the_forced_history(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
 ) -> None:
     """Someone force-pushes the data branch (a rewritten history) between a writer's fetch and
@@ -270,16 +237,12 @@ def test_a_forced_non_fast_forward_is_redone_on_the_forced_history(
     assert main(["ledger", "verify", str(tmp_path / "ledger.jsonl"), "--quiet"]) == 0
 
 
-def test_one_append_is_ten_git_processes(
-    remote: Path,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_one_append_is_ten_git_processes(checkout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The cost bench/RESULTS.md quotes (state/ledger-append-on-branch): ten git processes, two
     of them talk to the remote; a token adds one (`remote get-url`, to check the server)."""
     from lumen.statefiles import append_ledger
 
-    work = StateLocation(repo=clone(remote, tmp_path / "job"))
+    work = StateLocation(repo=checkout)
     append_ledger("ledger.jsonl", {"n": 0}, work, message="first")
     calls: list[list[str]] = []
     real_run = subprocess.run
@@ -302,14 +265,12 @@ def test_one_append_is_ten_git_processes(
 
 
 def test_a_torn_ledger_on_the_branch_is_named_and_nothing_is_pushed(
-    remote: Path,  # noqa: F811
+    remote: Path,
+    checkout: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    work = clone(remote, tmp_path / "job")
-    monkeypatch.chdir(work)
-    (work / "ledger.jsonl").write_text('{"seq": 1, "torn')  # a write cut off mid-line
+    (checkout / "ledger.jsonl").write_text('{"seq": 1, "torn')  # a write cut off mid-line
     assert main(["state", "push", "ledger.jsonl", "--quiet"]) == 0
     before = git(remote, "rev-parse", "lumen-data")
     out = tmp_path / "r.json"
@@ -321,13 +282,8 @@ def test_a_torn_ledger_on_the_branch_is_named_and_nothing_is_pushed(
     assert git(remote, "rev-parse", "lumen-data") == before and not out.exists()
 
 
-def test_ledger_verify_and_append_on_the_branch(
-    remote: Path,  # noqa: F811
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.chdir(clone(remote, tmp_path / "job"))
+@pytest.mark.usefixtures("checkout")
+def test_ledger_verify_and_append_on_the_branch(capsys: pytest.CaptureFixture[str]) -> None:
     on_branch = ["--state", "lumen-data"]
     assert main(["ledger", "verify", "ledger.jsonl", *on_branch]) == 1
     assert "no ledger at this path on branch 'lumen-data'" in capsys.readouterr().err
@@ -341,7 +297,7 @@ def test_ledger_verify_and_append_on_the_branch(
 
 
 def test_integrated_adapts_from_the_decisions_on_the_branch(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -363,7 +319,7 @@ def test_integrated_adapts_from_the_decisions_on_the_branch(
 
 
 def test_a_writer_that_keeps_losing_gives_up_naming_file_branch_and_remote(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
 ) -> None:
     mine = StateLocation(repo=clone(remote, tmp_path / "mine"))
