@@ -1,12 +1,14 @@
-"""The data branch tests' real git: a bare 'origin' on disk like a user's repository, clones of
-it as the jobs' checkouts, `lumen record` of a deploy, writers started at once, and what a
-fresh clone reads back from the branch. The fixtures over it are in conftest.py."""
+"""The data branch tests' real git, over harness.git_origin's: the bare 'origin' the `remote`
+fixture (conftest.py) is, `lumen record` of a deploy, writers started at once, and what a fresh
+clone reads back from the branch."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
+
+from harness.git_origin import clone, make_origin
 
 from lumen.adapters import git_state
 from lumen.adapters.git_state import StateLocation
@@ -15,29 +17,12 @@ from lumen.adapters.git_state import StateLocation
 LUMEN = str(Path(sys.executable).parent / "lumen")
 
 
-def git(cwd: Path, *argv: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(cwd), *argv], capture_output=True, text=True, check=True
-    ).stdout
-
-
-def clone(bare: Path, where: Path) -> Path:
-    subprocess.run(["git", "clone", "--quiet", str(bare), str(where)], check=True)
-    return where
-
-
 def bare_origin(tmp_path: Path) -> Path:
     """A bare 'origin' with one commit on main, like a user's repository."""
-    bare = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(bare)], check=True)
     seed = tmp_path / "seed"
-    subprocess.run(["git", "init", "--quiet", "-b", "main", str(seed)], check=True)
+    seed.mkdir()
     (seed / "README.md").write_text("app\n")
-    git(seed, "add", "README.md")
-    git(seed, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "init")
-    git(seed, "remote", "add", "origin", str(bare))
-    git(seed, "push", "--quiet", "origin", "main")
-    return bare
+    return make_origin(seed, tmp_path / "origin.git")
 
 
 def read_back(remote_repo: Path, tmp_path: Path, path: str) -> bytes | None:

@@ -1,12 +1,13 @@
 """Fixtures of the data branch tests: a bare origin on disk and a job's checkout of it
-(bare_origin.py has the git helpers behind them)."""
+(bare_origin.py and harness/git_origin.py have the git behind them)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from bare_origin import bare_origin, clone
+from bare_origin import bare_origin
+from harness.git_origin import clone
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bare_origin import LUMEN, all_exit_0, clone, git, record_args
+from bare_origin import LUMEN, all_exit_0, record_args
 from git_http import GitServer, git_http_server
+from harness.git_origin import clone, git
 
 from lumen import ledger
 from lumen.adapters import git_state

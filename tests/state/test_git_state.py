@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from bare_origin import all_exit_0, clone, git
+from bare_origin import all_exit_0
+from harness.git_origin import clone, git
 
 from lumen import ledger
 from lumen.adapters import git_state

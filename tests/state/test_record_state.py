@@ -8,7 +8,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from bare_origin import LUMEN, all_exit_0, clone, git, read_back, record_args
+from bare_origin import LUMEN, all_exit_0, read_back, record_args
+from harness.git_origin import clone, git
 
 from lumen import ledger
 from lumen.cli import main

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bare_origin import clone, git
+from harness.git_origin import clone, git
 from reliability.servers import Behaviour, misbehaving_server
 
 from lumen.cli import main

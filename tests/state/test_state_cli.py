@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from bare_origin import clone, git
+from harness.git_origin import clone, git
 
 from lumen.cli import main
 
