@@ -49,8 +49,10 @@ def _json(text: str, argv: Sequence[str]) -> Any:
 class Platform:
     """Base: no history of its own (the deploy log is used) and nothing to run."""
 
+    # Each platform command's bound: the flipback's `timeout` (policy/defaults/flipback.yml),
+    # always given by the caller.
+    timeout_s: float
     name: str = "none"
-    timeout_s: float = 300.0
 
     def history(self) -> list[Outcome] | None:
         return None
