@@ -45,6 +45,30 @@ def empty_repository(tmp_path: Path) -> Path:
     return repo
 
 
+def pinned_runner(
+    tmp_path: Path,
+    repo: Path,
+    workflow: str,
+    inputs: dict[str, Any],
+    env: dict[str, str],
+    *,
+    event_name: str,
+    event: dict[str, Any] | None = None,
+) -> WorkflowRunner:
+    """The shipped `workflow` run in `repo` as a starter calls it, the clock pinned at NOW."""
+    return WorkflowRunner(
+        ROOT / "workflows" / workflow,
+        workdir=tmp_path / "run",
+        workspace=repo,
+        inputs=inputs,
+        env=env,
+        event=event,
+        event_name=event_name,
+        action_venv=dev_venv(),
+        pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    )
+
+
 def day_one(tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]], weeks: Any):
     """`git init`, `lumen init`, then the PR gate's `gate` job as the written starter calls it."""
     double, env, event = github_pr
@@ -54,16 +78,9 @@ def day_one(tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]
     starter = yaml.safe_load((repo / ".github" / "workflows" / "lumen-pr-gate.yml").read_text())
     (job,) = starter["jobs"].values()
     assert job["uses"].endswith("/.github/workflows/pr-gate.yml@v1")
-    runner = WorkflowRunner(
-        ROOT / "workflows" / "pr-gate.yml",
-        workdir=tmp_path / "run",
-        workspace=repo,
-        inputs=dict(job.get("with") or {}),
-        env=env,
-        event=event,
-        event_name="pull_request",
-        action_venv=dev_venv(),
-        pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    inputs = dict(job.get("with") or {})
+    runner = pinned_runner(
+        tmp_path, repo, "pr-gate.yml", inputs, env, event=event, event_name="pull_request"
     )
     gate = runner.run_job("gate")
     # The user's files only: the job's Lumen checkout (.lumen-ci) carries Lumen's examples.
@@ -121,16 +138,8 @@ def test_day_one_nightly_gates_on_github_without_data_files(
     assert main(["init", "--dir", str(repo), "--workflows", "nightly", "--quiet"]) == 0
     starter = yaml.safe_load((repo / ".github" / "workflows" / "lumen-nightly.yml").read_text())
     (job,) = starter["jobs"].values()
-    runner = WorkflowRunner(
-        ROOT / "workflows" / "nightly.yml",
-        workdir=tmp_path / "run",
-        workspace=repo,
-        inputs=dict(job.get("with") or {}),
-        env=env,
-        event_name="schedule",
-        action_venv=dev_venv(),
-        pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
-    )
+    inputs = dict(job.get("with") or {})
+    runner = pinned_runner(tmp_path, repo, "nightly.yml", inputs, env, event_name="schedule")
     check = runner.run_job("check")
     assert check.run is not None
     assert check.conclusion == "success", check.run.log
@@ -161,6 +170,24 @@ def given(job: dict[str, Any], **dispatch: Any) -> dict[str, Any]:
     return out
 
 
+def seeded_starter(
+    tmp_path: Path,
+    github_pr: tuple[Any, dict[str, str], dict[str, Any]],
+    weeks: str,
+    name: str,
+    workflow: str,
+) -> tuple[Path, dict[str, Any], dict[str, str]]:
+    """The GitHub double seeded with the `weeks` ("healthy" or "degrading"), an empty repository,
+    and the job of the starter `lumen init --workflows <name>` wrote there, which calls the
+    shipped `workflow`: (repository, job, the job's env)."""
+    double, env, _ = github_pr
+    seed_github(double.state, PR_REPOSITORY, HEALTHY if weeks == "healthy" else DEGRADING, NOW)
+    repo = empty_repository(tmp_path)
+    job = starter_job(repo, name)
+    assert job["uses"].endswith(f"/.github/workflows/{workflow}@v1")
+    return repo, job, env
+
+
 def recorded_verdicts(tmp_path: Path) -> list[str]:
     """The verdicts the run pushed to the ledger on origin's data branch lumen-data."""
     ledger = branch_file(tmp_path / "origin.git", "lumen-data", "ledger.jsonl") or b""
@@ -179,20 +206,10 @@ def test_day_one_release_qa_reads_github_without_data_files(
     """The release starter `lumen init --workflows release` writes, its QA job with no data
     file: the healthy weeks pass (the spectrum of CI runs is advisory), the degrading weeks
     FAIL naming what degraded, and nothing is published."""
-    double, env, _ = github_pr
-    seed_github(double.state, PR_REPOSITORY, HEALTHY if weeks == "healthy" else DEGRADING, NOW)
-    repo = empty_repository(tmp_path)
-    job = starter_job(repo, "release")
-    assert job["uses"].endswith("/.github/workflows/release.yml@v1")
-    runner = WorkflowRunner(
-        ROOT / "workflows" / "release.yml",
-        workdir=tmp_path / "run",
-        workspace=repo,
-        inputs=given(job, tag="v1.0.0", prerelease=False),
-        env=env,
-        event_name="workflow_dispatch",
-        action_venv=dev_venv(),
-        pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
+    repo, job, env = seeded_starter(tmp_path, github_pr, weeks, "release", "release.yml")
+    inputs = given(job, tag="v1.0.0", prerelease=False)
+    runner = pinned_runner(
+        tmp_path, repo, "release.yml", inputs, env, event_name="workflow_dispatch"
     )
     qa = runner.run_job("qa")
     assert qa.run is not None
@@ -222,29 +239,11 @@ def test_day_one_gate_and_flipback_reads_github_without_data_files(
     """The flipback starter `lumen init --workflows flipback` writes, dispatched with its
     defaults: the healthy weeks pass and nothing is planned; the degrading weeks FAIL naming
     what degraded, and the flipback is planned (not executed) from GitHub's deployments."""
-    double, env, _ = github_pr
-    seed_github(double.state, PR_REPOSITORY, HEALTHY if weeks == "healthy" else DEGRADING, NOW)
-    repo = empty_repository(tmp_path)
-    job = starter_job(repo, "flipback")
-    assert job["uses"].endswith("/.github/workflows/gate-and-flipback.yml@v1")
-    runner = WorkflowRunner(
-        ROOT / "workflows" / "gate-and-flipback.yml",
-        workdir=tmp_path / "run",
-        workspace=repo,
-        inputs=given(
-            job,
-            env="prod",
-            service="api",
-            **{"min-overall": ""},
-            platform="github",
-            target="previous",
-            confirm="no",
-        ),
-        env=env,
-        event_name="workflow_dispatch",
-        action_venv=dev_venv(),
-        pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
-    )
+    workflow = "gate-and-flipback.yml"
+    repo, job, env = seeded_starter(tmp_path, github_pr, weeks, "flipback", workflow)
+    dispatch = {"env": "prod", "service": "api", "min-overall": "", "platform": "github"}
+    inputs = given(job, **dispatch, target="previous", confirm="no")
+    runner = pinned_runner(tmp_path, repo, workflow, inputs, env, event_name="workflow_dispatch")
     gate = runner.run_job("gate")
     assert gate.run is not None
     assert gate.conclusion == "success", gate.run.log

@@ -107,6 +107,30 @@ def gate_job(
     return run.run_job("gate")
 
 
+def job_pinned(
+    tmp_path: Path,
+    repo: Path,
+    clone: Path,
+    *,
+    workflow_sha: str,
+    served_as: str = REPOSITORY,
+    **inputs: str,
+) -> Any:
+    """The PR gate job with the Lumen clone served as the repository `served_as`. On github.com
+    (`workflow_sha` set) the job context names REPOSITORY at that commit; on GHES
+    (`workflow_sha` empty) the context is empty and `inputs` decide."""
+    return gate_job(
+        tmp_path,
+        repo,
+        inputs=pr_gate_inputs(**inputs),
+        lumen_repositories={served_as: clone},
+        job_context={
+            "workflow_repository": REPOSITORY if workflow_sha else "",
+            "workflow_sha": workflow_sha,
+        },
+    )
+
+
 def ran(job: Any) -> set[str]:
     """The markers the job's Lumen actions printed, one set for all of them."""
     out: set[str] = set()
@@ -121,13 +145,7 @@ def test_called_at_a_commit_the_actions_of_that_commit_run(
     """github.com: job.workflow_sha names commit one, which is not the clone's HEAD: every
     Lumen action of the job runs as commit one has it."""
     clone, one, _ = lumen_clone
-    job = gate_job(
-        tmp_path,
-        repo,
-        inputs=pr_gate_inputs(),
-        lumen_repositories={REPOSITORY: clone},
-        job_context={"workflow_repository": REPOSITORY, "workflow_sha": one},
-    )
+    job = job_pinned(tmp_path, repo, clone, workflow_sha=one)
     assert job.conclusion == "success", job.run.log if job.run else ""
     assert set(job.actions) == {"maturity", "roi", "policy", "integrated"}
     assert all("ran marker-one" in r.stdout for r in job.actions.values())
@@ -141,13 +159,9 @@ def test_on_enterprise_server_the_inputs_name_what_is_checked_out(
     """GHES: the job context is empty, so `lumen-repository` and `lumen-ref` decide: here a
     mirror's name and commit two."""
     clone, _, two = lumen_clone
-    job = gate_job(
-        tmp_path,
-        repo,
-        inputs=pr_gate_inputs(**{"lumen-repository": "acme/lumen-mirror", "lumen-ref": two}),
-        lumen_repositories={"acme/lumen-mirror": clone},
-        job_context={"workflow_repository": "", "workflow_sha": ""},
-    )
+    mirror = "acme/lumen-mirror"
+    inputs = {"lumen-repository": mirror, "lumen-ref": two}
+    job = job_pinned(tmp_path, repo, clone, workflow_sha="", served_as=mirror, **inputs)
     assert job.conclusion == "success", job.run.log if job.run else ""
     assert ran(job) == {"ran marker-two"}
 
@@ -157,13 +171,7 @@ def test_on_enterprise_server_the_default_is_the_major_tag(
 ) -> None:
     """GHES with no inputs set: REPOSITORY at the major tag (commit one here)."""
     clone, _, _ = lumen_clone
-    job = gate_job(
-        tmp_path,
-        repo,
-        inputs=pr_gate_inputs(),
-        lumen_repositories={REPOSITORY: clone},
-        job_context={"workflow_repository": "", "workflow_sha": ""},
-    )
+    job = job_pinned(tmp_path, repo, clone, workflow_sha="")
     assert job.conclusion == "success", job.run.log if job.run else ""
     assert ran(job) == {"ran marker-one"}
 
@@ -172,13 +180,7 @@ def test_a_commit_the_repository_does_not_have_fails_the_job(
     tmp_path: Path, repo: Path, lumen_clone: tuple[Path, str, str]
 ) -> None:
     clone, _, _ = lumen_clone
-    job = gate_job(
-        tmp_path,
-        repo,
-        inputs=pr_gate_inputs(),
-        lumen_repositories={REPOSITORY: clone},
-        job_context={"workflow_repository": REPOSITORY, "workflow_sha": "f" * 40},
-    )
+    job = job_pinned(tmp_path, repo, clone, workflow_sha="f" * 40)
     assert job.conclusion == "failure"
     assert not job.actions  # no Lumen step ran from a missing checkout
 

@@ -44,7 +44,14 @@ def run_jobs(runner: WorkflowRunner, *jobs: str) -> dict[str, JobResult]:
 
 
 def make_runner(
-    workflow: str, tmp_path: Path, workspace: Path, inputs: dict[str, Any], env: dict[str, str]
+    workflow: str,
+    tmp_path: Path,
+    workspace: Path,
+    inputs: dict[str, Any],
+    env: dict[str, str],
+    *,
+    event: dict[str, Any] | None = None,
+    event_name: str = "workflow_dispatch",
 ) -> WorkflowRunner:
     return WorkflowRunner(
         ROOT / "workflows" / workflow,
@@ -52,7 +59,8 @@ def make_runner(
         workspace=workspace,
         inputs=inputs,
         env=env,
-        event_name="workflow_dispatch",
+        event=event,
+        event_name=event_name,
         action_venv=dev_venv(),
         pin_inputs=PINNED,
     )
@@ -253,15 +261,9 @@ def test_the_pr_gate_charts_the_recorded_verdicts_and_only_fetches(
     hook = bare / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'read-only: no pushes' >&2\nexit 1\n")
     hook.chmod(0o755)
-    runner = WorkflowRunner(
-        ROOT / "workflows" / "pr-gate.yml",
-        workdir=tmp_path / "pr",
-        workspace=workspace,
-        env=env,
-        event=event,
-        event_name="pull_request",
-        action_venv=dev_venv(),
-        pin_inputs=PINNED,
+    pr = tmp_path / "pr"
+    runner = make_runner(
+        "pr-gate.yml", pr, workspace, {}, env, event=event, event_name="pull_request"
     )
     gate = runner.run_job("gate")
     assert gate.conclusion == "success", gate.run.log if gate.run else ""
