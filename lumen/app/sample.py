@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -604,8 +605,134 @@ def deliver(
     With `state` the history and the spool are those paths on the data branch
     (`lumen.sampler.branch`): pulled before, each new spool entry pushed there before its
     Pushgateway push, what the run appended and removed written back after."""
+    from lumen.adapters.pushgateway import PushError
+    from lumen.fileio import atomic_write
+    from lumen.sampler import history
+    from lumen.sampler.exposition import Series, check_series, render
+    from lumen.sampler.spool import Spool, group_id, warn
+
+    with _local_files(settings, state) as (local, on_spooled):
+        run_id = uuid.uuid4().hex
+        history_path = str(local["history"])
+        success = not out.errors
+        success_ts: float | None = None
+        if success:
+            # Wall-clock time (not --now): the stale alert compares it with Prometheus's time().
+            success_ts = time.time()
+            out.main.add("lumen_sampler_last_success_timestamp_seconds", success_ts)
+            out.main.add("lumen_sampler_duration_seconds", time.monotonic() - started)
+        else:
+            # A partial run replaces the group too (PUT): keep the previous success time in it so
+            # the staleness alert keeps measuring from the last real success.
+            previous = history.last_success(history_path, out.main.grouping)
+            out.main.add("lumen_sampler_last_success_timestamp_seconds", previous)
+        for group in out.groups:
+            check_series(group.series, reserved=["job", *group.grouping])
+
+        deliveries: dict[str, str] = {}
+        push_errors: list[str] = []
+        destination: str
+        if gateway is not None:
+            destination = gateway.url
+            spool = Spool(
+                str(local["spool"]),
+                int(local["spool-max-bytes"]),
+                on_add=on_spooled,
+            )
+            # One run at a time delivers through a spool: two runs flushing it together could both
+            # push an old entry, one of them after the other's newer values.
+            with spool.exclusive():
+                current = {group_id(group.grouping) for group in out.groups}
+                _flush_spool(spool, gateway, current, run_id, history_path)
+                for group in out.groups:
+                    body = render(group.series)
+                    gid = group_id(group.grouping)
+                    # Write-ahead: the values are spooled before the push starts and unspooled
+                    # once delivered, so a run killed at any moment (mid-push too) loses nothing.
+                    pending, dropped = spool.add_entry(
+                        run_id=run_id,
+                        ts=now,
+                        grouping=group.grouping,
+                        exposition=body,
+                        series=[s.to_dict() for s in group.series],
+                    )
+                    try:
+                        gateway.put(JOB, group.grouping, body)
+                        deliveries[gid] = "pushed"
+                        spool.remove(pending)
+                    except PushError as exc:
+                        push_errors.append(str(exc))
+                        warn(f"{exc}; kept in the spool {spool.directory}")
+                        deliveries[gid] = "spooled"
+                    for entry in dropped:
+                        history.append(
+                            history_path,
+                            {
+                                "type": "spool",
+                                "action": "dropped",
+                                "run_id": entry.run_id,
+                                "ts": entry.ts,
+                                "grouping": entry.grouping,
+                                "by_run": run_id,
+                            },
+                        )
+        elif local.get("textfile"):
+            destination = str(local["textfile"])
+            # One file, no grouping key: each series carries its group's env/service labels.
+            merged = [
+                Series(s.name, s.value, {**{k: v for k, v in g.grouping.items() if v}, **s.labels})
+                for g in out.groups
+                for s in g.series
+            ]
+            text = render(merged)
+            atomic_write(destination, text)
+            deliveries = {group_id(g.grouping): "textfile" for g in out.groups}
+        else:
+            destination = "stdout"
+            for group in out.groups:
+                stdout(render(group.series))
+            deliveries = {group_id(g.grouping): "stdout" for g in out.groups}
+
+        status = "spooled" if push_errors else next(iter(deliveries.values()), "none")
+        record: dict[str, Any] = {
+            "type": "run",
+            "run_id": run_id,
+            "ts": now,
+            "sampled_at": time.time(),
+            "env": out.main.grouping.get("env") or None,
+            "service": out.main.grouping.get("service") or None,
+            "instance": out.main.grouping.get("instance"),
+            "status": status,
+            "destination": destination,
+            "errors": out.errors,
+            "push_errors": push_errors,
+            "verdicts": {gate: verdict.value for gate, verdict in out.verdicts.items()},
+            "success_ts": success_ts,
+            "duration_s": time.monotonic() - started,
+            "groups": [
+                {
+                    "grouping": group.grouping,
+                    "delivery": deliveries.get(group_id(group.grouping)),
+                    "series": [s.to_dict() for s in group.series],
+                }
+                for group in out.groups
+            ],
+        }
+        history.append(history_path, record)
+    return Delivery(record, str(settings["history"]))
+
+
+@contextmanager
+def _local_files(
+    settings: Mapping[str, Any], state: StateLocation | None
+) -> Iterator[tuple[Mapping[str, Any], Callable[[Path], None] | None]]:
+    """The settings with the history and the spool as local files, and what to call as each
+    spool entry is written. Without `state` they are the settings' own files; with it, scratch
+    copies pulled from the data branch, each new spool entry pushed there as it is written, and
+    what the run appended and removed written back when the run ends without an error."""
     if state is None:
-        return _deliver(out, settings, gateway, now=now, started=started, stdout=stdout)
+        yield settings, None
+        return
     import tempfile
     from pathlib import Path
 
@@ -624,143 +751,8 @@ def deliver(
             "history": str(files.local_history),
             "spool": str(files.local_spool),
         }
-        delivery = _deliver(
-            out,
-            local,
-            gateway,
-            now=now,
-            started=started,
-            stdout=stdout,
-            on_spooled=files.spooled,
-        )
+        yield local, files.spooled
         files.push_back()
-    return Delivery(delivery.record, str(settings["history"]))
-
-
-def _deliver(
-    out: Collected,
-    settings: Mapping[str, Any],
-    gateway: Pushgateway | None,
-    *,
-    now: str,
-    started: float,
-    stdout: Callable[[str], object],
-    on_spooled: Callable[[Path], None] | None = None,
-) -> Delivery:
-    from lumen.adapters.pushgateway import PushError
-    from lumen.fileio import atomic_write
-    from lumen.sampler import history
-    from lumen.sampler.exposition import Series, check_series, render
-    from lumen.sampler.spool import Spool, group_id, warn
-
-    run_id = uuid.uuid4().hex
-    history_path = str(settings["history"])
-    success = not out.errors
-    success_ts: float | None = None
-    if success:
-        # Wall-clock time (not --now): the stale alert compares it with Prometheus's time().
-        success_ts = time.time()
-        out.main.add("lumen_sampler_last_success_timestamp_seconds", success_ts)
-        out.main.add("lumen_sampler_duration_seconds", time.monotonic() - started)
-    else:
-        # A partial run replaces the group too (PUT): keep the previous success time in it so
-        # the staleness alert keeps measuring from the last real success.
-        previous = history.last_success(history_path, out.main.grouping)
-        out.main.add("lumen_sampler_last_success_timestamp_seconds", previous)
-    for group in out.groups:
-        check_series(group.series, reserved=["job", *group.grouping])
-
-    deliveries: dict[str, str] = {}
-    push_errors: list[str] = []
-    destination: str
-    if gateway is not None:
-        destination = gateway.url
-        spool = Spool(
-            str(settings["spool"]),
-            int(settings["spool-max-bytes"]),
-            on_add=on_spooled,
-        )
-        # One run at a time delivers through a spool: two runs flushing it together could both
-        # push an old entry, one of them after the other's newer values.
-        with spool.exclusive():
-            current = {group_id(group.grouping) for group in out.groups}
-            _flush_spool(spool, gateway, current, run_id, history_path)
-            for group in out.groups:
-                body = render(group.series)
-                gid = group_id(group.grouping)
-                # Write-ahead: the values are spooled before the push starts and unspooled
-                # once delivered, so a run killed at any moment (mid-push too) loses nothing.
-                pending, dropped = spool.add_entry(
-                    run_id=run_id,
-                    ts=now,
-                    grouping=group.grouping,
-                    exposition=body,
-                    series=[s.to_dict() for s in group.series],
-                )
-                try:
-                    gateway.put(JOB, group.grouping, body)
-                    deliveries[gid] = "pushed"
-                    spool.remove(pending)
-                except PushError as exc:
-                    push_errors.append(str(exc))
-                    warn(f"{exc}; kept in the spool {spool.directory}")
-                    deliveries[gid] = "spooled"
-                for entry in dropped:
-                    history.append(
-                        history_path,
-                        {
-                            "type": "spool",
-                            "action": "dropped",
-                            "run_id": entry.run_id,
-                            "ts": entry.ts,
-                            "grouping": entry.grouping,
-                            "by_run": run_id,
-                        },
-                    )
-    elif settings.get("textfile"):
-        destination = str(settings["textfile"])
-        # One file, no grouping key: each series carries its group's env/service labels.
-        merged = [
-            Series(s.name, s.value, {**{k: v for k, v in g.grouping.items() if v}, **s.labels})
-            for g in out.groups
-            for s in g.series
-        ]
-        text = render(merged)
-        atomic_write(destination, text)
-        deliveries = {group_id(g.grouping): "textfile" for g in out.groups}
-    else:
-        destination = "stdout"
-        for group in out.groups:
-            stdout(render(group.series))
-        deliveries = {group_id(g.grouping): "stdout" for g in out.groups}
-
-    status = "spooled" if push_errors else next(iter(deliveries.values()), "none")
-    record: dict[str, Any] = {
-        "type": "run",
-        "run_id": run_id,
-        "ts": now,
-        "sampled_at": time.time(),
-        "env": out.main.grouping.get("env") or None,
-        "service": out.main.grouping.get("service") or None,
-        "instance": out.main.grouping.get("instance"),
-        "status": status,
-        "destination": destination,
-        "errors": out.errors,
-        "push_errors": push_errors,
-        "verdicts": {gate: verdict.value for gate, verdict in out.verdicts.items()},
-        "success_ts": success_ts,
-        "duration_s": time.monotonic() - started,
-        "groups": [
-            {
-                "grouping": group.grouping,
-                "delivery": deliveries.get(group_id(group.grouping)),
-                "series": [s.to_dict() for s in group.series],
-            }
-            for group in out.groups
-        ],
-    }
-    history.append(history_path, record)
-    return Delivery(record, history_path)
 
 
 def _flush_spool(
