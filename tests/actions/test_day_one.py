@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 import yaml
-from harness.action_runner import dev_venv
 from harness.actions import PR_REPOSITORY
 from harness.git_origin import branch_file
-from harness.workflow_runner import WorkflowRunner
+from harness.workflow_runner import WorkflowRunner, shipped_workflow
 
 from lumen.cli import main
 from lumen.fileio import files_under
@@ -45,28 +44,10 @@ def empty_repository(tmp_path: Path) -> Path:
     return repo
 
 
-def pinned_runner(
-    tmp_path: Path,
-    repo: Path,
-    workflow: str,
-    inputs: dict[str, Any],
-    env: dict[str, str],
-    *,
-    event_name: str,
-    event: dict[str, Any] | None = None,
-) -> WorkflowRunner:
+def pinned_runner(tmp_path: Path, repo: Path, workflow: str, **kwargs: Any) -> WorkflowRunner:
     """The shipped `workflow` run in `repo` as a starter calls it, the clock pinned at NOW."""
-    return WorkflowRunner(
-        ROOT / "workflows" / workflow,
-        workdir=tmp_path / "run",
-        workspace=repo,
-        inputs=inputs,
-        env=env,
-        event=event,
-        event_name=event_name,
-        action_venv=dev_venv(),
-        pin_inputs={"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")},
-    )
+    pin = {"now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return shipped_workflow(workflow, tmp_path / "run", repo, pin_inputs=pin, **kwargs)
 
 
 def day_one(tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]], weeks: Any):
@@ -80,7 +61,13 @@ def day_one(tmp_path: Path, github_pr: tuple[Any, dict[str, str], dict[str, Any]
     assert job["uses"].endswith("/.github/workflows/pr-gate.yml@v1")
     inputs = dict(job.get("with") or {})
     runner = pinned_runner(
-        tmp_path, repo, "pr-gate.yml", inputs, env, event=event, event_name="pull_request"
+        tmp_path,
+        repo,
+        "pr-gate.yml",
+        inputs=inputs,
+        env=env,
+        event=event,
+        event_name="pull_request",
     )
     gate = runner.run_job("gate")
     # The user's files only: the job's Lumen checkout (.lumen-ci) carries Lumen's examples.
@@ -139,7 +126,9 @@ def test_day_one_nightly_gates_on_github_without_data_files(
     starter = yaml.safe_load((repo / ".github" / "workflows" / "lumen-nightly.yml").read_text())
     (job,) = starter["jobs"].values()
     inputs = dict(job.get("with") or {})
-    runner = pinned_runner(tmp_path, repo, "nightly.yml", inputs, env, event_name="schedule")
+    runner = pinned_runner(
+        tmp_path, repo, "nightly.yml", inputs=inputs, env=env, event_name="schedule"
+    )
     check = runner.run_job("check")
     assert check.run is not None
     assert check.conclusion == "success", check.run.log
@@ -209,7 +198,7 @@ def test_day_one_release_qa_reads_github_without_data_files(
     repo, job, env = seeded_starter(tmp_path, github_pr, weeks, "release", "release.yml")
     inputs = given(job, tag="v1.0.0", prerelease=False)
     runner = pinned_runner(
-        tmp_path, repo, "release.yml", inputs, env, event_name="workflow_dispatch"
+        tmp_path, repo, "release.yml", inputs=inputs, env=env, event_name="workflow_dispatch"
     )
     qa = runner.run_job("qa")
     assert qa.run is not None
@@ -243,7 +232,9 @@ def test_day_one_gate_and_flipback_reads_github_without_data_files(
     repo, job, env = seeded_starter(tmp_path, github_pr, weeks, "flipback", workflow)
     dispatch = {"env": "prod", "service": "api", "min-overall": "", "platform": "github"}
     inputs = given(job, **dispatch, target="previous", confirm="no")
-    runner = pinned_runner(tmp_path, repo, workflow, inputs, env, event_name="workflow_dispatch")
+    runner = pinned_runner(
+        tmp_path, repo, workflow, inputs=inputs, env=env, event_name="workflow_dispatch"
+    )
     gate = runner.run_job("gate")
     assert gate.run is not None
     assert gate.conclusion == "success", gate.run.log

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,28 +108,28 @@ def gate_job(
     return run.run_job("gate")
 
 
-def job_pinned(
-    tmp_path: Path,
-    repo: Path,
-    clone: Path,
-    *,
-    workflow_sha: str,
-    served_as: str = REPOSITORY,
-    **inputs: str,
-) -> Any:
-    """The PR gate job with the Lumen clone served as the repository `served_as`. On github.com
-    (`workflow_sha` set) the job context names REPOSITORY at that commit; on GHES
-    (`workflow_sha` empty) the context is empty and `inputs` decide."""
-    return gate_job(
-        tmp_path,
-        repo,
-        inputs=pr_gate_inputs(**inputs),
-        lumen_repositories={served_as: clone},
-        job_context={
-            "workflow_repository": REPOSITORY if workflow_sha else "",
-            "workflow_sha": workflow_sha,
-        },
-    )
+@pytest.fixture
+def pinned_job(
+    tmp_path: Path, repo: Path, lumen_clone: tuple[Path, str, str]
+) -> Callable[..., Any]:
+    """Runs the PR gate job with the Lumen clone served as the repository `served_as`. On
+    github.com (`workflow_sha` set) the job context names REPOSITORY at that commit; on GHES
+    (`workflow_sha` empty) the context is empty and the `inputs` decide."""
+    clone = lumen_clone[0]
+
+    def run(*, workflow_sha: str, served_as: str = REPOSITORY, **inputs: str) -> Any:
+        return gate_job(
+            tmp_path,
+            repo,
+            inputs=pr_gate_inputs(**inputs),
+            lumen_repositories={served_as: clone},
+            job_context={
+                "workflow_repository": REPOSITORY if workflow_sha else "",
+                "workflow_sha": workflow_sha,
+            },
+        )
+
+    return run
 
 
 def ran(job: Any) -> set[str]:
@@ -140,12 +141,11 @@ def ran(job: Any) -> set[str]:
 
 
 def test_called_at_a_commit_the_actions_of_that_commit_run(
-    tmp_path: Path, repo: Path, lumen_clone: tuple[Path, str, str]
+    repo: Path, lumen_clone: tuple[Path, str, str], pinned_job: Callable[..., Any]
 ) -> None:
     """github.com: job.workflow_sha names commit one, which is not the clone's HEAD: every
     Lumen action of the job runs as commit one has it."""
-    clone, one, _ = lumen_clone
-    job = job_pinned(tmp_path, repo, clone, workflow_sha=one)
+    job = pinned_job(workflow_sha=lumen_clone[1])
     assert job.conclusion == "success", job.run.log if job.run else ""
     assert set(job.actions) == {"maturity", "roi", "policy", "integrated"}
     assert all("ran marker-one" in r.stdout for r in job.actions.values())
@@ -154,33 +154,28 @@ def test_called_at_a_commit_the_actions_of_that_commit_run(
 
 
 def test_on_enterprise_server_the_inputs_name_what_is_checked_out(
-    tmp_path: Path, repo: Path, lumen_clone: tuple[Path, str, str]
+    lumen_clone: tuple[Path, str, str], pinned_job: Callable[..., Any]
 ) -> None:
     """GHES: the job context is empty, so `lumen-repository` and `lumen-ref` decide: here a
     mirror's name and commit two."""
-    clone, _, two = lumen_clone
     mirror = "acme/lumen-mirror"
-    inputs = {"lumen-repository": mirror, "lumen-ref": two}
-    job = job_pinned(tmp_path, repo, clone, workflow_sha="", served_as=mirror, **inputs)
+    inputs = {"lumen-repository": mirror, "lumen-ref": lumen_clone[2]}
+    job = pinned_job(workflow_sha="", served_as=mirror, **inputs)
     assert job.conclusion == "success", job.run.log if job.run else ""
     assert ran(job) == {"ran marker-two"}
 
 
-def test_on_enterprise_server_the_default_is_the_major_tag(
-    tmp_path: Path, repo: Path, lumen_clone: tuple[Path, str, str]
-) -> None:
+def test_on_enterprise_server_the_default_is_the_major_tag(pinned_job: Callable[..., Any]) -> None:
     """GHES with no inputs set: REPOSITORY at the major tag (commit one here)."""
-    clone, _, _ = lumen_clone
-    job = job_pinned(tmp_path, repo, clone, workflow_sha="")
+    job = pinned_job(workflow_sha="")
     assert job.conclusion == "success", job.run.log if job.run else ""
     assert ran(job) == {"ran marker-one"}
 
 
 def test_a_commit_the_repository_does_not_have_fails_the_job(
-    tmp_path: Path, repo: Path, lumen_clone: tuple[Path, str, str]
+    pinned_job: Callable[..., Any],
 ) -> None:
-    clone, _, _ = lumen_clone
-    job = job_pinned(tmp_path, repo, clone, workflow_sha="f" * 40)
+    job = pinned_job(workflow_sha="f" * 40)
     assert job.conclusion == "failure"
     assert not job.actions  # no Lumen step ran from a missing checkout
 

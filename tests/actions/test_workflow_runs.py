@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 import yaml
-from harness.action_runner import dev_venv
 from harness.actions import double_env, sticky_comments
 from harness.git_origin import make_origin
-from harness.workflow_runner import WorkflowRunner
+from harness.workflow_runner import WorkflowRunner, shipped_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-20T18:00:00Z"
@@ -35,13 +34,7 @@ def repo(tmp_path: Path) -> Path:
 
 def runner(tmp_path: Path, repo: Path, workflow: str, **kwargs: Any) -> WorkflowRunner:
     kwargs.setdefault("pin_inputs", {"now": NOW})
-    return WorkflowRunner(
-        ROOT / "workflows" / workflow,
-        workdir=tmp_path / "run",
-        workspace=repo,
-        action_venv=dev_venv(),
-        **kwargs,
-    )
+    return shipped_workflow(workflow, tmp_path / "run", repo, **kwargs)
 
 
 def starter_with(name: str) -> dict[str, Any]:

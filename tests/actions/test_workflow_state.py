@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 import yaml
-from harness.action_runner import dev_venv
 from harness.actions import PR_REPOSITORY, double_env, sticky_comments
 from harness.git_origin import branch_file, branches, clone, git, make_origin
-from harness.workflow_runner import JobResult, WorkflowRunner
+from harness.workflow_runner import JobResult, WorkflowRunner, shipped_workflow
 
 from lumen.cli import main
 
@@ -49,20 +48,11 @@ def make_runner(
     workspace: Path,
     inputs: dict[str, Any],
     env: dict[str, str],
-    *,
-    event: dict[str, Any] | None = None,
-    event_name: str = "workflow_dispatch",
+    **kwargs: Any,
 ) -> WorkflowRunner:
-    return WorkflowRunner(
-        ROOT / "workflows" / workflow,
-        workdir=tmp_path,
-        workspace=workspace,
-        inputs=inputs,
-        env=env,
-        event=event,
-        event_name=event_name,
-        action_venv=dev_venv(),
-        pin_inputs=PINNED,
+    kwargs.setdefault("event_name", "workflow_dispatch")
+    return shipped_workflow(
+        workflow, tmp_path, workspace, inputs=inputs, env=env, pin_inputs=PINNED, **kwargs
     )
 
 

@@ -451,3 +451,19 @@ class WorkflowRunner:
         for relative, data in files.items():
             (store / relative).parent.mkdir(parents=True, exist_ok=True)
             (store / relative).write_bytes(data)
+
+
+def shipped_workflow(
+    workflow: str, workdir: Path, workspace: Path, **kwargs: Any
+) -> WorkflowRunner:
+    """`workflows/<workflow>` run in `workspace` as a user's repository calls it, its Lumen
+    actions from the development venv; `kwargs` are WorkflowRunner's (inputs, env, event, ...)."""
+    from harness.action_runner import dev_venv
+
+    return WorkflowRunner(
+        ROOT / "workflows" / workflow,
+        workdir=workdir,
+        workspace=workspace,
+        action_venv=dev_venv(),
+        **kwargs,
+    )
