@@ -4,17 +4,22 @@ Each `Behaviour` is what the server does with every connection it accepts, after
 request head: answer a huge `Retry-After`, trickle a body one byte at a time, stall after the
 headers, send bytes that are not HTTP, or reset the connection. Raw sockets, not http.server,
 so that the server can break the protocol in ways a well-behaved framework would not.
+`kill_mid_push` runs a `lumen sample` against a stalling one and kills it with SIGKILL mid-push.
 """
 
 from __future__ import annotations
 
 import enum
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 
 class Behaviour(enum.Enum):
@@ -103,3 +108,28 @@ def misbehaving_server(behaviour: Behaviour) -> Iterator[str]:
         stop.set()
         listener.close()
         time.sleep(0)
+
+
+def kill_mid_push(
+    argv: list[str], cwd: Path, spooled: Callable[[], bool], env: Mapping[str, str] | None = None
+) -> None:
+    """Run `lumen <argv>` (a sample whose Pushgateway stalls) and kill it with SIGKILL mid-push:
+    once `spooled()` says its write-ahead entry is written, while the run still waits on the
+    push."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "lumen.cli", *argv],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not spooled():
+            assert child.poll() is None, "the run ended before its entry was spooled"
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert child.poll() is None, "the run ended before it could be killed mid-push"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)

@@ -23,7 +23,7 @@ import pytest
 
 from gates.failure_class import classify
 
-from .servers import Behaviour, misbehaving_server
+from .servers import Behaviour, kill_mid_push, misbehaving_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EX = ROOT / "examples"
@@ -245,29 +245,12 @@ def test_misbehaving_service_ends_within_budget(
 
 def test_sampler_killed_mid_push_keeps_its_values(tmp_path: Path) -> None:
     """kill -9 while the Pushgateway stalls: the run's values are in the spool already."""
-    import signal
-
     case = CASES["pushgateway-sample"]
+    spool = tmp_path / "spool"
     with misbehaving_server(Behaviour.STALL) as url:
         argv = [*case.argv(url, tmp_path), "--push-deadline", "60s", "--push-timeout", "60s"]
-        child = subprocess.Popen(
-            [sys.executable, "-m", "lumen.cli", *argv],
-            env=clean_env({}, tmp_path),
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            # Wait until the push is under way: the server has the connection.
-            deadline = time.monotonic() + 60
-            spool = tmp_path / "spool"
-            while time.monotonic() < deadline and not list(spool.glob("*.json")):
-                time.sleep(0.05)
-            time.sleep(0.5)
-            assert child.poll() is None, "the run ended before it could be killed mid-push"
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait(timeout=30)
+        env = clean_env({}, tmp_path)
+        kill_mid_push(argv, tmp_path, lambda: bool(list(spool.glob("*.json"))), env)
     entries = [json.loads(p.read_text()) for p in (tmp_path / "spool").glob("*.json")]
     assert entries, "a run killed mid-push lost its values"
     assert all(entry["series"] and entry["exposition"] for entry in entries), entries

@@ -6,15 +6,12 @@ on another machine, delivers it."""
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from harness.git_origin import clone, git
-from reliability.servers import Behaviour, misbehaving_server
+from reliability.servers import Behaviour, kill_mid_push, misbehaving_server
 
 from lumen.cli import main
 
@@ -71,22 +68,8 @@ def test_a_sampler_killed_mid_push_loses_nothing_and_the_next_run_delivers(
     killed = clone(remote, tmp_path / "killed")
     with misbehaving_server(Behaviour.STALL) as stalling:
         argv = sample_args(stalling, "killed", "--push-deadline", "60s", "--push-timeout", "60s")
-        child = subprocess.Popen(
-            [sys.executable, "-m", "lumen.cli", *argv],
-            cwd=killed,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and not on_branch(remote, ".lumen/spool"):
-                assert child.poll() is None, "the run ended before its entry reached the branch"
-                time.sleep(0.05)
-            time.sleep(0.5)
-            assert child.poll() is None, "the run ended before it could be killed mid-push"
-        finally:
-            child.send_signal(signal.SIGKILL)
-            child.wait(timeout=30)
+        # spooled: the write-ahead entry is on the branch
+        kill_mid_push(argv, killed, lambda: bool(on_branch(remote, ".lumen/spool")))
     (name,) = on_branch(remote, ".lumen/spool")
     entry = json.loads(git(remote, "show", f"lumen-data:{name}"))
     assert entry["series"] and entry["exposition"] and entry["grouping"]["service"] == "killed"
