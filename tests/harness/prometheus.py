@@ -58,9 +58,17 @@ class Series:
 BACKFILL_STEP = 15.0
 
 
-def counter(name: str, labels: dict[str, str], per_step: float, *, minutes: int = 20) -> Series:
-    """A counter growing by `per_step` every 15 s, up to a few seconds ago."""
-    end = time.time() - 2
+def counter(
+    name: str,
+    labels: dict[str, str],
+    per_step: float,
+    *,
+    minutes: int = 20,
+    end: float | None = None,
+) -> Series:
+    """A counter growing by `per_step` every 15 s, up to `end` (default: a few seconds ago; give
+    every series of a test the same `end`, and its queries `--now` there, for exact values)."""
+    end = time.time() - 2 if end is None else end
     steps = int(minutes * 60 / BACKFILL_STEP)
     start = end - steps * BACKFILL_STEP
     return Series(
@@ -68,9 +76,16 @@ def counter(name: str, labels: dict[str, str], per_step: float, *, minutes: int 
     )
 
 
-def gauge(name: str, labels: dict[str, str], values: list[float], *, minutes: int = 20) -> Series:
-    """A gauge cycling through `values` every 15 s."""
-    end = time.time() - 2
+def gauge(
+    name: str,
+    labels: dict[str, str],
+    values: list[float],
+    *,
+    minutes: int = 20,
+    end: float | None = None,
+) -> Series:
+    """A gauge cycling through `values` every 15 s, up to `end` (default: a few seconds ago)."""
+    end = time.time() - 2 if end is None else end
     steps = int(minutes * 60 / BACKFILL_STEP)
     start = end - steps * BACKFILL_STEP
     return Series(

@@ -13,6 +13,7 @@ import socket
 import textwrap
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,18 +63,29 @@ def verdicts(doc: dict[str, Any] | None) -> dict[str, str]:
 # --------------------------------------------------------------------------- shipped rmb pack
 
 
-def rmb_history(rollbacks_per_step: float, entropy: list[float]) -> list[Series]:
+@pytest.fixture
+def now() -> float:
+    """The test's one clock reading, in whole seconds: its series end there and the rules are
+    evaluated there (`--now`), so no window depends on how long Prometheus took to start."""
+    return float(int(time.time()) - 60)
+
+
+def at(now: float) -> str:
+    return datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z")
+
+
+def rmb_history(rollbacks_per_step: float, entropy: list[float], *, end: float) -> list[Series]:
     return [
-        counter("rmb_events_total", {"job": "loop"}, 10),
-        counter("rmb_rollback_total", {"job": "loop"}, rollbacks_per_step),
-        gauge("rmb_residual_entropy_last", {"job": "loop"}, entropy),
+        counter("rmb_events_total", {"job": "loop"}, 10, end=end),
+        counter("rmb_rollback_total", {"job": "loop"}, rollbacks_per_step, end=end),
+        gauge("rmb_residual_entropy_last", {"job": "loop"}, entropy, end=end),
     ]
 
 
-def test_shipped_rmb_pack_passes(prometheus_factory: Any, lumen_policy: Runner) -> None:
+def test_shipped_rmb_pack_passes(prometheus_factory: Any, lumen_policy: Runner, now: float) -> None:
     # 10m = 40 steps: 8 rollbacks of 400 events = 0.02 <= 0.05; entropy stddev 0.01 <= 0.03.
-    prom = prometheus_factory(backfill=rmb_history(0.2, [0.40, 0.42]))
-    code, doc, _ = lumen_policy("--pack", "rmb", "--prometheus", prom.url)
+    prom = prometheus_factory(backfill=rmb_history(0.2, [0.40, 0.42], end=now))
+    code, doc, _ = lumen_policy("--pack", "rmb", "--prometheus", prom.url, "--now", at(now))
     assert code == 0
     assert verdicts(doc) == {'RMB-ROLL-001{job="loop"}': "PASS", 'RMB-RES-002{job="loop"}': "PASS"}
     roll = doc["checks"][0]  # type: ignore[index]
@@ -84,10 +96,10 @@ def test_shipped_rmb_pack_passes(prometheus_factory: Any, lumen_policy: Runner) 
     assert doc["inputs"]["metrics"]["prometheus"] == prom.url  # type: ignore[index]
 
 
-def test_shipped_rmb_pack_fails(prometheus_factory: Any, lumen_policy: Runner) -> None:
+def test_shipped_rmb_pack_fails(prometheus_factory: Any, lumen_policy: Runner, now: float) -> None:
     # 1 rollback per 10 events = 0.1 > 0.05; entropy swinging 0.3/0.5 has stddev 0.1 > 0.03.
-    prom = prometheus_factory(backfill=rmb_history(1.0, [0.3, 0.5]))
-    code, doc, _ = lumen_policy("--pack", "rmb", "--prometheus", prom.url)
+    prom = prometheus_factory(backfill=rmb_history(1.0, [0.3, 0.5], end=now))
+    code, doc, _ = lumen_policy("--pack", "rmb", "--prometheus", prom.url, "--now", at(now))
     assert code == 2
     assert doc is not None and doc["verdict"] == "FAIL"
     roll, res = doc["checks"]
@@ -322,7 +334,7 @@ def test_measurements_follow_a_changing_metric(
 # --------------------------------------------------------------------------- canary pack
 
 
-def canary_history() -> list[Series]:
+def canary_history(end: float) -> list[Series]:
     """Per 15 s: 100 reads (all under 100 ms, none failing) and 100 writes (10 under 100 ms,
     40 under 300 ms, all under 500 ms; 1 failing). Combined p95 (rank 190 of 200) falls in
     the 0.3-0.5 bucket: 0.3 + (190 - 140) / 60 * 0.2 = 0.4667 s. Read p95: 0.095 s.
@@ -338,17 +350,23 @@ def canary_history() -> list[Series]:
                     "http_request_duration_seconds_bucket",
                     {"job": "api", "path": path, "le": le},
                     n,
+                    end=end,
                 )
             )
         series.append(
             counter(
-                "http_requests_total", {"job": "api", "path": path, "code": "200"}, 100 - errors
+                "http_requests_total",
+                {"job": "api", "path": path, "code": "200"},
+                100 - errors,
+                end=end,
             )
         )
         series.append(
-            counter("http_requests_total", {"job": "api", "path": path, "code": "500"}, errors)
+            counter(
+                "http_requests_total", {"job": "api", "path": path, "code": "500"}, errors, end=end
+            )
         )
-    series.append(gauge("resonance_coherence", {"window": "24h"}, [0.58]))
+    series.append(gauge("resonance_coherence", {"window": "24h"}, [0.58], end=end))
     return series
 
 
@@ -361,10 +379,18 @@ def canary_history() -> list[Series]:
     ],
 )
 def test_canary_pack_guards_per_environment(
-    prometheus_factory: Any, lumen_policy: Runner, env: str, code: int, failing: set[str]
+    *,
+    prometheus_factory: Any,
+    lumen_policy: Runner,
+    now: float,
+    env: str,
+    code: int,
+    failing: set[str],
 ) -> None:
-    prom = prometheus_factory(backfill=canary_history())
+    prom = prometheus_factory(backfill=canary_history(now))
     got, doc, err = lumen_policy(
+        "--now",
+        at(now),
         "--pack",
         "canary",
         "--prometheus",
@@ -395,10 +421,12 @@ def test_canary_pack_guards_per_environment(
     ) == expected
 
 
-def test_canary_halt_signal(prometheus_factory: Any, lumen_policy: Runner) -> None:
+def test_canary_halt_signal(prometheus_factory: Any, lumen_policy: Runner, now: float) -> None:
     """Judged on the write path, the halt rules fire: p95 0.4833 s > 0.3 s and 1% errors."""
-    prom = prometheus_factory(backfill=canary_history())
+    prom = prometheus_factory(backfill=canary_history(now))
     code, doc, _ = lumen_policy(
+        "--now",
+        at(now),
         "--pack",
         "canary",
         "--prometheus",
