@@ -21,17 +21,17 @@ import os
 import selectors
 import shutil
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.binaries import require_binary
+from harness.loopback import serving
 
 HERE = Path(__file__).resolve().parent
 SERVER_SCRIPT = HERE / "sigstore_mock_server.js"
@@ -228,15 +228,9 @@ def serve_actions_id_token(token: str) -> Iterator[ActionsTokenEndpoint]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    endpoint.url = f"http://127.0.0.1:{server.server_port}/_apis/idtoken?api-version=2.0"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Handler) as base:
+        endpoint.url = f"{base}/_apis/idtoken?api-version=2.0"
         yield endpoint
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
