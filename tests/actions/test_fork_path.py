@@ -21,10 +21,9 @@ from typing import Any
 
 import pytest
 import yaml
-from harness.action_runner import dev_venv
 from harness.actions import PR_REPOSITORY, sticky_comments
 from harness.git_origin import make_origin
-from harness.workflow_runner import WorkflowRunner
+from harness.workflow_runner import WorkflowRunner, shipped_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-20T18:00:00Z"
@@ -62,15 +61,14 @@ def fork_pr(
 
 def fork_gate(tmp_path: Path, env: dict[str, str], event: dict[str, Any]) -> WorkflowRunner:
     """The PR gate as the fork's pull request runs it: the fork's files, read-only token."""
-    run = WorkflowRunner(
-        ROOT / "workflows" / "pr-gate.yml",
-        workdir=tmp_path / "run",
-        workspace=repository(tmp_path, "fork"),
+    run = shipped_workflow(
+        "pr-gate.yml",
+        tmp_path / "run",
+        repository(tmp_path, "fork"),
         inputs=starter_with("lumen-pr-gate.yml"),
         env=env,
         event=event,
         event_name="pull_request",
-        action_venv=dev_venv(),
         pin_inputs={"now": NOW},
     )
     assert run.run_job("gate").conclusion == "success"
@@ -83,10 +81,10 @@ def commenter(
 ) -> WorkflowRunner:
     """comment.yml as the example's lumen-comment.yml calls it, from the workflow_run event of
     the gate's run, in the base repository (its default branch checked out in `base`)."""
-    return WorkflowRunner(
-        ROOT / "workflows" / "comment.yml",
-        workdir=tmp_path / "run",  # the same artifact store: run-id names the gate's run
-        workspace=base,
+    return shipped_workflow(
+        "comment.yml",
+        tmp_path / "run",  # the same artifact store: run-id names the gate's run
+        base,
         inputs={
             **starter_with("lumen-comment.yml"),
             "run-id": RUN_ID,
@@ -104,7 +102,6 @@ def commenter(
             }
         },
         event_name="workflow_run",
-        action_venv=dev_venv(),
         pin_inputs={"now": NOW},
     )
 

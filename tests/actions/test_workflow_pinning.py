@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 import yaml
-from harness.action_runner import dev_venv
-from harness.workflow_runner import WorkflowRunner
+from harness.workflow_runner import shipped_workflow
 
 from lumen.adapters.documents import expand
 from lumen.adapters.rego import load_modules
@@ -93,14 +92,13 @@ def gate_job(
     lumen_repositories: dict[str, Path] | None = None,
     job_context: dict[str, str] | None = None,
 ) -> Any:
-    run = WorkflowRunner(
-        ROOT / "workflows" / "pr-gate.yml",
-        workdir=tmp_path / "run",
-        workspace=repo,
+    run = shipped_workflow(
+        "pr-gate.yml",
+        tmp_path / "run",
+        repo,
         inputs=inputs,
         event={"pull_request": {"number": 7}},
         event_name="pull_request",
-        action_venv=dev_venv(),
         pin_inputs={"now": NOW},
         lumen_repositories=lumen_repositories,
         job_context=job_context,
