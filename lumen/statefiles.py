@@ -94,19 +94,38 @@ def append_result(path: str, result: GateResult, state: StateLocation | None) ->
     )
 
 
+def branch_file(path: str, state: StateLocation) -> str:
+    """How a file on the data branch is named to the user: the path, the branch, the remote."""
+    return f"{path} on branch {state.branch!r} of remote {state.remote!r}"
+
+
 @contextlib.contextmanager
-def readable(path: str, state: StateLocation | None) -> Iterator[str]:
+def readable(path: str, state: StateLocation | None, *, required: bool = False) -> Iterator[str]:
     """A local path to read `path` from: the path itself, or a private copy of the file on the
     data branch (fetched read-only; a path that does not exist when the branch or the file is
-    absent, as a local file that is not there yet)."""
-    if state is None:
+    absent, as a local file that is not there yet). `-` (stdin) is never on the branch.
+
+    `required`: a file the caller must read (a gate's `--deploys`): when it is not on the
+    branch, the same "file not found" a missing local file is, naming the path, the branch
+    and the remote. An error raised while the copy is read names the branch file, not the copy.
+    """
+    if state is None or path == "-":
         yield path
         return
+    from gates.errors import InputError, LumenError
     from lumen.adapters import git_state
 
     content = git_state.read_file(state, path)
+    if content is None and required:
+        raise InputError("file not found", file=branch_file(path, state))
     with tempfile.TemporaryDirectory(prefix="lumen-state-") as scratch:
         local = os.path.join(scratch, os.path.basename(git_state.branch_path(path)))
         if content is not None:
             Path(local).write_bytes(content)
-        yield local
+        try:
+            yield local
+        except LumenError as exc:
+            # The private copy's path means nothing to the user: name the branch file.
+            if exc.file == local:
+                exc.file = branch_file(path, state)
+            raise

@@ -15,6 +15,7 @@ from gates.timeutil import parse_duration
 from lumen.settings import Scope, Settings
 
 if TYPE_CHECKING:
+    from lumen.adapters.git_state import StateLocation
     from lumen.adapters.github.activity import RepositoryReads
     from lumen.adapters.prometheus import PrometheusConnection
 
@@ -23,11 +24,14 @@ RateScopes = dict[tuple[str | None, str | None], DeployCounts]
 
 @dataclass(frozen=True)
 class DeploySource:
-    """Where the deploy events come from: exactly one of the three."""
+    """Where the deploy events come from: exactly one of the three. With `state` (the data
+    branch, docs/reference.md#state) `deploys` is that path on the branch, where `lumen record`
+    and the flipback append to it."""
 
     deploys: str | None = None
     github: str | None = None
     prometheus: PrometheusConnection | None = None
+    state: StateLocation | None = None
     # The run's shared GitHub reads (`lumen.app.trend`); None reads on its own.
     reads: RepositoryReads | None = field(default=None, compare=False)
 
@@ -91,9 +95,14 @@ def collect(settings: Settings, scope: Scope, source: DeploySource, *, now: date
             "a deploy source is required: --deploys PATH, --github OWNER/REPO or --prometheus URL"
         )
     from lumen.sources.deploys import read_deploys
+    from lumen.statefiles import readable
 
-    read = read_deploys(source.deploys, tally)
-    return Deploys(tally, None, {"deploys": read.summary()})
+    with readable(source.deploys, source.state, required=True) as local:
+        read = read_deploys(local, tally)
+    summary = read.summary()
+    if source.state is not None and source.deploys != "-":
+        summary.update(source=source.deploys, branch=source.state.branch)
+    return Deploys(tally, None, {"deploys": summary})
 
 
 def evaluate(settings: Settings, scope: Scope, deploys: Deploys) -> RoiOutcome:

@@ -100,7 +100,8 @@ class Sources:
     snapshot: str | None = None
     slo_samples: str | None = None
     prometheus: PrometheusConnection | None = None
-    # where the ledger (the integrated gate's history) lives: the data branch, or None
+    # where the ledger (the integrated gate's history) and `deploys` live: the data branch, or
+    # None
     state: StateLocation | None = None
 
 
@@ -176,11 +177,13 @@ def roi(
     deploys: str | None,
     github: str | None,
     now: datetime,
+    state: StateLocation | None,
 ) -> None:
     from lumen.app import roi as app
 
     scope = scope_of(out)
-    read = app.collect(settings, scope, app.DeploySource(deploys=deploys, github=github), now=now)
+    source = app.DeploySource(deploys=deploys, github=github, state=state)
+    read = app.collect(settings, scope, source, now=now)
     outcome = app.evaluate(settings, scope, read)
     out.verdicts["roi"] = decide(outcome.checks)
     out.inputs["deploys"] = read.inputs
@@ -314,7 +317,7 @@ def integrated(
         integrated=resolved,
         spectrum=spectrum,
         sources=app.Sources(
-            DeploySource(deploys=deploys, github=None if deploys else github),
+            DeploySource(deploys=deploys, github=None if deploys else github, state=state),
             slo_samples=slo_samples,
             slo_prometheus=prometheus,
         ),
@@ -536,7 +539,12 @@ def collect(
         out.guard(
             "roi",
             lambda: roi(
-                out, settings, deploys=deploys, github=None if deploys else github, now=now
+                out,
+                settings,
+                deploys=deploys,
+                github=None if deploys else github,
+                now=now,
+                state=sources.state,
             ),
         )
     if slo_samples or slo_queries:

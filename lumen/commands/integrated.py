@@ -126,8 +126,10 @@ def run(args: argparse.Namespace) -> int:
     github = args.github
     if args.events and args.deploys and github:
         raise UsageError("--github reads what --events and --deploys do not: choose two of them")
-    if not (args.events or args.deploys or github):
-        github = running_repository()  # no data file named: the repository it runs in
+    if not (args.events or github):
+        # No loop events named: the repository it runs in (for both sides, or beside --deploys,
+        # as the workflows' `events` input promises: "empty reads this repository's activity").
+        github = running_repository()
     if not (args.events or github):
         raise UsageError(
             "`lumen integrated` needs --events PATH (loop events) or --github OWNER/REPO "
@@ -138,12 +140,15 @@ def run(args: argparse.Namespace) -> int:
         if not ledger:
             raise UsageError("adaptive thresholds need a ledger: --ledger PATH or `ledger:`")
         args.ledger = ledger  # the decision is recorded where the minimums are read from
+    state = state_of(args)
     request = app.Request(
         # --github reads the side no file is named for: both by default, the deploys beside
         # --events (as before), the loop events beside --deploys.
         events=EventsSource(args.events) if args.events else GitHubSource(str(github)),
         sources=app.Sources(
-            DeploySource(deploys=args.deploys, github=None if args.deploys else github),
+            DeploySource(
+                deploys=args.deploys, github=None if args.deploys else github, state=state
+            ),
             slo_samples=args.slo,
             slo_prometheus=connection_of(args, settings, scope) if args.prometheus else None,
         ),
@@ -151,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
         compare=args.compare,
         ledger=None if not ledger else str(ledger),
         baselines=tuple(args.baseline or ()),
-        state=state_of(args),
+        state=state,
     )
     result = app.evaluate(settings, scope, request, now=now)
     maturity = result.values["maturity"] or {}
@@ -165,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
             "score": _out(roi_slo.get("score")),
             "burn-rate": _out(roi_slo.get("slo_burn_rate")),
         },
-        state=state_of(args),
+        state=state,
     )
 
 

@@ -61,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
     github = args.github
     if not (args.deploys or github or connection):
         github = running_repository()  # no data file named: the repository it runs in
-    source = app.DeploySource(deploys=args.deploys, github=github, prometheus=connection)
+    state = state_of(args)
+    source = app.DeploySource(
+        deploys=args.deploys, github=github, prometheus=connection, state=state
+    )
     deploys, outcome = app.judge(settings, scope, source, now=now)
     window = parse_duration(outcome.window, field="window")
     result = GateResult(
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
             "rollback-rate": _out(outcome.values["rollback_rate"]),
             "deploys": outcome.values["deploys"],
         },
-        state=state_of(args),
+        state=state,
     )
 
 

@@ -287,3 +287,64 @@ def test_a_job_that_pushes_asks_for_contents_write_and_only_those() -> None:
             )
             writes = (job.get("permissions") or {}).get("contents") == "write"
             assert writes == (pushes or (workflow, job_id) in allowed), (workflow, job_id)
+
+
+@pytest.mark.github
+def test_gate_and_flipback_read_the_deploys_record_event_wrote_on_the_branch(
+    tmp_path: Path, double_env_of: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """record-event (`lumen record --state`) appends the deploys on one clone; the workflow's
+    gate and its flipback, on a fresh clone with `deploys: deploys.jsonl`, both read that file
+    on the branch (docs/reference.md#state): 4 of 6 deploys succeeded, below the shipped 0.80,
+    so the gate FAILs on them although the GitHub activity is healthy, and the flipback plans
+    the last known-good version of the same log."""
+    env = double_env_of(HEALTHY)
+    _, bare = user_repository(tmp_path)
+    monkeypatch.chdir(clone(bare, tmp_path / "deploy-job"))
+    outcomes = ("success", "success", "failure", "success", "success", "failure")
+    for n, result in enumerate(outcomes):
+        argv = ["record", "--deploys", "deploys.jsonl", "--state", BRANCH, "--quiet"]
+        argv += ["--env", "prod", "--service", "api", "--action", "deploy", "--result", result]
+        argv += ["--version", f"1.0.{n}", "--ts", f"2026-11-2{n}T10:00:00Z"]
+        assert main(argv) == 0
+    workspace = clone(bare, tmp_path / "checkout")
+    recorded = git(bare, "rev-parse", BRANCH)
+    inputs = {"env": "prod", "service": "api", "platform": "none", "deploys": "deploys.jsonl"}
+    runner = make_runner("gate-and-flipback.yml", tmp_path / "run", workspace, inputs, env)
+    jobs = run_jobs(runner, "gate", "flipback")
+    gate = jobs["gate"]
+    assert gate.run is not None and gate.conclusion == "success", gate.run.log if gate.run else ""
+    assert gate.outputs["verdict"] == "FAIL", gate.actions["gate"].stderr
+    result = json.loads((workspace / "lumen-results" / "integrated.json").read_text())
+    assert result["inputs"]["roi"]["deploys"] == {
+        "source": "deploys.jsonl",
+        "branch": BRANCH,
+        "events_read": 6,
+    }
+    assert {c["name"]: c["verdict"] for c in result["checks"]}["success_rate"] == "FAIL"
+    flipback = jobs["flipback"]
+    assert flipback.run is not None and flipback.conclusion == "success", flipback.run.log
+    assert flipback.outputs["target"] == "1.0.4"  # the last success before the failed 1.0.5
+    assert not (workspace / "deploys.jsonl").exists()
+    # the gate's verdict and the plan went to the ledger; the deploy log is as recorded
+    assert git(bare, "rev-parse", BRANCH) != recorded
+    deploys = branch_file(bare, BRANCH, "deploys.jsonl")
+    assert deploys is not None and len(deploys.splitlines()) == len(outcomes)
+
+
+@pytest.mark.github
+def test_gate_and_flipback_with_deploys_missing_on_the_branch_is_an_error(
+    tmp_path: Path, double_env_of: Any
+) -> None:
+    """A `deploys` the branch does not have is the gate's error (exit 1, naming the path, the
+    branch and the remote), never a verdict read from somewhere else."""
+    env = double_env_of(HEALTHY)
+    workspace, _ = user_repository(tmp_path)
+    inputs = {"env": "prod", "service": "api", "platform": "none", "deploys": "deploys.jsonl"}
+    runner = make_runner("gate-and-flipback.yml", tmp_path / "run", workspace, inputs, env)
+    gate = runner.run_job("gate")
+    assert gate.run is not None
+    step = gate.actions["gate"]
+    assert step.returncode == 1, step.stderr
+    assert "deploys.jsonl on branch 'lumen-data' of remote 'origin'" in step.stderr
+    assert gate.outputs["verdict"] in ("", None)
