@@ -173,8 +173,8 @@ EXAMPLES: dict[str, Example] = {
         "`lumen-data` of the repository (created on the first write, pushed with the job's "
         "token, hence `contents: write`; two jobs recording at once lose nothing). Without it "
         "the event goes to a file on the runner, which is thrown away after the job. "
-        "`lumen state pull --dir .lumen-data` copies the branch's files for a gate's "
-        "`deploys:` input.",
+        "A gate given the same `state` and `deploys: deploys.jsonl` reads the log there: "
+        "nothing needs pulling first.",
     ),
     "loop-sampler": Example(
         "sampler.md",

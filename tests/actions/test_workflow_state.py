@@ -109,15 +109,20 @@ def test_nightly_verdicts_accumulate_on_the_data_branch(tmp_path: Path, double_e
 
 @pytest.mark.github
 def test_the_nightly_sampler_keeps_its_history_on_the_data_branch(
-    tmp_path: Path, double_env_of: Any
+    tmp_path: Path, double_env_of: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With event logs named the loop sampler runs too: its run history (and spool) are on the
-    branch, so the second night's checkout, a fresh clone, sees the first night's run."""
+    branch, so the second night's checkout, a fresh clone, sees the first night's run. The loop
+    events are a file of the checkout; the deploy log is on the branch (where record-event
+    appends), moved there once with `lumen state push`."""
     env = double_env_of(HEALTHY)
     seed = tmp_path / "seed"
     shutil.copytree(ROOT / "examples", seed, ignore=shutil.ignore_patterns("out", ".github"))
     assert main(["init", "--dir", str(seed), "--no-workflows", "--quiet"]) == 0
     bare = make_origin(seed, tmp_path / "origin.git")
+    monkeypatch.chdir(seed)
+    assert main(["state", "push", "deploys.jsonl", "--quiet"]) == 0
+    monkeypatch.chdir(tmp_path)
     inputs = {"events": "events.jsonl", "deploys": "deploys.jsonl"}
     for night in ("first", "second"):
         workspace = clone(bare, tmp_path / f"checkout-{night}")

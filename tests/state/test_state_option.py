@@ -305,6 +305,10 @@ def test_integrated_adapts_from_the_decisions_on_the_branch(
     """Each run is a fresh clone (a fresh runner): the adaptive minimums count the decisions
     earlier runs left on the branch."""
     examples = ROOT / "examples"
+    # With state on, --deploys is the deploy log on the branch (where `lumen record` appends).
+    seeder = StateLocation(repo=clone(remote, tmp_path / "seed-deploys"))
+    seed = {"deploys.jsonl": git_state.replace_with(examples / "deploys.jsonl")}
+    git_state.update_files(seeder, seed, message="the deploy log")
     reasons = []
     for run in range(3):
         work = clone(remote, tmp_path / f"run{run}")
@@ -312,7 +316,7 @@ def test_integrated_adapts_from_the_decisions_on_the_branch(
         monkeypatch.chdir(work)
         out = tmp_path / f"r{run}.json"
         args = ["integrated", "--config", "lumen.yml", "--events", str(examples / "events.jsonl")]
-        args += ["--deploys", str(examples / "deploys.jsonl"), "--ledger", "ledger.jsonl"]
+        args += ["--deploys", "deploys.jsonl", "--ledger", "ledger.jsonl"]
         assert main([*args, "--state", "lumen-data", "--quiet", "--json", str(out)]) == 0
         reasons.append(json.loads(out.read_text())["adaptive"]["reason"])
         assert not (work / "ledger.jsonl").exists()
