@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_git_state import clone, git, remote  # noqa: F401  (the bare origin fixture)
+from harness.git_origin import clone, git
 
 from lumen.cli import main
 
@@ -41,7 +41,7 @@ def roi(*extra: str) -> list[str]:
 
 
 def test_a_gate_reads_the_deploys_record_wrote_on_the_branch(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -80,7 +80,7 @@ def test_a_gate_reads_the_deploys_record_wrote_on_the_branch(
 
 
 def test_the_integrated_gate_reads_deploys_from_the_branch_and_events_from_disk(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -105,7 +105,7 @@ def test_the_integrated_gate_reads_deploys_from_the_branch_and_events_from_disk(
 
 @pytest.mark.parametrize("branch_exists", [True, False])
 def test_deploys_missing_on_the_branch_is_an_error_not_a_pass(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -129,7 +129,7 @@ def test_deploys_missing_on_the_branch_is_an_error_not_a_pass(
 
 
 def test_a_bad_line_on_the_branch_names_the_branch_file_not_a_scratch_copy(
-    remote: Path,  # noqa: F811
+    remote: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
