@@ -18,6 +18,9 @@ from harness.actions import double_env, sticky_comments
 from harness.git_origin import make_origin
 from harness.workflow_runner import WorkflowRunner, shipped_workflow
 
+from lumen.adapters import git_state
+from lumen.adapters.git_state import StateLocation
+
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-20T18:00:00Z"
 
@@ -29,6 +32,13 @@ def repo(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
     # a checkout of a repository with an origin: the recording workflows push to its lumen-data
     make_origin(workspace, tmp_path / "origin.git")
+    # with state (the workflows' default) `deploys` is the log on lumen-data, where record-event
+    # appends: the repository's log moved there once, as docs/reference.md#state says
+    git_state.update_files(
+        StateLocation(workspace),
+        {"deploys.jsonl": git_state.replace_with(workspace / "deploys.jsonl")},
+        message="the deploy log",
+    )
     return workspace
 
 
