@@ -85,7 +85,8 @@ Next steps:
      their verdicts, flipbacks and deploy events on the data branch {branch} of this
      repository (created on the first write; `lumen state show` lists it), so those jobs get
      contents: write; the PR gate only reads. To keep nothing, pass state: "" in the
-     starter's with: (contents: read is then enough). See docs/day-one.md.
+     starter's with: (an empty input means "as the config's state: says", and the config
+     written here has none; contents: read is then enough). See docs/day-one.md.
 """
 
 
