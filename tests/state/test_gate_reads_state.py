@@ -130,13 +130,12 @@ def test_deploys_missing_on_the_branch_is_an_error_not_a_pass(
 
 def test_a_bad_line_on_the_branch_names_the_branch_file_not_a_scratch_copy(
     remote: Path,
+    checkout: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    writer = clone(remote, tmp_path / "writer")
-    monkeypatch.chdir(writer)
-    (writer / "deploys.jsonl").write_text('{"ts": "2026-11-20T00:00:00Z"}\nnot json\n')
+    (checkout / "deploys.jsonl").write_text('{"ts": "2026-11-20T00:00:00Z"}\nnot json\n')
     assert main(["state", "push", "deploys.jsonl", "--state", "lumen-data", "--quiet"]) == 0
     monkeypatch.chdir(clone(remote, tmp_path / "reader"))
     capsys.readouterr()

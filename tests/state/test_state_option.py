@@ -93,14 +93,13 @@ def test_no_remote_is_exit_1_naming_branch_and_remote(
 
 def test_flipback_reads_and_records_on_the_branch(
     remote: Path,
+    checkout: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    seed = clone(remote, tmp_path / "writer")
-    monkeypatch.chdir(seed)
     rows = [("01", "v1", "success"), ("03", "v2", "success"), ("04", "v3", "failure")]
-    (seed / "deploys.jsonl").write_text(
+    (checkout / "deploys.jsonl").write_text(
         "".join(
             json.dumps(
                 {
@@ -121,7 +120,7 @@ def test_flipback_reads_and_records_on_the_branch(
     failed |= {"service": "api", "result": {"inputs": {"version": "v2"}}}
     assert main(["ledger", "append", "ledger.jsonl", "--entry", json.dumps(failed)]) == 0
     assert main(["state", "push", "deploys.jsonl", "ledger.jsonl", "--quiet"]) == 0
-    work = clone(remote, tmp_path / "job")
+    work = clone(remote, tmp_path / "flipback-job")
     monkeypatch.chdir(work)
     args = ["flipback", "execute", "--confirm", "yes", "--env", "prod", "--service", "api"]
     args += ["--deploys", "deploys.jsonl", "--ledger", "ledger.jsonl", "--state", "lumen-data"]
