@@ -31,10 +31,10 @@ def read_back(remote_repo: Path, tmp_path: Path, path: str) -> bytes | None:
     return git_state.read_file(StateLocation(repo=clone(remote_repo, where)), path)
 
 
-def record_args(version: str, *flags: str) -> list[str]:
-    """`lumen record` of a successful deploy of api to prod, version `version`."""
+def record_args(version: str, *flags: str, result: str = "success") -> list[str]:
+    """`lumen record` of a deploy of api to prod, version `version`, successful by default."""
     argv = ["record", "--env", "prod", "--service", "api", "--action", "deploy"]
-    return [*argv, "--version", version, "--result", "success", "--quiet", *flags]
+    return [*argv, "--version", version, "--result", result, "--quiet", *flags]
 
 
 def all_exit_0(procs: list[subprocess.Popen[bytes]]) -> None:

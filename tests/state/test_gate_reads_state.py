@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from bare_origin import record_args
 from harness.git_origin import clone, git
 
 from lumen.cli import main
@@ -22,17 +23,9 @@ OUTCOMES = ("success", "success", "failure", "success", "failure", "success")
 def record_on_branch(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(work)
     for n, result in enumerate(OUTCOMES):
-        argv = ["record", "--deploys", "deploys.jsonl", "--state", "lumen-data", "--quiet"]
-        argv += ["--env", "prod", "--service", "api", "--action", "deploy"]
-        argv += [
-            "--version",
-            f"1.0.{n}",
-            "--result",
-            result,
-            "--ts",
-            f"2026-11-2{n // 3}T0{n}:00:00Z",
-        ]
-        assert main(argv) == 0
+        on_branch = ["--deploys", "deploys.jsonl", "--state", "lumen-data"]
+        ts = f"2026-11-2{n // 3}T0{n}:00:00Z"
+        assert main(record_args(f"1.0.{n}", *on_branch, "--ts", ts, result=result)) == 0
     assert not (work / "deploys.jsonl").exists()
 
 
