@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,21 @@ def remote(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def checkout(remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def enter_clone(
+    remote: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], Path]:
+    """Another job's checkout: `enter_clone(name)` clones the origin at tmp_path/<name> and
+    makes it the current directory."""
+
+    def enter(name: str) -> Path:
+        work = clone(remote, tmp_path / name)
+        monkeypatch.chdir(work)
+        return work
+
+    return enter
+
+
+@pytest.fixture
+def checkout(enter_clone: Callable[[str], Path]) -> Path:
     """A job's checkout: a clone of the origin at tmp_path/job, the current directory."""
-    work = clone(remote, tmp_path / "job")
-    monkeypatch.chdir(work)
-    return work
+    return enter_clone("job")

@@ -5,11 +5,12 @@ reads it, fetch-only. Real git against a bare origin on disk."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from bare_origin import record_args
-from harness.git_origin import clone, git
+from harness.git_origin import git
 
 from lumen.cli import main
 
@@ -20,8 +21,8 @@ NOW = "2026-11-21T12:00:00Z"
 OUTCOMES = ("success", "success", "failure", "success", "failure", "success")
 
 
-def record_on_branch(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(work)
+def record_on_branch(work: Path) -> None:
+    """`lumen record` of OUTCOMES in the job `work` (the current directory), to the branch."""
     for n, result in enumerate(OUTCOMES):
         on_branch = ["--deploys", "deploys.jsonl", "--state", "lumen-data"]
         ts = f"2026-11-2{n // 3}T0{n}:00:00Z"
@@ -34,12 +35,10 @@ def roi(*extra: str) -> list[str]:
 
 
 def test_a_gate_reads_the_deploys_record_wrote_on_the_branch(
-    remote: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    remote: Path, enter_clone: Callable[[str], Path], tmp_path: Path
 ) -> None:
-    record_on_branch(clone(remote, tmp_path / "deploy-job"), monkeypatch)
-    reader = clone(remote, tmp_path / "gate-job")
+    record_on_branch(enter_clone("deploy-job"))
+    reader = enter_clone("gate-job")
     # A local file of the same name that would PASS: the gate must not read it.
     (reader / "deploys.jsonl").write_text(
         "".join(
@@ -51,7 +50,6 @@ def test_a_gate_reads_the_deploys_record_wrote_on_the_branch(
             for n in range(6)
         )
     )
-    monkeypatch.chdir(reader)
     before = git(remote, "rev-parse", "lumen-data")
     out = tmp_path / "roi.json"
     assert main(roi("--deploys", "deploys.jsonl", "--state", "lumen-data", "--json", str(out))) == 2
@@ -73,12 +71,10 @@ def test_a_gate_reads_the_deploys_record_wrote_on_the_branch(
 
 
 def test_the_integrated_gate_reads_deploys_from_the_branch_and_events_from_disk(
-    remote: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    enter_clone: Callable[[str], Path], tmp_path: Path
 ) -> None:
-    record_on_branch(clone(remote, tmp_path / "deploy-job"), monkeypatch)
-    monkeypatch.chdir(clone(remote, tmp_path / "gate-job"))
+    record_on_branch(enter_clone("deploy-job"))
+    enter_clone("gate-job")
     out = tmp_path / "integrated.json"
     events = str(ROOT / "examples" / "events.jsonl")
     argv = ["integrated", "--events", events, "--deploys", "deploys.jsonl"]
@@ -98,17 +94,15 @@ def test_the_integrated_gate_reads_deploys_from_the_branch_and_events_from_disk(
 
 @pytest.mark.parametrize("branch_exists", [True, False])
 def test_deploys_missing_on_the_branch_is_an_error_not_a_pass(
-    remote: Path,
+    enter_clone: Callable[[str], Path],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     branch_exists: bool,
 ) -> None:
     if branch_exists:
-        record_on_branch(clone(remote, tmp_path / "deploy-job"), monkeypatch)
-    reader = clone(remote, tmp_path / "gate-job")
+        record_on_branch(enter_clone("deploy-job"))
+    reader = enter_clone("gate-job")
     (reader / "other.jsonl").write_text("")  # a local file of that name is not read either
-    monkeypatch.chdir(reader)
     capsys.readouterr()
     out = tmp_path / "roi.json"
     code = main(roi("--deploys", "other.jsonl", "--state", "lumen-data", "--json", str(out)))
@@ -124,13 +118,12 @@ def test_deploys_missing_on_the_branch_is_an_error_not_a_pass(
 def test_a_bad_line_on_the_branch_names_the_branch_file_not_a_scratch_copy(
     remote: Path,
     checkout: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    enter_clone: Callable[[str], Path],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     (checkout / "deploys.jsonl").write_text('{"ts": "2026-11-20T00:00:00Z"}\nnot json\n')
     assert main(["state", "push", "deploys.jsonl", "--state", "lumen-data", "--quiet"]) == 0
-    monkeypatch.chdir(clone(remote, tmp_path / "reader"))
+    enter_clone("reader")
     capsys.readouterr()
     assert main(roi("--deploys", "deploys.jsonl", "--state", "lumen-data")) == 1
     err = capsys.readouterr().err.strip()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +61,7 @@ def sample_args(gateway: str, service: str, *extra: str) -> list[str]:
 
 
 def test_a_sampler_killed_mid_push_loses_nothing_and_the_next_run_delivers(
-    remote: Path,
-    tmp_path: Path,
-    pushgateway: Any,
-    monkeypatch: Any,
+    remote: Path, enter_clone: Callable[[str], Path], tmp_path: Path, pushgateway: Any
 ) -> None:
     killed = clone(remote, tmp_path / "killed")
     with misbehaving_server(Behaviour.STALL) as stalling:
@@ -74,7 +72,7 @@ def test_a_sampler_killed_mid_push_loses_nothing_and_the_next_run_delivers(
     entry = json.loads(git(remote, "show", f"lumen-data:{name}"))
     assert entry["series"] and entry["exposition"] and entry["grouping"]["service"] == "killed"
     # The next run, on another runner, delivers the killed run's values and its own.
-    monkeypatch.chdir(clone(remote, tmp_path / "next"))
+    enter_clone("next")
     assert main(sample_args(pushgateway.url, "next")) == 0
     services = {group["labels"].get("service") for group in pushgateway.groups()}
     assert {"killed", "next"} <= services
@@ -87,13 +85,10 @@ def test_a_sampler_killed_mid_push_loses_nothing_and_the_next_run_delivers(
 
 
 def test_runs_on_different_runners_share_one_history(
-    remote: Path,
-    tmp_path: Path,
-    monkeypatch: Any,
-    capsys: Any,
+    remote: Path, enter_clone: Callable[[str], Path], capsys: Any
 ) -> None:
     for name in ("one", "two"):
-        monkeypatch.chdir(clone(remote, tmp_path / name))
+        enter_clone(name)
         args = sample_args("", "api")
         gateway_at = args.index("--pushgateway")
         del args[gateway_at : gateway_at + 2]  # no gateway: the exposition goes to stdout

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness.git_origin import clone, git
+from harness.git_origin import git
 
 from lumen.cli import main
 
@@ -13,8 +14,7 @@ from lumen.cli import main
 def test_show_push_pull_round_trip(
     remote: Path,
     checkout: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    enter_clone: Callable[[str], Path],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["state", "show"]) == 0
@@ -25,8 +25,7 @@ def test_show_push_pull_round_trip(
     assert git(remote, "show", "lumen-data:history.jsonl") == '{"run":1}\n'
     assert main(["state", "show"]) == 0
     assert capsys.readouterr().out.split() == ["10", "history.jsonl"]
-    other = clone(remote, tmp_path / "other")
-    monkeypatch.chdir(other)
+    other = enter_clone("other")
     assert main(["state", "pull", "--dir", "copy", "--quiet"]) == 0
     assert (other / "copy" / "history.jsonl").read_text() == '{"run":1}\n'
 

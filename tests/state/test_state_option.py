@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,15 +27,11 @@ def gate(*extra: str) -> list[str]:
 
 
 def test_a_gate_ledger_goes_to_the_branch_and_the_head_matches(
-    remote: Path,
-    checkout: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    remote: Path, checkout: Path, enter_clone: Callable[[str], Path], tmp_path: Path
 ) -> None:
     flags = ["--ledger", "data/ledger.jsonl", "--state", "lumen-data", "--quiet"]
     assert main(gate(*flags, "--json", str(tmp_path / "one.json"))) == 0
-    other = clone(remote, tmp_path / "other")
-    monkeypatch.chdir(other)
+    other = enter_clone("other")
     assert main(gate(*flags, "--json", str(tmp_path / "two.json"))) == 0
     assert not (checkout / "data").exists() and not (other / "data").exists()
     chain = read_back(remote, tmp_path, "data/ledger.jsonl")
@@ -94,8 +91,8 @@ def test_no_remote_is_exit_1_naming_branch_and_remote(
 def test_flipback_reads_and_records_on_the_branch(
     remote: Path,
     checkout: Path,
+    enter_clone: Callable[[str], Path],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     rows = [("01", "v1", "success"), ("03", "v2", "success"), ("04", "v3", "failure")]
@@ -120,8 +117,7 @@ def test_flipback_reads_and_records_on_the_branch(
     failed |= {"service": "api", "result": {"inputs": {"version": "v2"}}}
     assert main(["ledger", "append", "ledger.jsonl", "--entry", json.dumps(failed)]) == 0
     assert main(["state", "push", "deploys.jsonl", "ledger.jsonl", "--quiet"]) == 0
-    work = clone(remote, tmp_path / "flipback-job")
-    monkeypatch.chdir(work)
+    work = enter_clone("flipback-job")
     args = ["flipback", "execute", "--confirm", "yes", "--env", "prod", "--service", "api"]
     args += ["--deploys", "deploys.jsonl", "--ledger", "ledger.jsonl", "--state", "lumen-data"]
     args += ["--now", NOW, "--lock-dir", str(tmp_path / "locks")]
@@ -149,15 +145,12 @@ def test_flipback_reads_and_records_on_the_branch(
 
 @pytest.mark.usefixtures("checkout")
 def test_comment_charts_the_history_on_the_branch(
-    remote: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    enter_clone: Callable[[str], Path], tmp_path: Path
 ) -> None:
     for _ in range(3):
         args = gate("--ledger", "ledger.jsonl", "--state", "lumen-data", "--quiet")
         assert main([*args, "--json", str(tmp_path / "result.json")]) == 0
-    reader = clone(remote, tmp_path / "pr")
-    monkeypatch.chdir(reader)
+    enter_clone("pr")  # the pull request's job
     md = tmp_path / "comment.md"
     base = ["comment", "--result", str(tmp_path / "result.json"), "--markdown", str(md)]
     assert main([*base, "--history", "ledger.jsonl", "--state", "lumen-data", "--quiet"]) == 0
@@ -297,9 +290,7 @@ def test_ledger_verify_and_append_on_the_branch(capsys: pytest.CaptureFixture[st
 
 
 def test_integrated_adapts_from_the_decisions_on_the_branch(
-    remote: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    remote: Path, enter_clone: Callable[[str], Path], tmp_path: Path
 ) -> None:
     """Each run is a fresh clone (a fresh runner): the adaptive minimums count the decisions
     earlier runs left on the branch."""
@@ -310,9 +301,8 @@ def test_integrated_adapts_from_the_decisions_on_the_branch(
     git_state.update_files(seeder, seed, message="the deploy log")
     reasons = []
     for run in range(3):
-        work = clone(remote, tmp_path / f"run{run}")
+        work = enter_clone(f"run{run}")
         (work / "lumen.yml").write_text("version: 1\nintegrated:\n  adaptive: true\n")
-        monkeypatch.chdir(work)
         out = tmp_path / f"r{run}.json"
         args = ["integrated", "--config", "lumen.yml", "--events", str(examples / "events.jsonl")]
         args += ["--deploys", "deploys.jsonl", "--ledger", "ledger.jsonl"]
