@@ -9,7 +9,8 @@ Everything here is git plumbing run in the user's repository (the job's checkout
 credentials that `actions/checkout` configured are the ones used, and neither the work tree nor
 the index is touched:
 
-- read: `git fetch <remote> +refs/heads/<branch>:<private ref>`, then `git cat-file`;
+- read: `git fetch <remote> +refs/heads/<branch>:<private ref>` (`--depth=1` in a shallow
+  checkout, as CI's are: the tip is all a reader or a writer needs), then `git cat-file`;
 - write: the caller's update runs on a temporary copy of the file, the new content becomes a
   blob, a temporary index builds the tree, `git commit-tree` the commit on top of what was
   fetched, and `git push <remote> <commit>:refs/heads/<branch>`.
@@ -185,6 +186,24 @@ def _git(
     return proc
 
 
+_SHALLOW: dict[Path, bool] = {}
+
+
+def _depth(location: StateLocation) -> list[str]:
+    """`--depth=1` when the repository is shallow already (a CI checkout: actions/checkout
+    fetches one commit): reading the tip and `commit-tree` on top of it need no history, and
+    the push then sends the new commit only, so a long-lived data branch is not downloaded whole
+    on every run. A full clone fetches as before: a depth fetch would make it shallow (an entry
+    in its `shallow` file), a change to the user's repository beyond the private ref. Asked
+    once per repository and process."""
+    repo = location.repo.resolve()
+    shallow = _SHALLOW.get(repo)
+    if shallow is None:
+        proc = _git(location, "rev-parse", "--is-shallow-repository", check=False)
+        shallow = _SHALLOW[repo] = proc.returncode == 0 and proc.stdout.strip() == b"true"
+    return ["--depth=1"] if shallow else []
+
+
 @contextmanager
 def _fetched(
     location: StateLocation, auth: Mapping[str, str] | None = None
@@ -198,6 +217,7 @@ def _fetched(
             "fetch",
             "--quiet",
             "--no-tags",
+            *_depth(location),
             location.remote,
             f"+refs/heads/{location.branch}:{ref}",
             env=auth_env(location) if auth is None else auth,
