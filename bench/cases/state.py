@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from benchlib import ROOT, Case, Subject
@@ -20,7 +21,8 @@ ENTRY = {"type": "bench", "gate": "integrated", "verdict": "PASS", "env": "prod"
 
 
 def make_repositories(work: Path) -> None:
-    """A bare origin with 200 entries on lumen-data already, and a job's clone of it."""
+    """A bare origin with 200 entries on lumen-data in 20 commits, and a job's checkout of it
+    as actions/checkout makes one: shallow (one commit of main), without the branch."""
     bare, seed, job = work / "origin.git", work / "seed", work / "job"
     subprocess.run(["git", "init", "--quiet", "--bare", "-b", "main", str(bare)], check=True)
     subprocess.run(["git", "init", "--quiet", "-b", "main", str(seed)], check=True)
@@ -32,15 +34,20 @@ def make_repositories(work: Path) -> None:
         ["push", "--quiet", "origin", "main"],
     ):
         subprocess.run(["git", "-C", str(seed), *argv], check=True)
-    subprocess.run(["git", "clone", "--quiet", str(bare), str(job)], check=True)
     from lumen.adapters.git_state import StateLocation, update_files
     from lumen.ledger import append
 
-    def two_hundred(local: Path) -> None:
-        for n in range(200):
-            append(local, {**ENTRY, "n": n})
+    def ten(first: int) -> Callable[[Path], None]:
+        def update(local: Path) -> None:
+            for n in range(first, first + 10):
+                append(local, {**ENTRY, "n": n})
 
-    update_files(StateLocation(job), {"ledger.jsonl": two_hundred}, message="seed")
+        return update
+
+    for first in range(0, 200, 10):
+        update_files(StateLocation(seed), {"ledger.jsonl": ten(first)}, message=f"{first}")
+    clone = ["git", "clone", "--quiet", "--depth=1", f"file://{bare}", str(job)]
+    subprocess.run(clone, check=True)
     (work / "local.jsonl").write_bytes(b"")
 
 
@@ -63,9 +70,15 @@ CASES = [
         description=(
             "One gate decision appended to `ledger.jsonl` on the data branch and pushed "
             "(`lumen.statefiles.append_ledger` with state on: fetch into a private ref, append, "
-            "commit-tree, push with a lease): 10 git processes (11 with a token), 2 of them "
-            "talk to the remote (fetch, push). Origin: a bare repository on local disk, 200 "
-            "entries on the branch. Peer: the same append to a local file (state off)."
+            "commit-tree, push with a lease), from a shallow checkout as actions/checkout makes "
+            "one, so the fetch is `--depth=1`: 11 git processes (10 plus the shallow check; "
+            "12 with a token), 2 of them talk to the remote (fetch, push). Origin: a bare "
+            "repository on local disk, 200 entries on the branch in 20 commits. Peer: the same "
+            "append to a local file (state off). What the depth saves is transfer, not local "
+            "time: a fresh shallow checkout receives 3 objects (32 KiB loose) for the tip where "
+            "a full fetch of this 20-commit branch receives 90 (692 KiB), growing with every "
+            "commit. On local disk the append's time is the same within noise: measured back "
+            "to back on 2026-12-06, medians 59–79 ms without the depth, 68–80 ms with it."
         ),
         subject=Subject("append on the data branch", append_to_branch),
         peer=Subject("local append", append_locally),
