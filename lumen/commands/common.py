@@ -31,11 +31,15 @@ def positive_int(text: str) -> int:
 
 
 def add_common(
-    parser: argparse.ArgumentParser, *, gate: bool = True, section: str | None = None
+    parser: argparse.ArgumentParser,
+    *,
+    gate: bool = True,
+    section: str | None = None,
+    state_files: str = "--ledger",
 ) -> None:
     """`--config --env --service --json --now --quiet`, and for gates also
     `--junit --on-no-data --ledger --state`; `section` is the gate's config section, whose shipped
-    on-no-data the help shows."""
+    on-no-data the help shows; `state_files` what `--state` puts on the data branch."""
     group = parser.add_argument_group("common options")
     group.add_argument(
         "--config", metavar="PATH", help="config file (default: .github/lumen.yml when present)"
@@ -65,7 +69,7 @@ def add_common(
             ),
         )
         group.add_argument("--ledger", metavar="PATH", help="append the decision to this ledger")
-        add_state_argument(group, "--ledger")
+        add_state_argument(group, state_files)
 
 
 def add_state_argument(
@@ -82,6 +86,11 @@ def add_state_argument(
         f"(e.g. {default_text('state', 'branch')}; remote: config state.remote, "
         f"{default_of('state', 'remote')}); empty: {empty}",
     )
+
+
+# A path flag's help, after what the file is: with state on, the path names the file on the
+# data branch (docs/reference.md#state, "One path, one file"), not one of the checkout.
+ON_DATA_BRANCH = "with state on (--state or the config's state:), that file on the data branch"
 
 
 def state_of(args: argparse.Namespace) -> StateLocation | None:

@@ -14,6 +14,7 @@ from gates.errors import LumenError, SourceError, UsageError
 from lumen import actions_runtime as gha
 from lumen.app.flipback import PLATFORMS
 from lumen.commands.common import (
+    ON_DATA_BRANCH,
     add_common,
     add_state_argument,
     config_of,
@@ -51,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--deploys",
         metavar="PATH",
         help="deploy events JSONL: the history (github, helm and argocd read their "
-        "own) and where the flipback event is appended",
+        f"own) and where the flipback event is appended; {ON_DATA_BRANCH}",
     )
     parser.add_argument(
         "--target", metavar="previous|VERSION", help=default_of("flipback", "target")

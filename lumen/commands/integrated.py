@@ -12,6 +12,7 @@ import argparse
 
 from gates.errors import UsageError
 from lumen.commands.common import (
+    ON_DATA_BRANCH,
     add_common,
     config_of,
     connection_of,
@@ -36,7 +37,11 @@ OUTPUTS = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--events", metavar="PATH", help="loop events JSONL (or - for stdin)")
-    parser.add_argument("--deploys", metavar="PATH", help="deploy events JSONL")
+    parser.add_argument(
+        "--deploys",
+        metavar="PATH",
+        help=f"deploy events JSONL; {ON_DATA_BRANCH}, fetched read-only",
+    )
     parser.add_argument(
         "--github",
         metavar="OWNER/REPO",
@@ -94,7 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_connection_arguments(parser)  # --prometheus URL: the SLO queries (config `slo:`)
     add_roi_options(parser)
     add_slo_options(parser)
-    add_common(parser, gate=True, section="integrated")
+    add_common(parser, gate=True, section="integrated", state_files="--ledger, and read --deploys,")
 
 
 def flags(args: argparse.Namespace) -> dict[str, object]:

@@ -11,6 +11,7 @@ from gates.errors import UsageError
 from gates.timeutil import parse_timestamp
 from lumen.app.record import DeployRecord, record_deploy
 from lumen.commands.common import (
+    ON_DATA_BRANCH,
     add_common,
     add_state_argument,
     config_of,
@@ -25,7 +26,9 @@ OUTPUTS = (Output("id", "id of the recorded event"), JSON)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--deploys", metavar="PATH", help="deploy events JSONL to append to")
+    parser.add_argument(
+        "--deploys", metavar="PATH", help=f"deploy events JSONL to append to; {ON_DATA_BRANCH}"
+    )
     parser.add_argument("--action", choices=["deploy", "rollback", "flipback"], help="event action")
     parser.add_argument("--version", dest="event_version", metavar="V", help="deployed version")
     parser.add_argument("--result", choices=["success", "failure"], help="outcome")

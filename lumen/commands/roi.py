@@ -12,6 +12,7 @@ import argparse
 from gates.result import GateResult, decide
 from gates.timeutil import format_duration, format_timestamp, parse_duration
 from lumen.commands.common import (
+    ON_DATA_BRANCH,
     add_common,
     connection_of,
     now_of,
@@ -35,7 +36,9 @@ OUTPUTS = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_argument_group("source (one of)")
     source.add_argument(
-        "--deploys", metavar="PATH", help="deploy events JSONL file, or - for stdin"
+        "--deploys",
+        metavar="PATH",
+        help=f"deploy events JSONL file, or - for stdin; {ON_DATA_BRANCH}, fetched read-only",
     )
     source.add_argument(
         "--github",
@@ -47,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     add_connection_arguments(parser)  # --prometheus URL: lumen_deploy_success_rate & co.
     add_roi_options(parser)
-    add_common(parser, gate=True, section="roi")
+    add_common(parser, gate=True, section="roi", state_files="--ledger, and read --deploys,")
 
 
 def run(args: argparse.Namespace) -> int:

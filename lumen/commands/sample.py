@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from lumen.commands.common import (
+    ON_DATA_BRANCH,
     add_common,
     add_state_argument,
     connection_of,
@@ -59,7 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     sources = parser.add_argument_group("sources (config `sampler:`)")
     sources.add_argument("--events", metavar="PATH", help="loop events JSONL: maturity")
-    sources.add_argument("--deploys", metavar="PATH", help="deploy events JSONL: ROI/DORA")
+    sources.add_argument(
+        "--deploys",
+        metavar="PATH",
+        help=f"deploy events JSONL: ROI/DORA; {ON_DATA_BRANCH}, fetched read-only",
+    )
     sources.add_argument(
         "--github",
         metavar="OWNER/REPO",

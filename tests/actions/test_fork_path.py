@@ -15,14 +15,13 @@ second repository holding the pull request's head branch."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from harness.actions import PR_REPOSITORY, sticky_comments
-from harness.git_origin import make_origin
+from harness.git_origin import example_repository
 from harness.workflow_runner import WorkflowRunner, shipped_workflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,12 +38,10 @@ def starter_with(name: str) -> dict[str, Any]:
 
 
 def repository(tmp_path: Path, name: str) -> Path:
-    """A checkout laid out like examples/ whose origin is a bare repository on disk (the
-    commenter fetches the data branch from there, read-only, for the comment's chart)."""
-    workspace = tmp_path / name
-    shutil.copytree(ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
-    make_origin(workspace, tmp_path / f"{name}-origin.git")
-    return workspace
+    """A checkout laid out like examples/ whose origin is a bare repository on disk with the
+    deploy log on lumen-data: the gates read `deploys` there and the commenter its chart,
+    fetched read-only."""
+    return example_repository(tmp_path / name, tmp_path / f"{name}-origin.git")
 
 
 @pytest.fixture
@@ -116,7 +113,7 @@ def check_runs(double: Any) -> list[Any]:
 
 def test_the_comment_starter_judges_the_same_data_as_the_gate_starter() -> None:
     """The re-derived verdict is the gate's only if both starters name the same data."""
-    keys = ("events", "deploys", "config", "env", "service")
+    keys = ("events", "deploys", "config", "env", "service", "state")
     for folder in ("workflows/starters", "examples/.github/workflows"):
         gate, comment = (
             yaml.safe_load((ROOT / folder / name).read_text())["jobs"]["lumen"]["with"]

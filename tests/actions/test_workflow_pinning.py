@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from harness.git_origin import example_repository
 from harness.workflow_runner import shipped_workflow
 
 from lumen.adapters.documents import expand
@@ -71,9 +71,7 @@ def lumen_clone(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, st
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    workspace = tmp_path / "workspace"
-    shutil.copytree(ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
-    return workspace
+    return example_repository(tmp_path / "workspace", tmp_path / "origin.git")
 
 
 def pr_gate_inputs(**overrides: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ are wired so that they actually work."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +14,8 @@ from typing import Any
 import pytest
 import yaml
 from harness.actions import double_env, sticky_comments
-from harness.git_origin import make_origin
+from harness.git_origin import example_repository
 from harness.workflow_runner import WorkflowRunner, shipped_workflow
-
-from lumen.adapters import git_state
-from lumen.adapters.git_state import StateLocation
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-20T18:00:00Z"
@@ -27,19 +23,9 @@ NOW = "2026-11-20T18:00:00Z"
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    """A user's repository laid out like examples/ (event logs at the root)."""
-    workspace = tmp_path / "workspace"
-    shutil.copytree(ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
-    # a checkout of a repository with an origin: the recording workflows push to its lumen-data
-    make_origin(workspace, tmp_path / "origin.git")
-    # with state (the workflows' default) `deploys` is the log on lumen-data, where record-event
-    # appends: the repository's log moved there once, as docs/reference.md#state says
-    git_state.update_files(
-        StateLocation(workspace),
-        {"deploys.jsonl": git_state.replace_with(workspace / "deploys.jsonl")},
-        message="the deploy log",
-    )
-    return workspace
+    """A user's repository laid out like examples/, its deploy log on lumen-data of origin (the
+    recording workflows push there too)."""
+    return example_repository(tmp_path / "workspace", tmp_path / "origin.git")
 
 
 def runner(tmp_path: Path, repo: Path, workflow: str, **kwargs: Any) -> WorkflowRunner:

@@ -269,13 +269,32 @@ def test_the_pr_gate_charts_the_recorded_verdicts_and_only_fetches(
     assert git(bare, "rev-parse", BRANCH) == recorded
 
 
+# The Lumen actions that always write state files (the loop sampler its history and spool, the
+# flipback and record-event their deploy event): with state on, from the `state:` input or the
+# config's `state:` section the workflow cannot see, they push to the data branch.
+STATE_WRITERS = ("/actions/loop-sampler", "/actions/flipback", "/actions/record-event")
+
+
+def writes_state(step: dict[str, Any]) -> bool:
+    """A step that appends to the data branch: a ledger named, or an action that writes."""
+    inputs = step.get("with") or {}
+    return "ledger" in inputs or str(step.get("uses", "")).endswith(STATE_WRITERS)
+
+
+def reads_state(step: dict[str, Any]) -> bool:
+    """A step that only fetches the data branch: `state:` given, nothing written there (the
+    comment's chart, a gate's `deploys`)."""
+    return "state" in (step.get("with") or {}) and not writes_state(step)
+
+
 def test_a_job_that_pushes_asks_for_contents_write_and_only_those() -> None:
-    """Least privilege: the jobs that run a writing Lumen step with `state:` push, so they (and
-    the starters calling them) ask for contents: write; no other job of these workflows does
-    except the release's publish job (the GitHub Release itself). The PR comment only fetches
-    the branch (`state:` on the comment action reads)."""
+    """Least privilege: the jobs that run a Lumen step writing state push, so they (and the
+    starters calling them) ask for contents: write; no other job of these workflows does
+    except the release's publish job (the GitHub Release itself). A job whose steps only read
+    the branch (the PR gate's gates with `deploys`, the comment's chart) fetches it: contents:
+    read is what it needs, and all it gets."""
     allowed = {("release.yml", "publish")}
-    readers = ("/actions/comment",)
+    readers = set()
     for workflow in (
         "nightly.yml",
         "release.yml",
@@ -285,13 +304,108 @@ def test_a_job_that_pushes_asks_for_contents_write_and_only_those() -> None:
     ):
         jobs = yaml.safe_load((ROOT / "workflows" / workflow).read_text())["jobs"]
         for job_id, job in jobs.items():
-            pushes = any(
-                "state" in (step.get("with") or {})
-                and not str(step.get("uses", "")).endswith(readers)
-                for step in job.get("steps") or []
+            steps = job.get("steps") or []
+            contents = (job.get("permissions") or {}).get("contents")
+            pushes = any(writes_state(step) for step in steps)
+            assert (contents == "write") == (pushes or (workflow, job_id) in allowed), (
+                workflow,
+                job_id,
             )
-            writes = (job.get("permissions") or {}).get("contents") == "write"
-            assert writes == (pushes or (workflow, job_id) in allowed), (workflow, job_id)
+            if any(reads_state(step) for step in steps):
+                assert contents in ("read", "write"), (workflow, job_id)
+                if not pushes:
+                    readers.add((workflow, job_id))
+    assert readers == {
+        ("pr-gate.yml", "gate"),
+        ("pr-gate.yml", "comment"),
+        ("comment.yml", "comment"),
+    }
+
+
+def test_the_pr_gates_read_deploys_with_the_state_the_comment_charts() -> None:
+    """Every step of the PR workflows given `deploys` is given `state` too, the same input the
+    comment charts from: the PR gate judges the deploy log the release, the nightly and the
+    gate-and-flipback workflows judge (docs/reference.md#state, "One path, one file")."""
+    for workflow in ("pr-gate.yml", "comment.yml"):
+        jobs = yaml.safe_load((ROOT / "workflows" / workflow).read_text())["jobs"]
+        steps = [step for job in jobs.values() for step in job.get("steps") or []]
+        with_deploys = [s.get("with") or {} for s in steps if "deploys" in (s.get("with") or {})]
+        assert with_deploys, workflow
+        for inputs in with_deploys:
+            assert inputs.get("state") == "${{ inputs.state }}", (workflow, inputs)
+            assert "ledger" not in inputs, (workflow, inputs)
+
+
+@pytest.mark.github
+def test_the_pr_gate_reads_the_deploy_log_on_the_branch_and_only_fetches(
+    tmp_path: Path,
+    github_pr: tuple[Any, dict[str, str], dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """record-event's deploys (4 of 6 succeeded, below the shipped 0.80) are on the branch;
+    the checkout holds a file of the same name with 6 successes. The PR gate with
+    `deploys: deploys.jsonl` and its default state judges the branch's log: the ROI and
+    integrated gates FAIL on its success rate though the GitHub activity is healthy, and
+    origin, refusing every push, is left as it was."""
+    double, env, event = github_pr
+    seed_github(double.state, PR_REPOSITORY, HEALTHY, NOW)
+    _, bare = user_repository(tmp_path)
+    monkeypatch.chdir(clone(bare, tmp_path / "deploy-job"))
+    outcomes = ("success", "success", "failure", "success", "success", "failure")
+    for n, result in enumerate(outcomes):
+        argv = ["record", "--deploys", "deploys.jsonl", "--state", BRANCH, "--quiet"]
+        argv += ["--env", "prod", "--service", "api", "--action", "deploy", "--result", result]
+        argv += ["--version", f"1.0.{n}", "--ts", f"2026-11-2{n}T10:00:00Z"]
+        assert main(argv) == 0
+    monkeypatch.chdir(tmp_path)
+    workspace = clone(bare, tmp_path / "checkout")
+    decoy = "".join(
+        json.dumps(
+            {
+                "ts": f"2026-11-2{n}T10:00:00Z",
+                "env": "prod",
+                "service": "api",
+                "action": "deploy",
+                "result": "success",
+                "version": f"9.0.{n}",
+            }
+        )
+        + "\n"
+        for n in range(6)
+    )
+    (workspace / "deploys.jsonl").write_text(decoy)
+    recorded = git(bare, "rev-parse", BRANCH)
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'read-only: no pushes' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    assert workflow_default("pr-gate.yml", "state") == BRANCH
+    inputs = {"deploys": "deploys.jsonl", "env": "prod", "service": "api"}
+    runner = make_runner(
+        "pr-gate.yml",
+        tmp_path / "pr",
+        workspace,
+        inputs,
+        env,
+        event=event,
+        event_name="pull_request",
+    )
+    gate = runner.run_job("gate")
+    assert gate.run is not None
+    for step in ("roi", "integrated"):
+        assert gate.actions[step].outputs["verdict"] == "FAIL", gate.actions[step].stderr
+    roi = json.loads((workspace / "lumen-results" / "roi.json").read_text())
+    assert roi["inputs"]["deploys"] == {
+        "source": "deploys.jsonl",
+        "branch": BRANCH,
+        "events_read": 6,
+    }
+    assert {c["name"]: c["verdict"] for c in roi["checks"]}["success_rate"] == "FAIL"
+    integrated = json.loads((workspace / "lumen-results" / "integrated.json").read_text())
+    assert integrated["inputs"]["roi"]["deploys"]["branch"] == BRANCH
+    assert gate.conclusion == "failure"  # the Decide step, on the FAIL verdicts
+    assert any("roi gate: failure/FAIL" in a["message"] for a in gate.run.annotations)
+    assert git(bare, "rev-parse", BRANCH) == recorded
+    assert (workspace / "deploys.jsonl").read_text() == decoy
 
 
 @pytest.mark.github

@@ -7,9 +7,11 @@ pushed with `branch_file`. Real git throughout, no network and no credentials.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
+_ROOT = Path(__file__).resolve().parents[2]
 _IDENTITY = ("-c", "user.name=test", "-c", "user.email=test@example.invalid")
 
 
@@ -31,6 +33,23 @@ def make_origin(workspace: Path, bare: Path) -> Path:
     git(workspace, "remote", "add", "origin", str(bare))
     git(workspace, "push", "--quiet", "origin", "main")
     return bare
+
+
+def example_repository(workspace: Path, bare: Path) -> Path:
+    """A user's repository laid out like examples/ (event logs at the root), checked out in
+    `workspace` from the new bare `bare` (`make_origin`). With state on (the shipped workflows'
+    default) a `deploys` input names the log on lumen-data, where record-event appends: the
+    repository's deploys.jsonl is moved there once, as docs/reference.md#state says."""
+    from lumen.adapters import git_state
+
+    shutil.copytree(_ROOT / "examples", workspace, ignore=shutil.ignore_patterns("out"))
+    make_origin(workspace, bare)
+    git_state.update_files(
+        git_state.StateLocation(workspace),
+        {"deploys.jsonl": git_state.replace_with(workspace / "deploys.jsonl")},
+        message="the deploy log",
+    )
+    return workspace
 
 
 def clone(bare: Path, where: Path) -> Path:
