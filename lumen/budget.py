@@ -57,6 +57,9 @@ class Budget:
         self.setting = setting
         self._clock = clock
         self.deadline = clock() + seconds
+        # Requests sent again after a transient failure (5xx, 429, a connection cut on a
+        # read): what the service saw beyond the calls a command made (`inputs.github.requests`).
+        self.resent = 0
 
     def extend(self, seconds: float) -> None:
         """Allow `seconds` more: for a command whose work is spread over a set time (the

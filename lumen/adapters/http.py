@@ -7,7 +7,11 @@ byte a second, or answers 429 with `Retry-After: 3600`, keeps a plain session bu
 - connect and header reads get the time left (`DeadlineTimeout`, re-read at every attempt);
 - the body is read piecewise against the clock, so a trickle ends at the deadline;
 - urllib3's retries (`bounded_retry`) stop at the deadline, and a backoff or `Retry-After`
-  that would pass it fails at once instead of sleeping.
+  that would pass it fails at once instead of sleeping;
+- a connection broken after the request was sent (a reset before the answer, or a body cut
+  mid-way: requests' ChunkedEncodingError) is retried, through the same `Retry` and its count,
+  only for the methods the adapter was told are reads (`reads`): a write that may already have
+  been applied is never sent again blindly.
 
 Each call may also have its own limit (`per_call`, e.g. 10 s a Prometheus query) inside the
 command's budget. Past either one: `BudgetExceeded`, which no library in between catches.
@@ -23,7 +27,7 @@ from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ProtocolError, ReadTimeoutError
+from urllib3.exceptions import MaxRetryError, ProtocolError, ReadTimeoutError
 from urllib3.util.retry import Retry
 from urllib3.util.timeout import Timeout
 
@@ -32,6 +36,8 @@ from lumen.budget import Budget, BudgetExceeded
 # The smallest socket timeout handed out: 0 would switch the socket to non-blocking mode.
 _MIN_WAIT_S = 0.05
 _CHUNK = 64 * 1024
+# The methods that only read, hence safe to send again after the connection broke mid-exchange.
+READS = frozenset({"GET", "HEAD"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,9 @@ class Call:
     deadline: float
     per_call: float | None
     what: str
+    # Methods that may be sent again after the connection broke mid-exchange (None: the
+    # Retry's own `allowed_methods` decide, and a body cut is not retried).
+    reads: frozenset[str] | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -98,10 +107,23 @@ class _BudgetRetryMixin(Retry):
         return call
 
     def increment(self, *args: Any, **kwargs: Any) -> Retry:  # type: ignore[override]
-        retry = super().increment(*args, **kwargs)
         call = self._call()
+        method = kwargs.get("method", args[0] if args else None)
+        error = kwargs.get("error")
+        if (
+            call is not None
+            and call.reads is not None
+            and error is not None
+            and self._is_read_error(error)
+            and str(method or "").upper() not in call.reads
+        ):
+            # The request reached the server and may have been applied: not sent again.
+            raise error
+        retry = super().increment(*args, **kwargs)
         if call is not None and call.remaining() <= 0:
             raise call.exceeded()
+        if call is not None:
+            call.budget.resent += 1
         return retry
 
     def sleep(self, response: Any = None) -> None:
@@ -153,6 +175,7 @@ class BoundedAdapter(HTTPAdapter):
         per_read: float | None = None,
         what: str = "the request",
         caller_timeout: bool = True,
+        reads: frozenset[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -161,6 +184,7 @@ class BoundedAdapter(HTTPAdapter):
         self.per_read = per_read
         self.what = what
         self.caller_timeout = caller_timeout
+        self.reads = reads
 
     def send(  # type: ignore[override]
         self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any
@@ -176,17 +200,65 @@ class BoundedAdapter(HTTPAdapter):
         ):
             # A caller's own limit for this request (e.g. a policy rule's timeout).
             per_call = per_read = float(given)
-        call = Call(self.budget, self.budget.until(per_call), per_call, self.what)
+        call = Call(self.budget, self.budget.until(per_call), per_call, self.what, self.reads)
         kwargs["timeout"] = DeadlineTimeout(call, per_read)
         previous = getattr(_current, "call", None)
         _current.call = call
         try:
             response = super().send(request, stream=True, **kwargs)
             if not stream:
-                _read_body(response, call)
+                try:
+                    _read_body(response, call)
+                except _BodyCut as cut:
+                    response = self._resend(request, response, cut, {**kwargs, "timeout": given})
         finally:
             _current.call = previous
         return response
+
+    def _resend(
+        self,
+        request: requests.PreparedRequest,
+        response: requests.Response,
+        cut: _BodyCut,
+        kwargs: dict[str, Any],
+    ) -> requests.Response:
+        """The answer to `request` sent again after its body was cut, when its method is a
+        read: the same urllib3 `Retry` that retries a 5xx decides (its count as it stood for
+        this request, the deadline, the backoff), so this is that retry, not a second one."""
+        retry = getattr(response.raw, "retries", None) or self.max_retries
+        if self.reads is None or not isinstance(retry, Retry):
+            raise cut.error from None
+        try:
+            retry = retry.increment(request.method, request.url, error=cut.protocol)
+        except (MaxRetryError, ProtocolError):
+            raise cut.error from None
+        retry.sleep()
+        saved = getattr(_current, "retry", None)
+        _current.retry = retry
+        try:
+            return self.send(request, stream=False, **kwargs)
+        finally:
+            _current.retry = saved
+
+    @property  # type: ignore[override]
+    def max_retries(self) -> Retry:
+        """The adapter's Retry, or the one a resend of this thread carries on (`_resend`)."""
+        carried: Retry | None = getattr(_current, "retry", None)
+        return carried or self._max_retries
+
+    @max_retries.setter
+    def max_retries(self, value: Retry) -> None:
+        self._max_retries = value
+
+
+class _BodyCut(Exception):
+    """The connection broke mid-body: urllib3's error (for `Retry.increment`) and the
+    requests error a caller sees when it is not sent again."""
+
+    def __init__(self, protocol: ProtocolError, error: requests.RequestException) -> None:
+        super().__init__(str(error))
+        self.protocol = protocol
+        self.error = error
 
 
 def _read_body(response: requests.Response, call: Call) -> None:
@@ -210,9 +282,12 @@ def _read_body(response: requests.Response, call: Call) -> None:
                     f"{call.budget.service}: read timed out during {call.what}"
                 ) from None
             except ProtocolError as exc:
-                raise requests.exceptions.ConnectionError(
-                    f"{call.budget.service}: connection broken during {call.what}: "
-                    f"{type(exc.args[-1]).__name__ if exc.args else 'ProtocolError'}"
+                raise _BodyCut(
+                    exc,
+                    requests.exceptions.ConnectionError(
+                        f"{call.budget.service}: connection broken during {call.what}: "
+                        f"{type(exc.args[-1]).__name__ if exc.args else 'ProtocolError'}"
+                    ),
                 ) from None
             if not chunk:
                 break
@@ -232,11 +307,13 @@ def bounded_session(
     per_read: float | None = None,
     retry: Retry | int = 0,
     what: str = "the request",
+    reads: frozenset[str] | None = None,
 ) -> requests.Session:
-    """A requests.Session whose http and https requests are bounded by `budget`."""
+    """A requests.Session whose http and https requests are bounded by `budget`; `reads`: the
+    methods sent again after a broken connection (`BoundedAdapter`)."""
     session = requests.Session()
     adapter = BoundedAdapter(
-        budget, per_call=per_call, per_read=per_read, what=what, max_retries=retry
+        budget, per_call=per_call, per_read=per_read, what=what, max_retries=retry, reads=reads
     )
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -247,7 +324,9 @@ def bound_pygithub(github: Any, budget: Budget, *, per_read: float | None) -> No
     """Make a PyGithub client's requests go through a `BoundedAdapter` for `budget`.
 
     PyGithub creates its session inside its connection classes; subclasses of those mount the
-    bounded adapter instead, set on this client's requester only (not class-wide)."""
+    bounded adapter instead, set on this client's requester only (not class-wide), and on the
+    lazy copies `withLazy` makes (a new client from the same settings, which would otherwise
+    talk through PyGithub's own unbounded adapter)."""
     from github import Requester as requester_module
 
     base_http = requester_module.HTTPRequestsConnectionClass
@@ -260,6 +339,8 @@ def bound_pygithub(github: Any, budget: Budget, *, per_read: float | None) -> No
             what="the GitHub API call",
             # PyGithub's `timeout` is per socket read (per_read), not per call.
             caller_timeout=False,
+            # GithubRetry also resends POST (for rate limits); a broken connection resends reads.
+            reads=READS,
             max_retries=connection.retry,
             pool_connections=connection.pool_size,
             pool_maxsize=connection.pool_size,
@@ -276,7 +357,23 @@ def bound_pygithub(github: Any, budget: Budget, *, per_read: float | None) -> No
             super().__init__(*args, **kwargs)
             mount(self, "https://")
 
-    requester = github.requester
-    # The requester picks its connection class once, at construction, from these two.
-    https = getattr(requester, "_Requester__connectionClass", None) is base_https
-    requester._Requester__connectionClass = BoundedHTTPS if https else BoundedHTTP
+    def bind(requester: Any) -> Any:
+        # The requester picks its connection class once, at construction, from these two.
+        https = getattr(requester, "_Requester__connectionClass", None) is base_https
+        requester._Requester__connectionClass = BoundedHTTPS if https else BoundedHTTP
+        plain = type(requester).withLazy
+        # A lazy copy is a new requester built from the settings (a lazy `get_repo`): bound too.
+        requester.withLazy = lambda lazy: bind_if_new(requester, plain(requester, lazy))
+        return requester
+
+    def bind_if_new(original: Any, copy: Any) -> Any:
+        return copy if copy is original else bind(copy)
+
+    def with_lazy(lazy: bool) -> Any:
+        # `Github.withLazy` builds a new client (and requester) from the settings.
+        copy = type(github).withLazy(github, lazy)
+        bound_pygithub(copy, budget, per_read=per_read)
+        return copy
+
+    bind(github.requester)
+    github.withLazy = with_lazy

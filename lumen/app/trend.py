@@ -120,5 +120,6 @@ def advisory(checks: Iterable[Check]) -> list[Check]:
 
 
 def github_inputs(reads: RepositoryReads) -> dict[str, Any]:
-    """The result's `inputs.github`: which repository, and the requests the run took."""
-    return {"repository": reads.repository, "requests": reads.requests}
+    """The result's `inputs.github`: which repository, and the requests the run took (those
+    GitHub saw again after a transient failure included)."""
+    return {"repository": reads.repository, "requests": reads.requests + reads.resent()}

@@ -44,7 +44,8 @@ pattern over the path or the OpenAPI template, "/graphql" included),
 `x-ratelimit-reset`), `double.secondary_rate_limit(retry_after=, times=)` (403 +
 `retry-after`), `double.rate_limit_total = N` (a budget: request N+1 is rate limited),
 `double.corrupt(pattern, mutate)` (mangle the next matching response body before validation —
-proves the validator is live). Request log: `double.requests` (method, path relative to the API
+proves the validator is live), `double.cut(method=, path=, times=)` (handle the request, then
+cut the connection half-way through the body). Request log: `double.requests` (method, path relative to the API
 root, query, template, status, token), `double.count(method=None, path=None)`,
 `double.reset_log()`. Pagination as GitHub: `per_page` (default 30, capped at 100), `page`,
 RFC 8288 `Link` headers with absolute URLs.
@@ -66,6 +67,7 @@ import base64
 import fnmatch
 import hashlib
 import json
+import socket
 import threading
 import time
 import urllib.parse
@@ -179,6 +181,8 @@ class GitHubDouble:
         self.violations: list[str] = []
         self.faults: list[Fault] = []
         self.corruptions: list[tuple[str, Callable[[Any], Any]]] = []
+        self.cuts: list[Fault] = []
+        self._serving = threading.local()  # the record of the request this thread serves
         self.rate_limit_total = 5000
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -319,6 +323,30 @@ class GitHubDouble:
             },
         )
 
+    def cut(self, *, method: str | None = None, path: str | None = None, times: int = 1) -> None:
+        """Cut the connection mid-body on matching requests: the request is handled (a write is
+        applied), its headers and half its body are sent, then the connection closes — what a
+        client sees as a ChunkedEncodingError / IncompleteRead under load."""
+        self.cuts.append(Fault(200, method, path, times))
+
+    def take_cut(self) -> bool:
+        """Whether the response this thread is about to send is to be cut (see `cut`)."""
+        record: RequestRecord | None = getattr(self._serving, "record", None)
+        if record is None:
+            return False
+        with self.state.lock:
+            for cut in self.cuts:
+                if cut.method and cut.method.upper() != record.method:
+                    continue
+                if cut.path and not _matches(cut.path, record.path, record.template):
+                    continue
+                assert cut.times is not None
+                cut.times -= 1
+                if cut.times <= 0:
+                    self.cuts.remove(cut)
+                return True
+        return False
+
     def corrupt(self, pattern: str, mutate: Callable[[Any], Any]) -> None:
         """Pass the next response body matching `pattern` through `mutate` (which may edit in
         place and return None) before validation: a test hook proving the validator bites."""
@@ -350,6 +378,7 @@ class GitHubDouble:
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, str], bytes]:
+        self._serving.record = None
         parsed = urllib.parse.urlsplit(raw_path)
         query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
         # `rel`: the path relative to the API root (what OpenAPI templates describe), still
@@ -364,6 +393,7 @@ class GitHubDouble:
             rel = rel.removeprefix("/api/v3") if rel.startswith("/api/v3/") else "/-" + rel
         path = urllib.parse.unquote(rel)
         record = RequestRecord(method, path, query, None)
+        self._serving.record = record
         with self.state.lock:
             self.requests.append(record)
 
@@ -1145,6 +1175,11 @@ class _HTTPHandler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.send_header("content-length", str(len(payload)))
         self.end_headers()
+        if self.owner.take_cut() and len(payload) > 1:
+            self.wfile.write(payload[: len(payload) // 2])
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if self.command != "HEAD":
             self.wfile.write(payload)
 

@@ -30,6 +30,7 @@ class Behaviour(enum.Enum):
     RETRY_403 = "403"  # 403 with Retry-After: 3600 (GitHub's secondary rate limit)
     GARBAGE = "garbage"  # bytes that are not an HTTP response, then close
     RESET = "reset"  # closes with RST as soon as the request arrives
+    CUT = "cut"  # a 200's headers and half its JSON body, then closes (RST): every time
 
 
 def _read_head(conn: socket.socket) -> None:
@@ -49,6 +50,14 @@ def _handle(conn: socket.socket, behaviour: Behaviour, stop: threading.Event) ->
     try:
         _read_head(conn)
         if behaviour is Behaviour.RESET:
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        if behaviour is Behaviour.CUT:
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 1000\r\n\r\n" + b'{"data": {"repository": ' + b" " * 400
+            )
+            time.sleep(0.05)
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
         if behaviour is Behaviour.GARBAGE:

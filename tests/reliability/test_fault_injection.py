@@ -163,6 +163,8 @@ BEHAVIOURS = {
         Behaviour.RETRY_429,
         Behaviour.GARBAGE,
         Behaviour.RESET,
+        # a read cut mid-body is retried (github.retries), still within the budget
+        Behaviour.CUT,
     ],
     "webhook": [
         Behaviour.TRICKLE,
@@ -183,6 +185,7 @@ EXPECTED = {
     Behaviour.RETRY_403: r"timed out",
     Behaviour.GARBAGE: r"ConnectionError|unreachable|cannot reach|not its API",
     Behaviour.RESET: r"ConnectionError|unreachable|cannot reach",
+    Behaviour.CUT: r"cannot reach GitHub",
 }
 
 TABLE = [

@@ -213,6 +213,13 @@ class RepositoryReads:
         self._incidents: list[tuple[datetime, list[str]]] | None = None
         self._listed: list[tuple[datetime, datetime, list[tuple[datetime, str]]]] = []
 
+    def resent(self) -> int:
+        """Requests of this command that GitHub saw again after a transient failure (a 5xx, a
+        429, a read cut mid-answer): on top of `requests`, what the run cost GitHub."""
+        from lumen import budget as budgets
+
+        return budgets.github().resent
+
     def _client(self) -> Any:
         if self._gh is None:
             from lumen.adapters.github.api import client

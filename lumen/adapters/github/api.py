@@ -179,20 +179,37 @@ def graphql(
     token: str | None = None,
     what: str = "run a GraphQL query",
 ) -> dict[str, Any]:
-    """POST one GraphQL query; GraphQL `errors` become a SourceError."""
+    """POST one GraphQL query; GraphQL `errors` become a SourceError.
+
+    A query only reads, so, like a REST GET, it is sent again (within `github.retries` and
+    the GitHub budget) after a 429, a 5xx or a connection broken mid-answer; a mutation is
+    sent once."""
     import requests
+    from urllib3.util.retry import Retry
 
     from lumen import budget as budgets
-    from lumen.adapters.http import bounded_session
+    from lumen.adapters.http import bounded_retry, bounded_session
 
     ctx = ctx or GitHubContext.from_env()
-    session = bounded_session(budgets.github(), what="the GitHub GraphQL call")
+    settings = client_settings()
+    reads = frozenset() if is_mutation(query) else frozenset({"POST"})
+    retry = bounded_retry(
+        Retry,
+        total=settings.retries,
+        backoff_factor=settings.backoff,
+        status_forcelist=[429, *range(500, 600)],
+        allowed_methods=reads,
+        raise_on_status=False,
+    )
+    session = bounded_session(
+        budgets.github(), what="the GitHub GraphQL call", retry=retry, reads=reads
+    )
     try:
         response = session.post(
             ctx.graphql_url,
             json={"query": query, "variables": dict(variables or {})},
             headers={"Authorization": f"bearer {token_of(ctx, token)}", "User-Agent": "lumen-ci"},
-            timeout=client_settings().timeout,
+            timeout=settings.timeout,
         )
     except requests.RequestException as exc:
         raise SourceError(f"cannot reach GitHub GraphQL to {what}: {type(exc).__name__}") from None
@@ -211,6 +228,15 @@ def graphql(
         raise SourceError(f"GitHub GraphQL refused to {what}: {first}")
     data: dict[str, Any] = payload.get("data") or {}
     return data
+
+
+_OPERATION = re.compile(r"(?:\s|,|#[^\n]*)*(\w+)")
+
+
+def is_mutation(document: str) -> bool:
+    """True when the GraphQL document's (first) operation is a mutation (it writes)."""
+    found = _OPERATION.match(document)
+    return bool(found and found.group(1) == "mutation")
 
 
 def graphql_pages(
