@@ -336,6 +336,21 @@ def test_the_pr_gates_read_deploys_with_the_state_the_comment_charts() -> None:
             assert "ledger" not in inputs, (workflow, inputs)
 
 
+def record_four_of_six_on_the_branch(
+    bare: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, ...]:
+    """record-event's deploys on one clone: 6 deploys of api to prod, 4 successful (below the
+    shipped 0.80), appended to deploys.jsonl on the data branch; returns their results."""
+    monkeypatch.chdir(clone(bare, tmp_path / "deploy-job"))
+    outcomes = ("success", "success", "failure", "success", "success", "failure")
+    for n, result in enumerate(outcomes):
+        argv = ["record", "--deploys", "deploys.jsonl", "--state", BRANCH, "--quiet"]
+        argv += ["--env", "prod", "--service", "api", "--action", "deploy", "--result", result]
+        argv += ["--version", f"1.0.{n}", "--ts", f"2026-11-2{n}T10:00:00Z"]
+        assert main(argv) == 0
+    return outcomes
+
+
 @pytest.mark.github
 def test_the_pr_gate_reads_the_deploy_log_on_the_branch_and_only_fetches(
     tmp_path: Path,
@@ -350,13 +365,7 @@ def test_the_pr_gate_reads_the_deploy_log_on_the_branch_and_only_fetches(
     double, env, event = github_pr
     seed_github(double.state, PR_REPOSITORY, HEALTHY, NOW)
     _, bare = user_repository(tmp_path)
-    monkeypatch.chdir(clone(bare, tmp_path / "deploy-job"))
-    outcomes = ("success", "success", "failure", "success", "success", "failure")
-    for n, result in enumerate(outcomes):
-        argv = ["record", "--deploys", "deploys.jsonl", "--state", BRANCH, "--quiet"]
-        argv += ["--env", "prod", "--service", "api", "--action", "deploy", "--result", result]
-        argv += ["--version", f"1.0.{n}", "--ts", f"2026-11-2{n}T10:00:00Z"]
-        assert main(argv) == 0
+    record_four_of_six_on_the_branch(bare, tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     workspace = clone(bare, tmp_path / "checkout")
     decoy = "".join(
@@ -419,13 +428,7 @@ def test_gate_and_flipback_read_the_deploys_record_event_wrote_on_the_branch(
     the last known-good version of the same log."""
     env = double_env_of(HEALTHY)
     _, bare = user_repository(tmp_path)
-    monkeypatch.chdir(clone(bare, tmp_path / "deploy-job"))
-    outcomes = ("success", "success", "failure", "success", "success", "failure")
-    for n, result in enumerate(outcomes):
-        argv = ["record", "--deploys", "deploys.jsonl", "--state", BRANCH, "--quiet"]
-        argv += ["--env", "prod", "--service", "api", "--action", "deploy", "--result", result]
-        argv += ["--version", f"1.0.{n}", "--ts", f"2026-11-2{n}T10:00:00Z"]
-        assert main(argv) == 0
+    outcomes = record_four_of_six_on_the_branch(bare, tmp_path, monkeypatch)
     workspace = clone(bare, tmp_path / "checkout")
     recorded = git(bare, "rev-parse", BRANCH)
     inputs = {"env": "prod", "service": "api", "platform": "none", "deploys": "deploys.jsonl"}

@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.git_origin import clone, make_origin
+from harness.git_origin import clone, git, make_origin
 
+from lumen import ledger
 from lumen.adapters import git_state
 from lumen.adapters.git_state import StateLocation
+from lumen.statefiles import LedgerAppend
 
 # the installed `lumen` script, as a job's shell runs it
 LUMEN = str(Path(sys.executable).parent / "lumen")
@@ -42,3 +44,29 @@ def all_exit_0(procs: list[subprocess.Popen[bytes]]) -> None:
     machine)."""
     for proc in procs:
         assert proc.wait(timeout=600) == 0
+
+
+def append_across_a_force_push(
+    remote_repo: Path, tmp_path: Path, mine: StateLocation
+) -> tuple[list[bytes], LedgerAppend]:
+    """`mine` appends {"n": "mine"} to ledger.jsonl while someone force-pushes a rewritten
+    lumen-data (one entry, {"n": "forced"}) between its fetch and its push; returns what the
+    update saw on each attempt and the appender (whose head is the entry it chained last)."""
+    rewrite = clone(remote_repo, tmp_path / "rewrite")
+    git(rewrite, "checkout", "--quiet", "--orphan", "rewritten")
+    git(rewrite, "rm", "-r", "--quiet", "--cached", ".")
+    (rewrite / "ledger.jsonl").unlink(missing_ok=True)
+    ledger.append(rewrite / "ledger.jsonl", {"n": "forced"})
+    git(rewrite, "add", "ledger.jsonl")
+    git(rewrite, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "forced")
+    seen: list[bytes] = []
+    appender = LedgerAppend({"n": "mine"})
+
+    def racing(local: Path) -> None:
+        seen.append(local.read_bytes())
+        if len(seen) == 1:
+            git(rewrite, "push", "--quiet", "--force", "origin", "HEAD:refs/heads/lumen-data")
+        appender(local)
+
+    git_state.update_files(mine, {"ledger.jsonl": racing}, message="mine")
+    return seen, appender

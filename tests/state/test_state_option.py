@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bare_origin import LUMEN, all_exit_0, read_back, record_args
+from bare_origin import LUMEN, all_exit_0, append_across_a_force_push, read_back, record_args
 from harness.git_origin import clone, git
 
 from lumen import ledger
@@ -204,23 +204,7 @@ def test_a_forced_non_fast_forward_is_redone_on_the_forced_history(
 
     mine = StateLocation(repo=clone(remote, tmp_path / "mine"))
     git_state.update_files(mine, {"ledger.jsonl": LedgerAppend({"n": 0})}, message="seed")
-    rewrite = clone(remote, tmp_path / "rewrite")
-    git(rewrite, "checkout", "--quiet", "--orphan", "rewritten")
-    git(rewrite, "rm", "-r", "--quiet", "--cached", ".")
-    (rewrite / "ledger.jsonl").unlink(missing_ok=True)
-    ledger.append(rewrite / "ledger.jsonl", {"n": "forced"})
-    git(rewrite, "add", "ledger.jsonl")
-    git(rewrite, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "forced")
-    seen: list[bytes] = []
-    appender = LedgerAppend({"n": "mine"})
-
-    def racing(local: Path) -> None:
-        seen.append(local.read_bytes())
-        if len(seen) == 1:
-            git(rewrite, "push", "--quiet", "--force", "origin", "HEAD:refs/heads/lumen-data")
-        appender(local)
-
-    git_state.update_files(mine, {"ledger.jsonl": racing}, message="mine")
+    seen, appender = append_across_a_force_push(remote, tmp_path, mine)
     assert len(seen) == 2 and b'"forced"' in seen[1] and b'"n":0' not in seen[1]
     content = git_state.read_file(mine, "ledger.jsonl")
     assert content is not None
