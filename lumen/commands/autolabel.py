@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from gates.errors import InputError, UsageError
 from lumen import actions_runtime as gha
-from lumen.commands.common import config_of
+from lumen.commands.common import drafter_config_of
 from lumen.fileio import read_json
 from lumen.outputs import JSON, Output, publish
 
@@ -55,14 +55,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config_path(args: argparse.Namespace) -> str:
-    if args.drafter_config:
-        return str(args.drafter_config)
-    section = config_of(args).get("notes")
-    if isinstance(section, dict) and section.get("drafter-config"):
-        return str(section["drafter-config"])
     from lumen.app.drafter import DEFAULT_DRAFTER_CONFIG
 
-    return DEFAULT_DRAFTER_CONFIG
+    return drafter_config_of(args) or DEFAULT_DRAFTER_CONFIG
 
 
 def _offline_facts(args: argparse.Namespace) -> tuple[PullRequestFacts, list[str]]:

@@ -157,6 +157,17 @@ def connection_of(
     return connection
 
 
+def drafter_config_of(args: argparse.Namespace) -> str | None:
+    """The release-drafter config `--drafter-config` or the config's `notes: drafter-config`
+    names (`lumen notes` and `lumen autolabel`), or None when neither does."""
+    if args.drafter_config:
+        return str(args.drafter_config)
+    section = config_of(args).get("notes")
+    if isinstance(section, dict) and section.get("drafter-config"):
+        return str(section["drafter-config"])
+    return None
+
+
 def running_repository() -> str | None:
     """The repository a workflow runs in (`GITHUB_REPOSITORY`): the gates' source when no data
     file is named, so a team needs no instrumentation on day one."""

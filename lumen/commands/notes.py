@@ -9,7 +9,7 @@ from typing import Any
 
 from gates.errors import ConfigError, UsageError
 from lumen import actions_runtime as gha
-from lumen.commands.common import config_of
+from lumen.commands.common import config_of, drafter_config_of
 from lumen.commands.options import add_require_approval, approval_request
 from lumen.fileio import atomic_write, read_json
 from lumen.outputs import JSON, Output, publish
@@ -142,14 +142,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _drafter_config_path(args: argparse.Namespace, config: Any) -> str | None:
     """release-drafter mode: --drafter-config, else notes.drafter-config, else the repository's
     .github/release-drafter.yml when the Lumen config has no notes: section."""
-    if args.drafter_config:
-        return str(args.drafter_config)
-    section = config.get("notes")
-    if isinstance(section, dict) and section.get("drafter-config"):
-        return str(section["drafter-config"])
+    configured = drafter_config_of(args)
+    if configured is not None:
+        return configured
     from lumen.app.drafter import DEFAULT_DRAFTER_CONFIG
 
-    if section is None and Path(DEFAULT_DRAFTER_CONFIG).is_file():
+    if config.get("notes") is None and Path(DEFAULT_DRAFTER_CONFIG).is_file():
         return DEFAULT_DRAFTER_CONFIG
     return None
 
