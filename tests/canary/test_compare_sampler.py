@@ -10,9 +10,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sampler"))
 
+from example_data import EX
 from test_compare_prometheus import red_series
 from test_sampler_policy import verdict_series
-from test_sampler_push import EX, sample
+from test_sampler_push import sample
 
 
 def _sample(tmp_path: Path, pushgateway: Any, prom: Any) -> tuple[int, Any]:

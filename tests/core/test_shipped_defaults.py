@@ -9,12 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from example_data import EX, NOW, example_sources
 
 from lumen.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-EX = ROOT / "examples"
-NOW = "2026-11-20T18:00:00Z"
 
 
 def integrated(tmp_path: Path, *extra: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -27,12 +26,7 @@ def integrated(tmp_path: Path, *extra: str) -> tuple[int, dict]:  # type: ignore
             "integrated",
             "--config",
             str(config),
-            "--events",
-            str(EX / "events.jsonl"),
-            "--deploys",
-            str(EX / "deploys.jsonl"),
-            "--slo",
-            str(EX / "slo-samples.json"),
+            *example_sources(),
             "--now",
             NOW,
             "--json",

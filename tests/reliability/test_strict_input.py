@@ -8,12 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
+from example_data import EX, NOW, example_sources
 
 from lumen.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
-EX = ROOT / "examples"
-NOW = "2026-11-20T18:00:00Z"
 SAMPLES = json.loads((EX / "slo-samples.json").read_text())
 
 
@@ -305,12 +303,7 @@ FLAGS = {
     "slo --objective 1.5": ["slo", "--samples", str(EX / "slo-samples.json"), "--objective", "1.5"],
     "integrated --penalty -5": [
         "integrated",
-        "--events",
-        str(EX / "events.jsonl"),
-        "--deploys",
-        str(EX / "deploys.jsonl"),
-        "--slo",
-        str(EX / "slo-samples.json"),
+        *example_sources(),
         "--penalty",
         "-5",
     ],

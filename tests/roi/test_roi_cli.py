@@ -8,24 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from example_data import EX, NOW, example_sources
 
 from lumen import ledger
 from lumen.cli import main
 from lumen.schema import iter_errors
 
-ROOT = Path(__file__).resolve().parents[2]
-EX = ROOT / "examples"
-NOW = "2026-11-20T18:00:00Z"
 CONFIG = ["--config", str(EX / ".github" / "lumen.yml")]
 INTEGRATED = [
     "integrated",
     *CONFIG,
-    "--events",
-    str(EX / "events.jsonl"),
-    "--deploys",
-    str(EX / "deploys.jsonl"),
-    "--slo",
-    str(EX / "slo-samples.json"),
+    *example_sources(),
     "--now",
     NOW,
 ]

@@ -11,9 +11,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from example_data import EX
 from harness.prometheus import Series, counter, gauge, wait_for_scrape
 from prometheus_api_client import PrometheusConnect
-from test_sampler_push import EX, pushed, sample, scraped
+from test_sampler_push import pushed, sample, scraped
 
 
 def rmb_history(rollbacks_per_step: float, entropy: list[float]) -> list[Series]:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import requests
+from example_data import EX, NOW, example_sources
 from harness.binaries import require_binary
 from harness.prometheus import free_port, wait_for_scrape
 
@@ -29,10 +30,8 @@ from lumen.sampler import history
 from lumen.sampler.spool import Spool
 
 ROOT = Path(__file__).resolve().parents[2]
-EX = ROOT / "examples"
 RULES = ROOT / "policy" / "prometheus" / "lumen-rules.yml"
 DASHBOARD = ROOT / "policy" / "grafana" / "lumen.json"
-NOW = "2026-11-20T18:00:00Z"
 TOKEN = "s3cret-token"
 
 
@@ -61,16 +60,7 @@ def sample(tmp_path: Path, *argv: str, name: str = "run") -> tuple[int, dict[str
 
 
 def all_sources() -> list[str]:
-    return [
-        "--events",
-        str(EX / "events.jsonl"),
-        "--deploys",
-        str(EX / "deploys.jsonl"),
-        "--slo",
-        str(EX / "slo-samples.json"),
-        "--snapshot",
-        str(EX / "resonance-snapshot.json"),
-    ]
+    return example_sources(snapshot=True)
 
 
 def key_of(name: str, labels: dict[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from example_data import EX, NOW, example_sources
 from harness.binaries import require_binary
 from hypothesis import given
 from hypothesis import strategies as st
@@ -39,11 +40,6 @@ def gateway(url: str, **options: Any) -> Pushgateway:
     return replace(resolved, **options)
 
 
-ROOT = Path(__file__).resolve().parents[2]
-EX = ROOT / "examples"
-NOW = "2026-11-20T18:00:00Z"
-
-
 def base(tmp_path: Path) -> list[str]:
     return [
         "sample",
@@ -57,14 +53,7 @@ def base(tmp_path: Path) -> list[str]:
 
 
 ALL = [
-    "--events",
-    str(EX / "events.jsonl"),
-    "--deploys",
-    str(EX / "deploys.jsonl"),
-    "--slo",
-    str(EX / "slo-samples.json"),
-    "--snapshot",
-    str(EX / "resonance-snapshot.json"),
+    *example_sources(snapshot=True),
     "--env",
     "prod",
     "--service",
