@@ -41,6 +41,7 @@ from lumen.outputs import JSON, Output, publish, verdict_output
 from lumen.settings import default_of
 
 if TYPE_CHECKING:
+    from lumen.adapters.git_state import StateLocation
     from lumen.app.sample import Collected
 
 
@@ -163,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     if sampler.get("instance"):
         grouping["instance"] = str(sampler["instance"])
     connection = connection_of(args, settings, scope)
+    state = state_of(args)
     sources = app.Sources(
         events=_text(sampler.get("events")),
         deploys=_text(sampler.get("deploys")),
@@ -170,14 +172,14 @@ def run(args: argparse.Namespace) -> int:
         snapshot=_text(sampler.get("snapshot")),
         slo_samples=_text(sampler.get("slo")),
         prometheus=connection,
-        state=state_of(args),
+        state=state,
     )
     try:
         out = app.collect(settings, grouping, sources, now=now)
     finally:
         if connection is not None:
             connection.close()
-    return deliver(args, sampler, out, now=format_timestamp(now), started=started)
+    return deliver(args, sampler, out, now=format_timestamp(now), started=started, state=state)
 
 
 def _text(value: object) -> str | None:
@@ -191,9 +193,11 @@ def deliver(
     *,
     now: str,
     started: float,
+    state: StateLocation | None,
 ) -> int:
-    """Deliver through the sampler use case, then report: --json, the summary, the step
-    outputs and job summary in Actions; the exit code."""
+    """Deliver through the sampler use case (history and spool on `state`'s data branch when
+    set), then report: --json, the summary, the step outputs and job summary in Actions; the
+    exit code."""
     from lumen import actions_runtime as gha
     from lumen.adapters.pushgateway import Pushgateway
     from lumen.app.sample import deliver as deliver_run
@@ -210,7 +214,7 @@ def deliver(
         now=now,
         started=started,
         stdout=sys.stdout.write,
-        state=state_of(args),
+        state=state,
     )
     record, history_path = delivery.record, delivery.history
     if getattr(args, "json", None):
