@@ -177,8 +177,17 @@ def _labels(raw: object, field_name: str) -> dict[str, float]:
     return {str(k): float(v) for k, v in raw.items()}
 
 
+def _strings(raw: object) -> tuple[str, ...]:
+    """A setting that is one string or a list of them, as a tuple."""
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    return tuple(str(item) for item in raw)  # type: ignore[attr-defined]
+
+
 def _windows(raw: object, section: str) -> tuple[str, ...]:
-    labels = [raw] if isinstance(raw, str) else [str(w) for w in raw or []]  # type: ignore[attr-defined]
+    labels = _strings(raw)
     if not labels:
         raise ConfigError(f"{section}.window has no value and no shipped default", field="window")
     from gates.timeutil import parse_duration
@@ -343,14 +352,6 @@ class PolicySettings:
     # The `compare:` section (over policy/defaults/compare.yml): what `kind: compare` rules of
     # the packs start from.
     compare: Mapping[str, Any] = field(default_factory=dict)
-
-
-def _strings(raw: object) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    if isinstance(raw, str):
-        return (raw,)
-    return tuple(str(item) for item in raw)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
