@@ -94,11 +94,6 @@ def append_result(path: str, result: GateResult, state: StateLocation | None) ->
     )
 
 
-def branch_file(path: str, state: StateLocation) -> str:
-    """How a file on the data branch is named to the user: the path, the branch, the remote."""
-    return f"{path} on branch {state.branch!r} of remote {state.remote!r}"
-
-
 @contextlib.contextmanager
 def readable(path: str, state: StateLocation | None, *, required: bool = False) -> Iterator[str]:
     """A local path to read `path` from: the path itself, or a private copy of the file on the
@@ -117,7 +112,7 @@ def readable(path: str, state: StateLocation | None, *, required: bool = False) 
 
     content = git_state.read_file(state, path)
     if content is None and required:
-        raise InputError("file not found", file=branch_file(path, state))
+        raise InputError("file not found", file=git_state.branch_file(path, state))
     with tempfile.TemporaryDirectory(prefix="lumen-state-") as scratch:
         local = os.path.join(scratch, os.path.basename(git_state.branch_path(path)))
         if content is not None:
@@ -127,5 +122,5 @@ def readable(path: str, state: StateLocation | None, *, required: bool = False) 
         except LumenError as exc:
             # The private copy's path means nothing to the user: name the branch file.
             if exc.file == local:
-                exc.file = branch_file(path, state)
+                exc.file = git_state.branch_file(path, state)
             raise

@@ -101,6 +101,11 @@ def branch_path(path: str) -> str:
     return "/".join(parts)
 
 
+def branch_file(path: str, location: StateLocation) -> str:
+    """How a file on the data branch is named to the user: the path, the branch, the remote."""
+    return f"{path} on branch {location.branch!r} of remote {location.remote!r}"
+
+
 def remote_url(location: StateLocation) -> str:
     """The URL git uses for the remote (the remote itself when it is a URL, not a name)."""
     proc = _git(location, "remote", "get-url", "--push", location.remote, check=False)
@@ -303,9 +308,7 @@ def update_files(
                 except LumenError as exc:
                     # The scratch copy's path means nothing to the user: name the branch file.
                     if exc.file in (None, str(local)):
-                        exc.file = (
-                            f"{name} on branch {location.branch!r} of remote {location.remote!r}"
-                        )
+                        exc.file = branch_file(name, location)
                     raise
                 if not local.exists():
                     _git(location, "update-index", "--force-remove", "--", name, env=env)
