@@ -55,16 +55,31 @@ def history_values(documents: Iterable[Mapping[str, Any]], name: str) -> list[fl
     return out
 
 
+def ledger_entries(ledger: str, state: StateLocation | None = None) -> list[dict[str, Any]]:
+    """The ledger's entries, oldest first (none when it does not exist yet); with `state` the
+    ledger is read from the data branch (fetched, never pushed)."""
+    from lumen.statefiles import readable
+
+    with readable(ledger, state) as local:
+        if not os.path.exists(local):
+            return []
+        from lumen.ledger import iter_entries
+
+        return [entry for _, entry in iter_entries(local)]
+
+
 def earlier_results(
     ledger: str | None,
     baselines: Sequence[str],
     scope: Scope,
     state: StateLocation | None = None,
+    *,
+    entries: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Earlier integrated results: `--baseline` files, then the ledger's (oldest first); with
-    `state` the ledger is read from the data branch (fetched, never pushed)."""
+    `state` the ledger is read from the data branch (fetched, never pushed). `entries` is
+    `ledger_entries(ledger, state)` when the caller has read them already."""
     from lumen.fileio import read_json
-    from lumen.statefiles import readable
 
     documents: list[dict[str, Any]] = []
     for path in baselines:
@@ -74,20 +89,15 @@ def earlier_results(
         documents.append(document)
     if not ledger:
         return documents
-    with readable(ledger, state) as local:
-        if not os.path.exists(local):
-            return documents
-        from lumen.ledger import iter_entries
-
-        for _, entry in iter_entries(local):
-            if (
-                entry.get("type") == "gate"
-                and entry.get("gate") == "integrated"
-                and entry.get("env") == scope.env
-                and entry.get("service") == scope.service
-                and isinstance(entry.get("result"), dict)
-            ):
-                documents.append(entry["result"])
+    for entry in ledger_entries(ledger, state) if entries is None else entries:
+        if (
+            entry.get("type") == "gate"
+            and entry.get("gate") == "integrated"
+            and entry.get("env") == scope.env
+            and entry.get("service") == scope.service
+            and isinstance(entry.get("result"), dict)
+        ):
+            documents.append(entry["result"])
     return documents
 
 
@@ -165,31 +175,28 @@ def flat_values(
 
 
 def adaptive_minimums(
-    ledger: str, qa: ig.QaSettings, scope: Scope, state: StateLocation | None = None
+    ledger: str,
+    entries: Sequence[Mapping[str, Any]],
+    qa: ig.QaSettings,
+    scope: Scope,
+    state: StateLocation | None = None,
 ) -> tuple[ig.Minimums, ig.Adaptation]:
-    """Current minimums (the last `thresholds` entry, else the config) and the adaptation from
-    the integrated decisions recorded since that entry; a change is appended to the ledger
-    (with `state`, the ledger on the data branch)."""
-    from lumen.statefiles import readable
-
+    """Current minimums (the last `thresholds` entry among the ledger's `entries`, else the
+    config) and the adaptation from the integrated decisions recorded since that entry; a change
+    is appended to the ledger (with `state`, the ledger on the data branch)."""
     current = qa.minimums
     history: list[Verdict] = []
-    with readable(ledger, state) as local:
-        from lumen.ledger import iter_entries
-
-        entries = list(iter_entries(local)) if os.path.exists(local) else []
-    if entries:
-        for _, entry in entries:
-            if entry.get("env") != scope.env or entry.get("service") != scope.service:
+    for entry in entries:
+        if entry.get("env") != scope.env or entry.get("service") != scope.service:
+            continue
+        if entry.get("type") == "thresholds" and entry.get("gate") == "integrated":
+            current = ig.Minimums.from_mapping(entry["new"])
+            history = []  # count only decisions made under the current minimums
+        elif entry.get("type") == "gate" and entry.get("gate") == "integrated":
+            try:
+                history.append(Verdict(str(entry.get("verdict"))))
+            except ValueError:
                 continue
-            if entry.get("type") == "thresholds" and entry.get("gate") == "integrated":
-                current = ig.Minimums.from_mapping(entry["new"])
-                history = []  # count only decisions made under the current minimums
-            elif entry.get("type") == "gate" and entry.get("gate") == "integrated":
-                try:
-                    history.append(Verdict(str(entry.get("verdict"))))
-                except ValueError:
-                    continue
     adaptation = ig.adapt(current, history)
     if adaptation.changed:
         from lumen.statefiles import append_ledger
@@ -330,9 +337,13 @@ def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetim
     values: dict[str, Any] = {}
     checks: list[Check]
     qa = integrated.qa
+    # The ledger is fetched and read once: the adaptive minimums and the full gate's history
+    # both come from it (the thresholds entry appended in between is not a gate result).
+    entries: list[dict[str, Any]] | None = None
     if integrated.adaptive:
         assert request.ledger is not None, "adaptive thresholds need a ledger"
-        minimums, adaptation = adaptive_minimums(request.ledger, qa, scope, request.state)
+        entries = ledger_entries(request.ledger, request.state)
+        minimums, adaptation = adaptive_minimums(request.ledger, entries, qa, scope, request.state)
         qa = qa.with_minimums(minimums)
         values["adaptive"] = {
             "action": adaptation.action,
@@ -365,7 +376,9 @@ def evaluate(settings: Settings, scope: Scope, request: Request, *, now: datetim
             integrated=integrated,
             spectrum=spectrum,
             sources=request.sources,
-            history=earlier_results(request.ledger, request.baselines, scope, request.state),
+            history=earlier_results(
+                request.ledger, request.baselines, scope, request.state, entries=entries
+            ),
             now=now,
         )
         inputs.update(gate.inputs)
