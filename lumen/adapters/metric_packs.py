@@ -33,7 +33,7 @@ from gates.result import OnNoData
 from gates.timeutil import parse_duration
 from lumen.resources import policy_path
 from lumen.schema import validate
-from lumen.yamlpos import load_yaml
+from lumen.yamlpos import Located, load_yaml
 
 SCHEMA = "policy-pack.schema.json"
 # Only the braced form is a pack variable: PromQL never uses `${`, while `$window` is the
@@ -94,6 +94,13 @@ def load_pack(
     name: str, *, env: str | None = None, variables: Mapping[str, str] | None = None
 ) -> list[MetricRule]:
     """The pack's rules for `env` (rules limited to other environments are left out)."""
+    return _load_pack(name, env=env, variables=variables)[0]
+
+
+def _load_pack(
+    name: str, *, env: str | None, variables: Mapping[str, str] | None
+) -> tuple[list[MetricRule], str, Located]:
+    """`load_pack`, with the file read and its parsed text (line positions included)."""
     path = pack_file(name)
     file = str(path)
     try:
@@ -189,7 +196,7 @@ def load_pack(
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise ConfigError(f"duplicate rule id {duplicates[0]}", file=file, field="rules")
-    return rules
+    return rules, file, located
 
 
 def _allowance(value: Any) -> Allowance:
@@ -222,10 +229,8 @@ def load_compare_rules(
     """The pack's `kind: compare` rules for `env` and its scoring. `base` holds the compare
     settings every rule starts from (the config's `compare:` section over the shipped
     defaults); the pack's `compare:` block and each rule's own keys override them."""
-    load_pack(name, env=env, variables=variables)  # validates the whole pack, one error path
-    path = pack_file(name)
-    file = str(path)
-    located = load_yaml(path.read_text(encoding="utf-8"), file)
+    # Validates the whole pack (one error path) and hands over the text it read and parsed.
+    _, file, located = _load_pack(name, env=env, variables=variables)
     data: dict[str, Any] = located.data
     values = {str(k): str(v) for k, v in (data.get("vars") or {}).items()}
     values.update(variables or {})
