@@ -118,10 +118,6 @@ def reorder_definition(source: str, line: int, column: int, var: str) -> str | N
 
 def add_module(engine: Any, path: str, source: str) -> None:
     """Read one module as Rego v1, else as v0 (conftest's policies are mostly v0)."""
-    _add_module(engine, path, source)
-
-
-def _add_module(engine: Any, path: str, source: str) -> None:
     try:
         engine.add_policy(path, source)
         return
