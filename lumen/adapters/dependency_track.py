@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gates.errors import SourceError, UsageError
+from release.dependency_track_gate import SEVERITIES, STATES
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,8 @@ class Findings:
 
     project_uuid: str
     token: str
-    severities: Mapping[str, int]  # critical, high, medium, low, unassigned
-    violations: Mapping[str, int]  # FAIL, WARN, INFO
+    severities: Mapping[str, int]  # by SEVERITIES
+    violations: Mapping[str, int]  # by STATES
     violation_list: tuple[Mapping[str, Any], ...] = field(default=())
 
 
@@ -129,13 +130,8 @@ def upload_and_read_back(
     return Findings(
         project_uuid=uuid,
         token=token,
-        severities={
-            key: _count(metrics, key) for key in ("critical", "high", "medium", "low", "unassigned")
-        },
-        violations={
-            state: _count(metrics, f"policyViolations{state.title()}")
-            for state in ("FAIL", "WARN", "INFO")
-        },
+        severities={key: _count(metrics, key) for key in SEVERITIES},
+        violations={state: _count(metrics, f"policyViolations{state.title()}") for state in STATES},
         violation_list=tuple(listed),
     )
 
