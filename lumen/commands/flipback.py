@@ -20,6 +20,7 @@ from lumen.commands.common import (
     config_of,
     env_service,
     now_of,
+    settings_of,
     state_of,
 )
 from lumen.commands.options import add_require_approval, approval_request
@@ -106,7 +107,7 @@ def _request(args: argparse.Namespace) -> Any:
     from lumen.app.flipback import FlipbackRequest, FlipbackSettings, PlatformTarget
     from lumen.app.notify import Channels
     from lumen.app.signing import VerifySettings
-    from lumen.settings import Scope, Settings
+    from lumen.settings import Scope
 
     config = config_of(args)
     env, service = env_service(args)
@@ -117,7 +118,7 @@ def _request(args: argparse.Namespace) -> Any:
         "lock-dir": args.lock_dir,
         "namespace": args.namespace,
     }
-    values = Settings.build(config, {"flipback": flags}).section("flipback", Scope(env, service))
+    values = settings_of(args, {"flipback": flags}).section("flipback", Scope(env, service))
     settings = FlipbackSettings.from_section(values)
     ctx = gha.GitHubContext.from_env()
     return FlipbackRequest(

@@ -8,10 +8,10 @@ from typing import Any
 
 from gates.errors import UsageError
 from lumen import actions_runtime as gha
-from lumen.commands.common import config_of
+from lumen.commands.common import settings_of
 from lumen.outputs import Output, publish
 from lumen.report import read_result
-from lumen.settings import Scope, Settings, default_of
+from lumen.settings import Scope, default_of
 
 # The step outputs this command writes in Actions (and its action.yml declares).
 OUTPUTS = (
@@ -89,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
     result = read_result(args.result)
     verdict = str(result.get("verdict") or result.get("status"))
     settings = notify.NotifySettings.from_section(
-        Settings.build(
-            config_of(args), {"notify": {"on": args.on, "incident-label": args.incident_label}}
+        settings_of(
+            args, {"notify": {"on": args.on, "incident-label": args.incident_label}}
         ).section("notify", Scope(None, None))
     )
     state = notify.load_state(args.state)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from lumen.app.approval import ApprovalRequest
-from lumen.commands.common import config_of, now_of
+from lumen.commands.common import config_of, now_of, settings_of
 
 
 def add_require_approval(
@@ -48,7 +48,7 @@ def approval_request(
     `severity` is the command's default when --severity is not given (None: the config's);
     `repository` overrides --repository (notes: the release's repository).
     """
-    from lumen.settings import Scope, Settings, required
+    from lumen.settings import Scope, required
 
     config = config_of(args)
     dismiss_stale = bool(getattr(args, "dismiss_stale", False))
@@ -57,7 +57,7 @@ def approval_request(
         "dismiss-stale": True if dismiss_stale else None,
     }
     # approval: is read at the top level only (a quorum is not per environment)
-    settings = Settings.build(config, {"approval": flags}).section("approval", Scope(None, None))
+    settings = settings_of(args, {"approval": flags}).section("approval", Scope(None, None))
     quorum = required(settings, "approval", "min")
     return ApprovalRequest(
         repository=repository or getattr(args, "repository", None),
