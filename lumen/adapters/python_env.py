@@ -229,6 +229,12 @@ class Pending:
     python: str
     process: subprocess.Popen[bytes]
 
+    def stop(self) -> None:
+        """End the probe if it is still running (a probe nobody will take)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def result(self, timeout: float = 300.0) -> dict[str, Any]:
         try:
             out, err = self.process.communicate(timeout=timeout)
@@ -289,9 +295,7 @@ def prestart(python: str | None) -> None:
     import atexit
 
     for stale in _prestarted:  # left by a run that ended before taking it (in-process callers)
-        if stale.process.poll() is None:
-            stale.process.kill()
-            stale.process.wait()
+        stale.stop()
     _prestarted.clear()
     try:
         pending = start(python)
@@ -300,9 +304,8 @@ def prestart(python: str | None) -> None:
     _prestarted.append(pending)
 
     def stop() -> None:
-        if pending in _prestarted and pending.process.poll() is None:
-            pending.process.kill()
-            pending.process.wait()
+        if pending in _prestarted:
+            pending.stop()
 
     atexit.register(stop)
 
@@ -314,9 +317,7 @@ def start(python: str | None) -> Pending:
         _prestarted.remove(pending)
         if pending.python == exe:
             return pending
-        if pending.process.poll() is None:  # started for another interpreter: not this run's
-            pending.process.kill()
-            pending.process.wait()
+        pending.stop()  # started for another interpreter: not this run's
     try:
         process = subprocess.Popen(
             [exe, "-I", "-c", SCRIPT],
