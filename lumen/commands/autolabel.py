@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
 from gates.errors import InputError, UsageError
 from lumen import actions_runtime as gha
 from lumen.commands.common import drafter_config_of
-from lumen.fileio import read_json
+from lumen.fileio import display_name, parse_json, read_json, read_text
 from lumen.outputs import JSON, Output, publish
 
 if TYPE_CHECKING:
@@ -70,14 +69,9 @@ def _offline_facts(args: argparse.Namespace) -> tuple[PullRequestFacts, list[str
     branch = str(pr.get("headRefName") or head.get("ref") or "")
     files: list[str] = []
     if args.files:
-        try:
-            with open(args.files, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError:
-            raise InputError("files list not found", file=args.files) from None
-        stripped = text.strip()
-        if stripped.startswith("["):
-            loaded = json.loads(stripped)
+        text = read_text(args.files)
+        if text.strip().startswith("["):
+            loaded = parse_json(text, display_name(args.files))
             files = [str(f.get("filename") if isinstance(f, dict) else f) for f in loaded]
         else:
             files = [line.strip() for line in text.splitlines() if line.strip()]

@@ -93,6 +93,24 @@ def test_offline_prints_labels(tmp_path: Path, capsys) -> None:
     assert "documentation: matched (files: docs/index.md)" in capsys.readouterr().out
 
 
+def test_a_broken_files_list_is_an_input_error(tmp_path: Path, capsys) -> None:
+    """A `--files` JSON list that does not parse is exit 1 naming the file and line, not an
+    internal error; a missing one names the file."""
+    config = tmp_path / "release-drafter.yml"
+    config.write_text(RULES)
+    (tmp_path / "pr.json").write_text(json.dumps({"title": "t", "head": {"ref": "b"}}))
+    broken = tmp_path / "files.json"
+    broken.write_text('[\n  "docs/index.md",\n  "src/app.py"\n')
+    argv = ["autolabel", "--drafter-config", str(config), "--pr-json", str(tmp_path / "pr.json")]
+    assert main([*argv, "--files", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "files.json" in err and "not valid JSON" in err and "internal error" not in err
+    assert "Traceback" not in err
+    assert main([*argv, "--files", str(tmp_path / "missing.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "missing.txt" in err and "file not found" in err and "internal error" not in err
+
+
 def test_labels_the_pr_on_github_once(github_env, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("LUMEN_GITHUB_WRITE_INTERVAL", "0")
     state = github_env.state
