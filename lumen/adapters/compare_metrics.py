@@ -110,5 +110,5 @@ def run_comparisons(
         series[rule.id] = sides
         comparison = compare(sides["canary"].values, sides["baseline"].values, rule.settings)
         judged.append((rule, comparison))
-    checks = judge_pack(judged, score) if judged else []
+    checks = judge_pack(judged, score)
     return CompareRun(checks=failed + checks, series=series)
