@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from harness.git_origin import clone, git, make_origin
 
 from lumen import ledger
@@ -70,3 +71,18 @@ def append_across_a_force_push(
 
     git_state.update_files(mine, {"ledger.jsonl": racing}, message="mine")
     return seen, appender
+
+
+def git_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Every git command run from now on (through subprocess.run), each as its arguments after
+    `git -C <dir>`, in order; the list fills as the commands run."""
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def counting(argv: object, *args: object, **kwargs: object) -> object:
+        if isinstance(argv, list) and argv and argv[0] == "git":
+            calls.append([str(a) for a in argv[3:]])
+        return real_run(argv, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    return calls

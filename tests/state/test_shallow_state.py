@@ -10,7 +10,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bare_origin import LUMEN, all_exit_0, append_across_a_force_push, read_back, record_args
+from bare_origin import (
+    LUMEN,
+    all_exit_0,
+    append_across_a_force_push,
+    git_calls,
+    read_back,
+    record_args,
+)
 from harness.git_origin import clone, git
 
 from lumen import ledger
@@ -36,19 +43,6 @@ def seed_history(remote: Path, tmp_path: Path, commits: int) -> list[str]:
         git_state.update_files(writer, {"ledger.jsonl": LedgerAppend({"n": n})}, message=f"{n}")
         for n in range(commits)
     ]
-
-
-def git_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    calls: list[list[str]] = []
-    real_run = subprocess.run
-
-    def counting(argv: object, *args: object, **kwargs: object) -> object:
-        if isinstance(argv, list) and argv and argv[0] == "git":
-            calls.append([str(a) for a in argv[3:]])
-        return real_run(argv, *args, **kwargs)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(subprocess, "run", counting)
-    return calls
 
 
 def test_a_shallow_checkout_fetches_the_tip_only_and_appends_on_it(

@@ -9,7 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bare_origin import LUMEN, all_exit_0, append_across_a_force_push, read_back, record_args
+from bare_origin import (
+    LUMEN,
+    all_exit_0,
+    append_across_a_force_push,
+    git_calls,
+    read_back,
+    record_args,
+)
 from harness.git_origin import clone, git
 
 from lumen import ledger
@@ -221,17 +228,9 @@ def test_one_append_is_ten_git_processes(checkout: Path, monkeypatch: pytest.Mon
 
     work = StateLocation(repo=checkout)
     append_ledger("ledger.jsonl", {"n": 0}, work, message="first")
-    calls: list[list[str]] = []
-    real_run = subprocess.run
-
-    def counting(argv: object, *args: object, **kwargs: object) -> object:
-        if isinstance(argv, list) and argv and argv[0] == "git":
-            calls.append([str(a) for a in argv[3:]])
-        return real_run(argv, *args, **kwargs)  # type: ignore[call-overload]
-
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     monkeypatch.delenv("INPUT_GITHUB_TOKEN", raising=False)
-    monkeypatch.setattr(subprocess, "run", counting)
+    calls = git_calls(monkeypatch)
     append_ledger("ledger.jsonl", {"n": 1}, work, message="second")
     assert [argv[0] for argv in calls if argv[0] in ("fetch", "push")] == ["fetch", "push"]
     assert len(calls) == 10, calls
