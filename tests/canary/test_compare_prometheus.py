@@ -74,14 +74,19 @@ def judge(
     prom = prometheus_factory(backfill=series)
     pack = tmp_path / "pack.yml"
     pack.write_text(PACK, encoding="utf-8")
+    return run_policy(tmp_path, prom.url, now, "--pack", str(pack))
+
+
+def run_policy(tmp_path: Path, prometheus_url: str, now: float, *pack: str) -> tuple[int, Any]:
+    """`lumen policy` with the `pack` arguments against `prometheus_url` at `now`: its exit code
+    and its JSON result."""
     out = tmp_path / "result.json"
     code = main(
         [
             "policy",
-            "--pack",
-            str(pack),
+            *pack,
             "--prometheus",
-            prom.url,
+            prometheus_url,
             "--now",
             at(now),
             "--json",
@@ -198,26 +203,17 @@ def shipped_pack(
         backfill=red_series("stable", error_share=0.01, slow_share=0.05, end=now)
         + red_series("canary", error_share=canary_errors, slow_share=0.05, end=now)
     )
-    out = tmp_path / "result.json"
-    code = main(
-        [
-            "policy",
-            "--pack",
-            "canary-compare",
-            "--var",
-            'canary=job="shop", track="canary"',
-            "--var",
-            'baseline=job="shop", track="stable"',
-            "--prometheus",
-            prom.url,
-            "--now",
-            at(now),
-            "--json",
-            str(out),
-            "--quiet",
-        ]
+    return run_policy(
+        tmp_path,
+        prom.url,
+        now,
+        "--pack",
+        "canary-compare",
+        "--var",
+        'canary=job="shop", track="canary"',
+        "--var",
+        'baseline=job="shop", track="stable"',
     )
-    return code, json.loads(out.read_text(encoding="utf-8"))
 
 
 def test_the_shipped_pack_passes_a_canary_like_its_baseline(
