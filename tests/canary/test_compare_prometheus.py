@@ -196,6 +196,17 @@ def red_series(track: str, *, error_share: float, slow_share: float, end: float)
     return series
 
 
+# The shipped canary-compare pack on red_series' job, canary track against the stable one.
+SHIPPED_PACK = [
+    "--pack",
+    "canary-compare",
+    "--var",
+    'canary=job="shop", track="canary"',
+    "--var",
+    'baseline=job="shop", track="stable"',
+]
+
+
 def shipped_pack(
     prometheus_factory: Any, tmp_path: Path, canary_errors: float, now: float
 ) -> tuple[int, Any]:
@@ -203,17 +214,7 @@ def shipped_pack(
         backfill=red_series("stable", error_share=0.01, slow_share=0.05, end=now)
         + red_series("canary", error_share=canary_errors, slow_share=0.05, end=now)
     )
-    return run_policy(
-        tmp_path,
-        prom.url,
-        now,
-        "--pack",
-        "canary-compare",
-        "--var",
-        'canary=job="shop", track="canary"',
-        "--var",
-        'baseline=job="shop", track="stable"',
-    )
+    return run_policy(tmp_path, prom.url, now, *SHIPPED_PACK)
 
 
 def test_the_shipped_pack_passes_a_canary_like_its_baseline(

@@ -11,7 +11,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sampler"))
 
 from example_data import EX
-from test_compare_prometheus import red_series
+from test_compare_prometheus import SHIPPED_PACK, red_series
 from test_sampler_policy import verdict_series
 from test_sampler_push import sample
 
@@ -21,12 +21,7 @@ def _sample(tmp_path: Path, pushgateway: Any, prom: Any) -> tuple[int, Any]:
         tmp_path,
         "--events",
         str(EX / "events.jsonl"),
-        "--pack",
-        "canary-compare",
-        "--var",
-        'canary=job="shop", track="canary"',
-        "--var",
-        'baseline=job="shop", track="stable"',
+        *SHIPPED_PACK,
         "--prometheus",
         prom.url,
         "--env",
