@@ -126,7 +126,7 @@ def auth_env(location: StateLocation, environ: Mapping[str, str] | None = None) 
     `GIT_CONFIG_KEY_<n>`, `GIT_CONFIG_VALUE_<n>`), first an empty value that clears any header
     configured for the server, then the one with the token, as actions/checkout writes it."""
     env = os.environ if environ is None else environ
-    token = env.get("GITHUB_TOKEN") or env.get("INPUT_GITHUB_TOKEN")
+    token = _token(env)
     if not token:
         return {}
     server = (env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
@@ -136,26 +136,33 @@ def auth_env(location: StateLocation, environ: Mapping[str, str] | None = None) 
         base = int(env.get("GIT_CONFIG_COUNT") or "0")
     except ValueError:
         base = 0
-    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
     key = f"http.{server}/.extraheader"
     return {
         "GIT_CONFIG_COUNT": str(base + 2),
         f"GIT_CONFIG_KEY_{base}": key,
         f"GIT_CONFIG_VALUE_{base}": "",
         f"GIT_CONFIG_KEY_{base + 1}": key,
-        f"GIT_CONFIG_VALUE_{base + 1}": f"AUTHORIZATION: basic {basic}",
+        f"GIT_CONFIG_VALUE_{base + 1}": f"AUTHORIZATION: basic {_basic(token)}",
     }
 
 
 def _redact(text: str, environ: Mapping[str, str] | None = None) -> str:
     """`text` without the token, plain or inside the basic-auth header (git's messages do not
     carry it, but an error message is the last place it could leak from)."""
-    env = os.environ if environ is None else environ
-    token = env.get("GITHUB_TOKEN") or env.get("INPUT_GITHUB_TOKEN")
+    token = _token(os.environ if environ is None else environ)
     if not token:
         return text
-    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-    return text.replace(basic, "***").replace(token, "***")
+    return text.replace(_basic(token), "***").replace(token, "***")
+
+
+def _token(env: Mapping[str, str]) -> str | None:
+    """The run's token: `GITHUB_TOKEN`, else the action's `github-token` input."""
+    return env.get("GITHUB_TOKEN") or env.get("INPUT_GITHUB_TOKEN")
+
+
+def _basic(token: str) -> str:
+    """The basic-auth credentials git sends to GitHub with the token."""
+    return base64.b64encode(f"x-access-token:{token}".encode()).decode()
 
 
 def _git(
