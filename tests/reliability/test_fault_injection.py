@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from gate_result import maturity_result
 
 from gates.failure_class import classify
 
@@ -31,24 +32,7 @@ NOW = "2026-11-20T18:00:00Z"
 BUDGET_S = 2.0  # every service's budget in these cases
 SLACK_S = 5.0  # the bound: budget plus 5 s
 
-RESULT = {
-    "schema_version": "1",
-    "gate": "maturity",
-    "verdict": "FAIL",
-    "checks": [
-        {
-            "name": "maturity.overall",
-            "value": 0.41,
-            "comparator": ">=",
-            "threshold": 0.6,
-            "verdict": "FAIL",
-            "reason": "overall 0.41",
-        }
-    ],
-    "inputs": {"env": "prod"},
-    "window": "24h",
-    "generated_at": "2026-11-21T10:00:00Z",
-}
+RESULT = maturity_result(value=0.41, verdict="FAIL", reason="overall 0.41")
 
 
 @dataclass(frozen=True)

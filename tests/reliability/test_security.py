@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from gate_result import maturity_result
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -82,24 +83,9 @@ def test_pushgateway_url_credentials_never_reach_history_or_json(
     assert "127.0.0.1" in json.dumps(json.loads(out.read_text()))
 
 
-GATE_RESULT = {
-    "schema_version": "1",
-    "gate": "maturity",
-    "verdict": "FAIL",
-    "checks": [
-        {
-            "name": "maturity.overall",
-            "value": 0.41,
-            "comparator": ">=",
-            "threshold": 0.6,
-            "verdict": "FAIL",
-            "reason": "overall 0.41 @everyone <!-- lumen-gate:integrated --> a|b",
-        }
-    ],
-    "inputs": {"env": "prod"},
-    "window": "24h",
-    "generated_at": "2026-11-21T10:00:00Z",
-}
+GATE_RESULT = maturity_result(
+    value=0.41, verdict="FAIL", reason="overall 0.41 @everyone <!-- lumen-gate:integrated --> a|b"
+)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from gate_result import maturity_result
 
 from gates.failure_class import classify
 from lumen.adapters.github.api import is_mutation
@@ -87,24 +88,7 @@ def test_read_cut_every_time_fails_after_the_retries(
 
 
 def comment_argv(tmp_path: Path) -> list[str]:
-    doc = {
-        "schema_version": "1",
-        "gate": "maturity",
-        "verdict": "PASS",
-        "checks": [
-            {
-                "name": "maturity.overall",
-                "value": 0.7,
-                "comparator": ">=",
-                "threshold": 0.6,
-                "verdict": "PASS",
-                "reason": "overall 0.7",
-            }
-        ],
-        "inputs": {"env": "prod"},
-        "window": "24h",
-        "generated_at": "2026-11-21T10:00:00Z",
-    }
+    doc = maturity_result(value=0.7, verdict="PASS", reason="overall 0.7")
     path = tmp_path / "result.json"
     path.write_text(json.dumps(doc))
     return ["comment", "--result", str(path), "--pr", "7"]
