@@ -9,38 +9,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from gates.roi import DeployEvent
 from gates.timeutil import format_timestamp
 
 if TYPE_CHECKING:
     from lumen.adapters.git_state import StateLocation
 
 
-@dataclass(frozen=True)
-class DeployRecord:
-    """One deploy, rollback or flipback as the user describes it; None means not given."""
-
-    ts: datetime
-    env: str
-    service: str
-    action: str
-    version: str
-    result: str
-    event_id: str | None
-    author: str | None
-    notes: str | None
-    commit: str | None
-    commit_ts: datetime | None
-    duration_s: float | None
-    digest: str | None
-    bundle: str | None
-
-
-def deploy_event(record: DeployRecord) -> dict[str, Any]:
-    """The deploy event (schema `deploy-event.schema.json`), validated."""
+def deploy_event(record: DeployEvent) -> dict[str, Any]:
+    """The deploy event (schema `deploy-event.schema.json`) of one deploy, rollback or flipback
+    as the user describes it (None: not given; no id: a new one), validated."""
     event: dict[str, Any] = {
         "ts": format_timestamp(record.ts),
         "env": record.env,
@@ -48,7 +28,7 @@ def deploy_event(record: DeployRecord) -> dict[str, Any]:
         "action": record.action,
         "version": record.version,
         "result": record.result,
-        "id": record.event_id or str(uuid.uuid4()),
+        "id": record.id or str(uuid.uuid4()),
     }
     optional: dict[str, Any] = {
         "author": record.author,
@@ -68,7 +48,7 @@ def deploy_event(record: DeployRecord) -> dict[str, Any]:
 
 
 def record_deploy(
-    record: DeployRecord,
+    record: DeployEvent,
     deploys: str,
     ledger: str | None,
     *,

@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 
 from gates.errors import UsageError
+from gates.roi import DeployEvent
 from gates.timeutil import parse_timestamp
-from lumen.app.record import DeployRecord, record_deploy
+from lumen.app.record import record_deploy
 from lumen.commands.common import (
     ON_DATA_BRANCH,
     add_common,
@@ -50,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_state_argument(parser, "--deploys and --ledger")
 
 
-def deploy_record(args: argparse.Namespace) -> DeployRecord:
+def deploy_record(args: argparse.Namespace) -> DeployEvent:
     """The record the flags describe; every required field is named when missing."""
     env, service = env_service(args)
     required = {
@@ -65,14 +66,14 @@ def deploy_record(args: argparse.Namespace) -> DeployRecord:
     if missing:
         raise UsageError(f"`lumen record` needs {', '.join(missing)}")
     assert env is not None and service is not None
-    return DeployRecord(
+    return DeployEvent(
         ts=parse_timestamp(args.ts, field="--ts") if args.ts else now_of(args),
         env=env,
         service=service,
         action=args.action,
         version=args.event_version,
         result=args.result,
-        event_id=args.event_id,
+        id=args.event_id,
         author=args.author,
         notes=args.notes,
         commit=args.commit,
